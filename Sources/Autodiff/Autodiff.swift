@@ -1,0 +1,1 @@
+// Autodiff module: see DESIGN layers in README.

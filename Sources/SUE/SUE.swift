@@ -1,0 +1,1 @@
+// SUE module: see DESIGN layers in README.

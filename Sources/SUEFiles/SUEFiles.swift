@@ -1,0 +1,1 @@
+// SUEFiles module: see DESIGN layers in README.

@@ -1,0 +1,1 @@
+// Spectral module: see DESIGN layers in README.

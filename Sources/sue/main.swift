@@ -1,0 +1,2 @@
+import Foundation
+print("sue: commands coming (fit, embed, evaluate, search, demo, experiment)")
