@@ -1,2 +1,29 @@
 import Foundation
-print("sue-bench: workloads coming")
+import LinearAlgebra
+
+// sue-bench <workload> [--flag value ...] [--json]
+// Each workload lives in its own file and prints one JSON line per figure with --json,
+// otherwise a readable line. Peers are measured by ../shared/anchors/anchors.py in the same run.
+
+let workloads: [String: (BenchArguments) throws -> Void] = [
+    "gemm": runGEMMBenchmark,
+    "linalg": runLinalgBenchmark,
+    "train-step": runTrainStepBenchmark,
+    "knn": runKNNBenchmark,
+    "eigen": runEigenBenchmark,
+]
+
+let argv = Array(CommandLine.arguments.dropFirst())
+guard let name = argv.first, let run = workloads[name] else {
+    let known = workloads.keys.sorted().joined(separator: ", ")
+    FileHandle.standardError.write("usage: sue-bench <workload> [--option value ...] [--json]\nworkloads: \(known)\n".data(using: .utf8)!)
+    exit(argv.isEmpty || argv.first == "--help" ? 0 : 2)
+}
+do {
+    let args = try BenchArguments(Array(argv.dropFirst()))
+    if let t = args.int("threads") { Parallel.threadCount = t }
+    try run(args)
+} catch {
+    FileHandle.standardError.write("sue-bench \(name): \(error)\n".data(using: .utf8)!)
+    exit(1)
+}

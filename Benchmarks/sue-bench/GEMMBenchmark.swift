@@ -1,0 +1,4 @@
+// Workload 'gemm': not yet implemented.
+func runGEMMBenchmark(_ args: BenchArguments) throws {
+    throw BenchError("workload 'gemm' is not implemented yet")
+}

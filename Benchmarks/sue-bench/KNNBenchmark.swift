@@ -1,0 +1,4 @@
+// Workload 'knn': not yet implemented.
+func runKNNBenchmark(_ args: BenchArguments) throws {
+    throw BenchError("workload 'knn' is not implemented yet")
+}

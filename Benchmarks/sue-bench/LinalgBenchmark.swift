@@ -1,0 +1,4 @@
+// Workload 'linalg': not yet implemented.
+func runLinalgBenchmark(_ args: BenchArguments) throws {
+    throw BenchError("workload 'linalg' is not implemented yet")
+}
