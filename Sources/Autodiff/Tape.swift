@@ -19,6 +19,9 @@ public final class Tape<S: MatrixScalar> {
     @usableFromInline var lentStorage: [TensorStorage<S>] = []
     /// Incremented by `reset()`; tensors recorded before a reset become invalid.
     public private(set) var generation = 0
+    /// Whether `backward` already ran on the current recording (it may run once per recording: a second sweep
+    /// would add the intermediate gradients in again).
+    public private(set) var hasRunBackward = false
 
     public init() {}
 
@@ -28,6 +31,7 @@ public final class Tape<S: MatrixScalar> {
         for s in lentStorage { freeStorage[s.count, default: []].append(s) }
         lentStorage.removeAll(keepingCapacity: true)
         generation += 1
+        hasRunBackward = false
     }
 
     /// Number of operations recorded since the last reset.
@@ -120,9 +124,11 @@ public final class Tape<S: MatrixScalar> {
     public func backward(_ loss: Tensor<S>) throws {
         check(loss, "backward")
         precondition(loss.count == 1, "backward: the loss must be 1×1, found \(loss.rows)×\(loss.columns)")
+        precondition(!hasRunBackward, "backward: already called on this recording; call reset() and record again")
         let value = loss.storage.pointer[0]
         guard value.isFinite else { throw AutodiffError.nonFiniteLoss(Double(value)) }
         guard loss.requiresGradient else { return }
+        hasRunBackward = true
         accumulateGradient(loss) { _ in 1 }
         for t in recorded.reversed() where !t.gradientIsZero {
             t.backwardFunction?(self, t)
