@@ -182,69 +182,89 @@ def similarity_signature(A, m):
 # self-learning
 # ----------------------------------------------------------------------------------------------------------------
 
-def self_learning(d, iters=10, map_kind="cca", k=10, vocab=None, stochastic=False, seed=0, verbose=False,
-                  init=None, log=None):
+def self_learning(d, max_iters=10, k=10, tol=0.005, verbose=False):
+    """The method ported to Swift (SelfLearning.swift): CCA on known + pseudo pairs (shrinkage d/(n+d),
+    components weighted by sqrt(corr)), CSLS mutual NN among the unpaired rows, stop when the mean CSLS
+    of the matches improves by less than `tol` (relative) or the matches repeat; keep the best round."""
     xp, yp, xu, yu = d["xp"], d["yp"], d["xu"], d["yu"]
-    rng = np.random.default_rng(seed)
-    n_pairs = len(xp)
-    xu_v = xu if vocab is None else xu[:vocab]
-    yu_v = yu if vocab is None else yu[:vocab]
-    pi, pj, pw = np.zeros(0, int), np.zeros(0, int), np.zeros(0)
-    if init is not None:
-        pi, pj = init
-        pw = np.ones(len(pi))
-    keep = 0.1 if stochastic else 1.0
-    best_obj = -np.inf
-    history = []
-    for it in range(iters):
-        A = np.concatenate([xp, xu_v[pi]])
-        B = np.concatenate([yp, yu_v[pj]])
-        w = np.concatenate([np.ones(n_pairs), pw])
-        if map_kind == "ridge" and it == 0 and init is None:
-            W, _ = ridge_loo(xp, yp)
-            fx, fy = (lambda Z: Z @ W), (lambda Z: Z)
-        elif map_kind == "procrustes":
-            W = procrustes(A, B, w)
-            fx, fy = (lambda Z: Z @ W), (lambda Z: Z)
-        elif map_kind == "ridge":
-            W, _ = ridge_loo(A, B)
-            fx, fy = (lambda Z: Z @ W), (lambda Z: Z)
+    tx, ty = d["truth"]
+
+    def maps(pi, pj):
+        Wa, Wb, _ = cca_maps(np.concatenate([xp, xu[pi]]), np.concatenate([yp, yu[pj]]))
+        return Wa, Wb
+
+    Wa, Wb = maps(np.zeros(0, int), np.zeros(0, int))
+    best, prev, history = None, None, []
+    for it in range(max_iters):
+        i, j, sc, mg = csls_mnn(normalise(xu @ Wa), normalise(yu @ Wb), k=k)
+        obj = float(sc.mean()) if len(sc) else 0.0
+        acc = float(np.mean(tx[i] == ty[j])) if len(i) else 0.0   # diagnostic only (uses the hidden truth)
+        history.append((it, len(i), round(obj, 4), round(acc, 3)))
+        if best is not None and obj <= best[0] + tol * abs(best[0]):
+            if obj > best[0]:
+                best = (obj, i, j)
+            break
+        best = (obj, i, j)
+        keys = set(zip(i.tolist(), j.tolist()))
+        if keys == prev:
+            break
+        prev = keys
+        Wa, Wb = maps(i, j)
+    _, bi, bj = best
+    Wa, Wb = maps(bi, bj)
+    return (lambda Z: Z @ Wa), (lambda Z: Z @ Wb), dict(history=history, pseudo=(bi, bj))
+
+
+def partner_mrr(P, pool, partners):
+    P, pool = normalise(P), normalise(pool)
+    S = P @ pool.T
+    true = S[np.arange(len(P)), partners][:, None]
+    rank = (S > true).sum(1)
+    return float((1.0 / (rank + 1)).sum())
+
+
+def auto(d, seed):
+    """AutoSelection.swift: K-fold CV (K = min(5, pairs)) on the known pairs, MRR of the true partner among all
+    training Y rows; ridge refitted per fold, self-learning refitted per fold on (fold's training pairs +
+    the pseudo-pairs found with all pairs). Picks the higher MRR (ties: self-learning)."""
+    n = len(d["xp"])
+    fx, fy, info = self_learning(d)
+    if n < 2:
+        return fx, fy, dict(info, choice="self-learning")
+    folds = min(5, n)
+    order = np.random.default_rng(seed ^ 0x5EEDF01D).permutation(n)
+    fold = np.empty(n, int)
+    fold[order] = np.arange(n) % folds
+    ally = np.concatenate([d["yp"], d["yu"]])
+    pi, pj = info["pseudo"]
+    sr = ss = 0.0
+    for f in range(folds):
+        tr, he = fold != f, fold == f
+        partners = np.nonzero(he)[0]       # the paired Y rows come first in `ally`
+        if tr.sum() >= 2:
+            W, _ = ridge_loo(d["xp"][tr], d["yp"][tr])
+            sr += partner_mrr(d["xp"][he] @ W, ally, partners)
         else:
-            Wa, Wb, _ = cca_maps(A, B, w=w)
-            fx, fy = (lambda Z: Z @ Wa), (lambda Z: Z @ Wb)
-        P, Q = normalise(fx(xu_v)), normalise(fy(yu_v))
-        i, j, sc, mg = csls_mnn(P, Q, k=k, keep_prob=keep, rng=rng)
-        obj = sc.mean() if len(sc) else -np.inf
-        acc = float(np.mean(d["truth"][0][:len(xu_v)][i] == d["truth"][1][:len(yu_v)][j])) if len(i) else 0
-        history.append((it, len(i), float(obj), acc))
-        if log is not None:
-            log(it, len(i), obj, acc, fx, fy)
-        pi, pj, pw = i, j, np.ones(len(i))
-        if stochastic:
-            if obj > best_obj + 1e-6:
-                best_obj = obj
-            else:
-                keep = min(1.0, 2 * keep)
-    # final map from the last dictionary
-    A = np.concatenate([xp, xu_v[pi]])
-    B = np.concatenate([yp, yu_v[pj]])
-    if map_kind == "procrustes":
-        W = procrustes(A, B)
-        return (lambda Z: Z @ W), (lambda Z: Z), history
-    if map_kind == "ridge":
-        W, _ = ridge_loo(A, B)
-        return (lambda Z: Z @ W), (lambda Z: Z), history
-    Wa, Wb, _ = cca_maps(A, B)
-    return (lambda Z: Z @ Wa), (lambda Z: Z @ Wb), history
+            sr = -np.inf
+        Wa, Wb, _ = cca_maps(np.concatenate([d["xp"][tr], d["xu"][pi]]), np.concatenate([d["yp"][tr], d["yu"][pj]]))
+        ss += partner_mrr(d["xp"][he] @ Wa, ally @ Wb, partners)
+    if ss >= sr:
+        return fx, fy, dict(info, choice="self-learning", mrr=(sr / n, ss / n))
+    W, _ = ridge_loo(d["xp"], d["yp"])
+    return (lambda Z: Z @ W), (lambda Z: Z), dict(info, choice="ridge", mrr=(sr / n, ss / n))
 
 
 def fit(method, d, seed):
     if method == "ridge":
         W, _ = ridge_loo(d["xp"], d["yp"])
         return (lambda Z: Z @ W), (lambda Z: Z), None
-    if method.startswith("sl-"):
-        kind = method[3:]
-        return self_learning(d, map_kind=kind, seed=seed)
+    if method == "cca":
+        Wa, Wb, _ = cca_maps(d["xp"], d["yp"])
+        return (lambda Z: Z @ Wa), (lambda Z: Z @ Wb), None
+    if method == "self-learning":
+        return self_learning(d)
+    if method == "auto":
+        return auto(d, seed)
     raise ValueError(method)
 
 
@@ -252,7 +272,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", default="0,5,10,20,50,100")
     ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--methods", default="ridge,sl-cca")
+    ap.add_argument("--methods", default="ridge,cca,self-learning,auto")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     X, Y = load()

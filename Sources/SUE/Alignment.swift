@@ -1,31 +1,7 @@
 import Foundation
 import LinearAlgebra
 
-/// A known correspondence: row `x` of the X matrix belongs with row `y` of the Y matrix.
-public struct KnownPair: Hashable, Sendable, Codable {
-    public var x: Int
-    public var y: Int
-
-    public init(x: Int, y: Int) {
-        self.x = x
-        self.y = y
-    }
-}
-
-/// What an aligner is fitted on: two feature matrices (any number of rows, any widths) and the known pairs
-/// between their rows. Every row that is in no pair is *unpaired*: it may still be used (for centring,
-/// whitening, self-learning), but nothing says which row of the other side it belongs with, if any.
-public struct AlignmentProblem: Sendable {
-    public var x: Matrix<Float>
-    public var y: Matrix<Float>
-    public var pairs: [KnownPair]
-
-    public init(x: Matrix<Float>, y: Matrix<Float>, pairs: [KnownPair]) {
-        self.x = x
-        self.y = y
-        self.pairs = pairs
-    }
-
+extension WeaklyPairedData {
     /// Throws if a pair points outside its matrix, or a row is used by two pairs, or the data are not finite.
     public func validate() throws {
         guard x.rows > 0, y.rows > 0, x.columns > 0, y.columns > 0 else {
@@ -57,14 +33,6 @@ public struct AlignmentProblem: Sendable {
         let used = Set(pairs.map(\.y))
         return (0..<y.rows).filter { !used.contains($0) }
     }
-}
-
-/// A fitted alignment: two maps into one shared space, compared there by cosine similarity.
-public protocol AlignmentModel: Sendable {
-    /// Maps rows of the X modality (same width as the X it was fitted on) into the shared space.
-    func embedX(_ x: Matrix<Float>) throws -> Matrix<Float>
-    /// Maps rows of the Y modality into the shared space.
-    func embedY(_ y: Matrix<Float>) throws -> Matrix<Float>
 }
 
 /// Feature preprocessing shared by every linear aligner: subtract the mean of the training rows (all of them,
@@ -105,7 +73,7 @@ public struct RowPreprocessing: Sendable, Equatable, Codable {
 ///
 /// `embedX(x) = pre_X(x)·mapX` and `embedY(y) = pre_Y(y)·mapY`. For ridge `mapY` is the identity (the shared
 /// space is Y's own space); for CCA and self-learning both sides are projected onto canonical directions.
-public struct LinearAlignment: AlignmentModel, Equatable {
+public struct LinearAlignment: SharedEmbedding, Sendable, Equatable {
     public var preprocessX: RowPreprocessing
     public var preprocessY: RowPreprocessing
     /// dx × r
@@ -121,7 +89,7 @@ public struct LinearAlignment: AlignmentModel, Equatable {
         self.mapY = mapY
     }
 
-    public var sharedDimension: Int { mapX.columns }
+    public var dimension: Int { mapX.columns }
 
     public func embedX(_ x: Matrix<Float>) throws -> Matrix<Float> {
         Matrix.multiply(try preprocessX.apply(x), .none, mapX, .none)
@@ -141,7 +109,7 @@ struct PreparedProblem {
     var y: Matrix<Float>
     var pairs: [KnownPair]
 
-    init(_ problem: AlignmentProblem) throws {
+    init(_ problem: WeaklyPairedData) throws {
         try problem.validate()
         preprocessX = RowPreprocessing(fittedOn: problem.x)
         preprocessY = RowPreprocessing(fittedOn: problem.y)

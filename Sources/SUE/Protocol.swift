@@ -42,9 +42,9 @@ public struct AlignmentSplit: Sendable, Equatable {
 
     /// The training data a method may see: X rows = known-pair rows then unpaired X rows, Y likewise; the known
     /// pairs are (i, i) for i < `pairedRows.count`.
-    public func trainingProblem(x: Matrix<Float>, y: Matrix<Float>) -> AlignmentProblem {
+    public func trainingData(x: Matrix<Float>, y: Matrix<Float>) -> WeaklyPairedData {
         let n = pairedRows.count
-        return AlignmentProblem(x: x.rows(pairedRows + unpairedX), y: y.rows(pairedRows + unpairedY),
+        return WeaklyPairedData(x: x.rows(pairedRows + unpairedX), y: y.rows(pairedRows + unpairedY),
                                 pairs: (0..<n).map { KnownPair(x: $0, y: $0) })
     }
 
