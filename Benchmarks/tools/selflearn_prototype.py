@@ -182,7 +182,7 @@ def similarity_signature(A, m):
 # self-learning
 # ----------------------------------------------------------------------------------------------------------------
 
-def self_learning(d, max_iters=10, k=10, tol=0.005, verbose=False):
+def self_learning(d, max_iters=15, k=10, tol=0.005, verbose=False):
     """The method ported to Swift (SelfLearning.swift): CCA on known + pseudo pairs (shrinkage d/(n+d),
     components weighted by sqrt(corr)), CSLS mutual NN among the unpaired rows, stop when the mean CSLS
     of the matches improves by less than `tol` (relative) or the matches repeat; keep the best round."""
