@@ -68,14 +68,16 @@ final class GEMMTests: XCTestCase {
 
     func testAllTransposesOddShapesFloat() {
         let shapes = [(1, 1, 1), (2, 2, 2), (7, 7, 7), (1, 65, 7), (65, 1, 63), (63, 65, 63), (65, 63, 130),
-                      (13, 37, 1), (100, 70, 33), (97, 129, 300)]
+                      (13, 37, 1), (100, 70, 33), (97, 129, 300),
+                      (130, 197, 170)]  // the last is above the unpacked-path limit: packed, with edge tiles
         for (ta, tb) in cases {
             for (m, n, k) in shapes { check(Float.self, m: m, n: n, k: k, ta, tb) }
         }
     }
 
     func testAllTransposesOddShapesDouble() {
-        let shapes = [(1, 1, 1), (2, 7, 2), (7, 7, 7), (63, 65, 63), (65, 63, 130), (64, 64, 64), (97, 129, 300)]
+        let shapes = [(1, 1, 1), (2, 7, 2), (7, 7, 7), (63, 65, 63), (65, 63, 130), (64, 64, 64), (97, 129, 300),
+                      (131, 67, 530)]  // packed, with edge tiles and two depth panels (k > KC = 512)
         for (ta, tb) in cases {
             for (m, n, k) in shapes { check(Double.self, m: m, n: n, k: k, ta, tb) }
         }
@@ -89,6 +91,8 @@ final class GEMMTests: XCTestCase {
                 check(Double.self, m: 9, n: 33, k: 20, ta, tb, alpha: alpha, beta: beta)
                 check(Double.self, m: 70, n: 75, k: 300, ta, tb, alpha: alpha, beta: beta)
             }
+            // The packed path with two depth panels: beta applies to the first panel only.
+            check(Double.self, m: 100, n: 90, k: 520, .none, .none, alpha: alpha, beta: beta)
         }
     }
 
@@ -141,11 +145,11 @@ final class GEMMTests: XCTestCase {
         }
     }
 
-    /// Determinism: the same bits for 1, 2 and 3 threads, on a product large enough to use several depth
-    /// panels, row blocks and edge tiles.
+    /// Determinism: the same bits for 1, 2 and 3 threads, on a product large enough to use two depth
+    /// panels, several row blocks and edge tiles.
     func testSameBitsForAnyThreadCount() {
         for (ta, tb) in cases {
-            let (a, b) = operands(Float.self, m: 300, n: 257, k: 500, ta, tb, seed: 11)
+            let (a, b) = operands(Float.self, m: 300, n: 257, k: 700, ta, tb, seed: 11)
             let results = [1, 2, 3].map { threads in
                 Parallel.withThreads(threads) { Matrix.multiply(a, ta, b, tb) }
             }
