@@ -120,26 +120,30 @@ final class GEMMTests: XCTestCase {
     }
 
     /// Strided views: A, B and C are windows into larger matrices; nothing outside C's window changes.
+    /// One product small enough for the unpacked path, one for the packed path (with transposes).
     func testStridedViews() {
-        var random = SeededRandom(seed: 5)
-        let bigA = random.normalMatrix(80, 90) as Matrix<Float>
-        let bigB = random.normalMatrix(90, 100) as Matrix<Float>
-        var bigC = Matrix<Float>(rows: 70, columns: 110, repeating: 42)
-        let (m, n, k) = (61, 67, 71)
-        bigA.withView { av in bigB.withView { bv in bigC.withMutableView { cv in
-            gemm(.none, .none, av.block(rows: 3..<(3 + m), columns: 5..<(5 + k)),
-                 bv.block(rows: 2..<(2 + k), columns: 7..<(7 + n)), beta: 0,
-                 cv.block(rows: 4..<(4 + m), columns: 9..<(9 + n)))
-        } } }
-        let a = bigA.withView { $0.block(rows: 3..<(3 + m), columns: 5..<(5 + k)).copy() }
-        let b = bigB.withView { $0.block(rows: 2..<(2 + k), columns: 7..<(7 + n)).copy() }
-        let expected = a.converted(to: Double.self).matmul(b.converted(to: Double.self))
-        for i in 0..<70 {
-            for j in 0..<110 {
-                if (4..<(4 + m)).contains(i) && (9..<(9 + n)).contains(j) {
-                    XCTAssertEqual(Double(bigC[i, j]), expected[i - 4, j - 9], accuracy: 1e-4 * Double(k))
-                } else {
-                    XCTAssertEqual(bigC[i, j], 42, "element (\(i), \(j)) outside C's window was written")
+        for (m, n, k, ta, tb) in [(61, 67, 71, Transpose.none, Transpose.none), (170, 150, 180, .transposed, .transposed)] {
+            var random = SeededRandom(seed: 5)
+            let (ar, ac) = ta == .none ? (m, k) : (k, m)
+            let (br, bc) = tb == .none ? (k, n) : (n, k)
+            let bigA = random.normalMatrix(ar + 10, ac + 20) as Matrix<Float>
+            let bigB = random.normalMatrix(br + 10, bc + 30) as Matrix<Float>
+            var bigC = Matrix<Float>(rows: m + 9, columns: n + 43, repeating: 42)
+            bigA.withView { av in bigB.withView { bv in bigC.withMutableView { cv in
+                gemm(ta, tb, av.block(rows: 3..<(3 + ar), columns: 5..<(5 + ac)),
+                     bv.block(rows: 2..<(2 + br), columns: 7..<(7 + bc)), beta: 0,
+                     cv.block(rows: 4..<(4 + m), columns: 9..<(9 + n)))
+            } } }
+            let a = bigA.withView { $0.block(rows: 3..<(3 + ar), columns: 5..<(5 + ac)).copy() }
+            let b = bigB.withView { $0.block(rows: 2..<(2 + br), columns: 7..<(7 + bc)).copy() }
+            let expected = Matrix.multiply(a.converted(to: Double.self), ta, b.converted(to: Double.self), tb)
+            for i in 0..<(m + 9) {
+                for j in 0..<(n + 43) {
+                    if (4..<(4 + m)).contains(i) && (9..<(9 + n)).contains(j) {
+                        XCTAssertEqual(Double(bigC[i, j]), expected[i - 4, j - 9], accuracy: 1e-5 * Double(k))
+                    } else {
+                        XCTAssertEqual(bigC[i, j], 42, "element (\(i), \(j)) outside C's window was written")
+                    }
                 }
             }
         }
