@@ -1,1 +1,0 @@
-// SUEFiles module: see DESIGN layers in README.

@@ -1,0 +1,330 @@
+import Foundation
+import LinearAlgebra
+
+/// Hugging Face's safetensors format, as written by the reference implementation (the `safetensors` Rust
+/// crate behind the Python package):
+///
+/// ```
+/// N (8 bytes, little-endian u64)   header: N bytes of JSON, space-padded   data: the tensors, back to back
+/// {"__metadata__": {"key": "value", …},
+///  "name": {"dtype": "F32", "shape": [rows, columns], "data_offsets": [begin, end]}, …}
+/// ```
+///
+/// `data_offsets` are byte offsets relative to the start of the data section. A file is *trustworthy*
+/// only if the tensors tile the data section exactly: sorted by offset, the first begins at 0, each begins
+/// where the previous ends, the last ends at the end of the file, and each spans `product(shape) ×
+/// dtype size` bytes. `read` checks all of this (as the reference loader does) before decoding anything, so
+/// a truncated, padded, overlapping or otherwise doctored file is refused with a message saying what is wrong.
+///
+/// Matrices are stored as 2-D tensors (`F32` for `Float`, `F64` for `Double`). On reading, `F16` and `BF16`
+/// tensors are widened into `tensors` (exactly); 1-D tensors of length n become 1 × n matrices and 0-D
+/// tensors (scalars) 1 × 1 matrices. Other dtypes (integers, booleans, 8-bit floats) are refused.
+///
+/// Writing follows the reference layout: tensors ordered by dtype size (larger first, which keeps every
+/// tensor aligned to its element size) and then by name, offsets contiguous, `__metadata__` first, compact
+/// JSON, header padded with spaces to a multiple of 8 bytes. Checked by hand with Python `safetensors` 0.8.0:
+/// it loads these files, and re-saving them gives the same bytes except for the order of the metadata keys
+/// (Python writes them in hash-map order; here they are sorted, so equal inputs always give equal bytes).
+public struct SafetensorsFile: Sendable, Equatable {
+    /// Single-precision tensors (and half-precision ones, widened, after reading).
+    public var tensors: [String: Matrix<Float>]
+    /// Double-precision tensors.
+    public var doubleTensors: [String: Matrix<Double>]
+    /// Free-form string metadata (`__metadata__`): configuration, version, training report…
+    public var metadata: [String: String]
+
+    public init(tensors: [String: Matrix<Float>] = [:], doubleTensors: [String: Matrix<Double>] = [:],
+                metadata: [String: String] = [:]) {
+        self.tensors = tensors
+        self.doubleTensors = doubleTensors
+        self.metadata = metadata
+    }
+
+    /// The reference loader's limit on the header size; anything larger is treated as corruption.
+    public static let maximumHeaderLength = 100_000_000
+
+    /// All tensor names, sorted.
+    public var names: [String] { (Array(tensors.keys) + Array(doubleTensors.keys)).sorted() }
+
+    /// The tensor `name` in precision `S` (converted if stored in the other precision), checked against an
+    /// expected shape when one is given. Errors name `file` (e.g. the model path) and list what is there.
+    public func matrix<S: MatrixScalar>(_ name: String, as: S.Type = S.self, rows: Int? = nil, columns: Int? = nil,
+                                        file: String = "model") throws -> Matrix<S> {
+        let found: Matrix<S>
+        if let f = tensors[name] {
+            found = S.self == Float.self ? f as! Matrix<S> : f.converted(to: S.self)
+        } else if let d = doubleTensors[name] {
+            found = S.self == Double.self ? d as! Matrix<S> : d.converted(to: S.self)
+        } else {
+            throw FileError(.invalidValue, file: file,
+                            "tensor '\(name)' is missing (the file has: \(names.isEmpty ? "no tensors" : names.joined(separator: ", ")))")
+        }
+        if let rows, found.rows != rows {
+            throw FileError(.invalidValue, file: file, "tensor '\(name)' has \(found.rows) rows, expected \(rows)")
+        }
+        if let columns, found.columns != columns {
+            throw FileError(.invalidValue, file: file, "tensor '\(name)' has \(found.columns) columns, expected \(columns)")
+        }
+        return found
+    }
+
+    // MARK: Reading
+
+    public static func read(_ url: URL) throws -> SafetensorsFile {
+        try decode(try readWholeFile(url), file: url.path)
+    }
+
+    /// Dtypes of the format and their sizes; `nil` element type = a dtype this package does not read.
+    private static let dtypeSizes: [String: Int] = [
+        "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+        "I32": 4, "U32": 4, "F32": 4, "F64": 8, "I64": 8, "U64": 8,
+    ]
+    private static let readableTypes: [String: StoredElementType] = [
+        "F16": .float16, "BF16": .bfloat16, "F32": .float32, "F64": .float64,
+    ]
+
+    private struct Entry {
+        let name: String
+        let dtype: String
+        let shape: [Int]
+        let begin: Int
+        let end: Int
+    }
+
+    public static func decode(_ data: Data, file: String) throws -> SafetensorsFile {
+        func fail(_ kind: FileError.Kind, _ problem: String) -> FileError { FileError(kind, file: file, problem) }
+
+        return try data.withUnsafeBytes { raw -> SafetensorsFile in
+            guard raw.count >= 8 else {
+                throw fail(.malformed, "truncated: \(raw.count) bytes, but a safetensors file starts with an 8-byte header length")
+            }
+            let declared = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+            guard declared <= UInt64(maximumHeaderLength) else {
+                throw fail(.malformed, "header length \(declared) bytes is absurd (limit \(maximumHeaderLength)); not a safetensors file or corrupted")
+            }
+            let headerLength = Int(declared)
+            guard 8 + headerLength <= raw.count else {
+                throw fail(.malformed, "truncated: the header length says \(headerLength) bytes, but only \(raw.count - 8) follow")
+            }
+            let headerBytes = Array(raw[8..<(8 + headerLength)])
+            guard headerBytes.first == UInt8(ascii: "{") else {
+                throw fail(.malformed, "bad header: expected a JSON object starting with '{'")
+            }
+            guard String(validating: headerBytes, as: UTF8.self) != nil else {
+                throw fail(.malformed, "bad header: not valid UTF-8")
+            }
+            let value: LiteralValue
+            do {
+                value = try LiteralParser.parse(headerBytes, dialect: .json)
+            } catch let e as LiteralParseError {
+                throw fail(.malformed, "bad header: \(e.description)")
+            }
+            guard case .dictionary(let top) = value else { throw fail(.malformed, "bad header: expected a JSON object") }
+
+            var metadata = [String: String]()
+            var entries = [Entry]()
+            for (key, item) in top {
+                if key == "__metadata__" {
+                    metadata = try parseMetadata(item, fail: fail)
+                } else {
+                    entries.append(try parseEntry(name: key, item, fail: fail))
+                }
+            }
+
+            // The tensors must tile the data section exactly (see the type's documentation).
+            let dataStart = 8 + headerLength
+            let dataLength = raw.count - dataStart
+            entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+            var expectedBegin = 0
+            var previous: String? = nil
+            for e in entries {
+                if e.begin != expectedBegin {
+                    let after = previous.map { "the previous tensor '\($0)' ends at \(expectedBegin)" } ?? "data starts at 0"
+                    let what = e.begin < expectedBegin ? "overlapping tensors" : "gap between tensors"
+                    throw fail(.malformed, "\(what): tensor '\(e.name)' begins at byte \(e.begin), but \(after)")
+                }
+                let elementSize = dtypeSizes[e.dtype]!
+                var bytes = elementSize
+                for n in e.shape {
+                    let (p, overflow) = bytes.multipliedReportingOverflow(by: n)
+                    if overflow { throw fail(.malformed, "tensor '\(e.name)': shape \(e.shape) is too large") }
+                    bytes = p
+                }
+                if e.end - e.begin != bytes {
+                    throw fail(.malformed, "tensor '\(e.name)': shape \(e.shape) of \(e.dtype) needs \(bytes) bytes, but data_offsets [\(e.begin), \(e.end)] span \(e.end - e.begin)")
+                }
+                if e.end > dataLength {
+                    throw fail(.malformed, "truncated: tensor '\(e.name)' ends at data byte \(e.end), but the file has only \(dataLength) data bytes")
+                }
+                expectedBegin = e.end
+                previous = e.name
+            }
+            if expectedBegin != dataLength {
+                throw fail(.malformed, "data size mismatch: the tensors cover \(expectedBegin) bytes, but the file has \(dataLength) data bytes")
+            }
+
+            var result = SafetensorsFile(metadata: metadata)
+            for e in entries {
+                guard let type = readableTypes[e.dtype] else {
+                    throw fail(.unsupported, "tensor '\(e.name)' has dtype \(e.dtype); expected F32, F64, F16 or BF16")
+                }
+                guard e.shape.count <= 2 else {
+                    throw fail(.unsupported, "tensor '\(e.name)' has \(e.shape.count)-D shape \(e.shape); expected at most 2 dimensions")
+                }
+                let rows = e.shape.count == 2 ? e.shape[0] : 1
+                let columns = e.shape.last ?? 1
+                let payload = UnsafeRawBufferPointer(rebasing: raw[(dataStart + e.begin)..<(dataStart + e.end)])
+                if type == .float64 {
+                    result.doubleTensors[e.name] = Matrix(rows: rows, columns: columns,
+                        elements: decodeLittleEndian(payload, type: type, count: rows * columns, as: Double.self))
+                } else {
+                    result.tensors[e.name] = Matrix(rows: rows, columns: columns,
+                        elements: decodeLittleEndian(payload, type: type, count: rows * columns, as: Float.self))
+                }
+            }
+            return result
+        }
+    }
+
+    private static func parseMetadata(_ item: LiteralValue, fail: (FileError.Kind, String) -> FileError) throws -> [String: String] {
+        if case .none = item { return [:] }
+        guard case .dictionary(let pairs) = item else {
+            throw fail(.malformed, "bad header: '__metadata__' should be an object of strings, found \(item.kindName)")
+        }
+        var metadata = [String: String]()
+        for (key, value) in pairs {
+            guard case .string(let s) = value else {
+                throw fail(.malformed, "bad header: metadata '\(key)' should be a string, found \(value.kindName)")
+            }
+            metadata[key] = s
+        }
+        return metadata
+    }
+
+    private static func parseEntry(name: String, _ item: LiteralValue,
+                                   fail: (FileError.Kind, String) -> FileError) throws -> Entry {
+        guard case .dictionary(let fields) = item else {
+            throw fail(.malformed, "bad header: tensor '\(name)' should be an object, found \(item.kindName)")
+        }
+        let keys = Set(fields.map(\.key))
+        guard keys == ["dtype", "shape", "data_offsets"] else {
+            throw fail(.malformed, "bad header: tensor '\(name)' should have exactly the fields dtype, shape, data_offsets; found \(fields.map(\.key).joined(separator: ", "))")
+        }
+        let dict = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) })
+        guard case .string(let dtype) = dict["dtype"]!, dtypeSizes[dtype] != nil else {
+            throw fail(.malformed, "bad header: tensor '\(name)' has an unknown dtype")
+        }
+        func integers(_ key: String) throws -> [Int] {
+            guard case .list(let items) = dict[key]! else {
+                throw fail(.malformed, "bad header: tensor '\(name)': \(key) should be a list of integers")
+            }
+            return try items.map {
+                guard case .integer(let n) = $0, n >= 0 else {
+                    throw fail(.malformed, "bad header: tensor '\(name)': \(key) should contain non-negative integers")
+                }
+                return n
+            }
+        }
+        let shape = try integers("shape")
+        let offsets = try integers("data_offsets")
+        guard offsets.count == 2 else {
+            throw fail(.malformed, "bad header: tensor '\(name)': data_offsets should be [begin, end], found \(offsets.count) numbers")
+        }
+        guard offsets[0] <= offsets[1] else {
+            throw fail(.malformed, "tensor '\(name)': data_offsets [\(offsets[0]), \(offsets[1])] end before they begin")
+        }
+        return Entry(name: name, dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
+    }
+
+    // MARK: Writing
+
+    /// Writes the file atomically (see `AtomicFile`).
+    public func write(to url: URL) throws {
+        let (header, ordered) = try layout(file: url.path)
+        try AtomicFile.write(to: url) { writer in
+            try writer.append(Data(header))
+            for item in ordered {
+                switch item {
+                case .float(let m): try appendLittleEndian(m, to: &writer)
+                case .double(let m): try appendLittleEndian(m, to: &writer)
+                }
+            }
+        }
+    }
+
+    /// The bytes of the file.
+    public func encode() throws -> Data {
+        var data = Data()
+        let (header, ordered) = try layout(file: "safetensors")
+        data.append(contentsOf: header)
+        for item in ordered {
+            switch item {
+            case .float(let m): m.elements.withUnsafeBytes { data.append(contentsOf: $0) }
+            case .double(let m): m.elements.withUnsafeBytes { data.append(contentsOf: $0) }
+            }
+        }
+        return data
+    }
+
+    private enum Stored {
+        case float(Matrix<Float>)
+        case double(Matrix<Double>)
+    }
+
+    /// The length-prefixed, padded header and the tensors in file order.
+    private func layout(file: String) throws -> (header: [UInt8], ordered: [Stored]) {
+        if let clash = tensors.keys.first(where: { doubleTensors[$0] != nil }) {
+            throw FileError(.invalidValue, file: file, "tensor name '\(clash)' is used for both a Float and a Double tensor")
+        }
+        if tensors["__metadata__"] != nil || doubleTensors["__metadata__"] != nil {
+            throw FileError(.invalidValue, file: file, "'__metadata__' is reserved and cannot name a tensor")
+        }
+        // Larger dtypes first, then by name: the reference writer's order.
+        var items: [(name: String, dtype: String, shape: (Int, Int), bytes: Int, stored: Stored)] = []
+        for (name, m) in doubleTensors.sorted(by: { $0.key < $1.key }) {
+            items.append((name, "F64", (m.rows, m.columns), m.count * 8, .double(m)))
+        }
+        for (name, m) in tensors.sorted(by: { $0.key < $1.key }) {
+            items.append((name, "F32", (m.rows, m.columns), m.count * 4, .float(m)))
+        }
+        var json = "{"
+        var parts = [String]()
+        if !metadata.isEmpty {
+            let fields = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            parts.append("\"__metadata__\":{" + fields.joined(separator: ",") + "}")
+        }
+        var offset = 0
+        for item in items {
+            parts.append("\(jsonString(item.name)):{\"dtype\":\"\(item.dtype)\",\"shape\":[\(item.shape.0),\(item.shape.1)],\"data_offsets\":[\(offset),\(offset + item.bytes)]}")
+            offset += item.bytes
+        }
+        json += parts.joined(separator: ",") + "}"
+        var header = Array(json.utf8)
+        header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
+        var bytes = [UInt8]()
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
+        return (bytes + header, items.map(\.stored))
+    }
+}
+
+/// A JSON string literal: quotes, backslashes and control characters escaped, everything else verbatim UTF-8
+/// (the same choices as `serde_json`, so headers match the reference writer byte for byte).
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case "\u{08}": out += "\\b"
+        case "\u{0C}": out += "\\f"
+        case _ where u.value < 0x20:
+            let hex = String(u.value, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out + "\""
+}
