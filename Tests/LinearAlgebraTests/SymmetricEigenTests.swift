@@ -57,6 +57,28 @@ final class SymmetricEigenTests: XCTestCase {
         }
     }
 
+    func testEigenvaluesOnly() throws {
+        for n in [1, 2, 7, 65, 150] {
+            let a: Matrix<Double> = FactorCheck.randomSymmetric(n, seed: UInt64(n) + 40)
+            let full = try symmetricEigen(a, method: .tridiagonalQL).values
+            let only = try symmetricEigenvalues(a)
+            let scale = FactorCheck.norm(a)
+            for k in 0..<n { XCTAssertEqual(only[k], full[k], accuracy: 10 * Double(n) * scale * Double.ulpOfOne) }
+            let f: Matrix<Float> = FactorCheck.randomSymmetric(n, seed: UInt64(n) + 41)
+            let fullF = try symmetricEigen(f, method: .jacobi).values
+            let onlyF = try symmetricEigenvalues(f)
+            for k in 0..<n {
+                XCTAssertEqual(onlyF[k], fullF[k], accuracy: 10 * Float(n) * Float(FactorCheck.norm(f)) * Float.ulpOfOne)
+            }
+        }
+        // Second-difference matrix: 2 − 2cos(kπ/(n+1)).
+        let n = 100
+        let t = Matrix<Double>(rows: n, columns: n) { i, j in i == j ? 2 : (abs(i - j) == 1 ? -1 : 0) }
+        let values = try symmetricEigenvalues(t)
+        for k in 0..<n { XCTAssertEqual(values[k], 2 - 2 * cos(Double(k + 1) * Double.pi / Double(n + 1)), accuracy: 1e-13) }
+        XCTAssertThrowsError(try symmetricEigenvalues(Matrix<Double>(rows: 1, columns: 1, elements: [.nan])))
+    }
+
     func testRepeatedEigenvalues() throws {
         // Identity plus a rank-1 term: eigenvalue 1 with multiplicity n−1, and 1 + ‖u‖².
         let n = 20
