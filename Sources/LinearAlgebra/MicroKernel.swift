@@ -38,27 +38,27 @@ extension PackedGEMMScalar {
 #if SUE_FMA
 extension Float: PackedGEMMScalar {
     typealias Vector = SIMD16<Float>
-    static var depthBlock: Int { 192 }   // 192 × 32 × 4 B = 24 KiB sliver of B in L1
-    static var rowBlock: Int { 288 }     // 288 × 192 × 4 B = 216 KiB block of A in L2
+    static var depthBlock: Int { tuneKC ?? 512 }
+    static var rowBlock: Int { tuneMC ?? 288 }
     static var columnBlock: Int { 4096 }
 }
 extension Double: PackedGEMMScalar {
     typealias Vector = SIMD8<Double>
-    static var depthBlock: Int { 192 }   // 192 × 16 × 8 B = 24 KiB
-    static var rowBlock: Int { 144 }     // 144 × 192 × 8 B = 216 KiB
+    static var depthBlock: Int { tuneKC ?? 512 }
+    static var rowBlock: Int { tuneMC ?? 144 }
     static var columnBlock: Int { 4096 }
 }
 #else
 extension Float: PackedGEMMScalar {
     typealias Vector = SIMD4<Float>
-    static var depthBlock: Int { 256 }   // 256 × 8 × 4 B = 8 KiB
-    static var rowBlock: Int { 192 }     // 192 × 256 × 4 B = 192 KiB
+    static var depthBlock: Int { tuneKC ?? 512 }
+    static var rowBlock: Int { tuneMC ?? 192 }
     static var columnBlock: Int { 4096 }
 }
 extension Double: PackedGEMMScalar {
     typealias Vector = SIMD2<Double>
-    static var depthBlock: Int { 256 }
-    static var rowBlock: Int { 96 }
+    static var depthBlock: Int { tuneKC ?? 512 }
+    static var rowBlock: Int { tuneMC ?? 96 }
     static var columnBlock: Int { 4096 }
 }
 #endif
@@ -151,3 +151,7 @@ where V.Scalar: BinaryFloatingPoint {
     storeTileRow(c40, c41, alpha: alpha, beta: beta, to: c + 4 * ldc)
     storeTileRow(c50, c51, alpha: alpha, beta: beta, to: c + 5 * ldc)
 }
+
+import Foundation
+let tuneKC = ProcessInfo.processInfo.environment["SUE_KC"].flatMap { Int($0) }
+let tuneMC = ProcessInfo.processInfo.environment["SUE_MC"].flatMap { Int($0) }

@@ -131,6 +131,7 @@ func householderQR<S: MatrixScalar>(_ a: Matrix<S>) -> QRDecomposition<S> {
     let diagonal = (0..<p).map { abs(r[$0, $0]) }
     let largest = diagonal.max() ?? 0
     let tolerance = S(max(m, n)) * S.ulpOfOne * largest
-    let rank = diagonal.allSatisfy { $0.isFinite } ? diagonal.filter { $0 > tolerance }.count : 0
+    // Any non-finite entry of R (not only of its diagonal) makes every rank statement meaningless.
+    let rank = r.elements.allSatisfy { $0.isFinite } ? diagonal.filter { $0 > tolerance }.count : 0
     return QRDecomposition(q: q, r: r, rank: rank, diagonalMagnitudes: diagonal, rankTolerance: tolerance)
 }

@@ -20,10 +20,11 @@ import LinearAlgebra
 /// tensors are widened into `tensors` (exactly); 1-D tensors of length n become 1 × n matrices and 0-D
 /// tensors (scalars) 1 × 1 matrices. Other dtypes (integers, booleans, 8-bit floats) are refused.
 ///
-/// Writing follows the reference layout so that files are byte-identical to what Python would write for the
-/// same tensors: tensors ordered by dtype size (larger first, which keeps every tensor aligned to its element
-/// size) and then by name, offsets contiguous, `__metadata__` first, header padded with spaces to a multiple
-/// of 8 bytes. Metadata keys are written sorted, so equal inputs give equal bytes.
+/// Writing follows the reference layout: tensors ordered by dtype size (larger first, which keeps every
+/// tensor aligned to its element size) and then by name, offsets contiguous, `__metadata__` first, compact
+/// JSON, header padded with spaces to a multiple of 8 bytes. Checked by hand with Python `safetensors` 0.8.0:
+/// it loads these files, and re-saving them gives the same bytes except for the order of the metadata keys
+/// (Python writes them in hash-map order; here they are sorted, so equal inputs always give equal bytes).
 public struct SafetensorsFile: Sendable, Equatable {
     /// Single-precision tensors (and half-precision ones, widened, after reading).
     public var tensors: [String: Matrix<Float>]
