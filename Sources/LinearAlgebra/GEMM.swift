@@ -40,19 +40,155 @@ public func referenceGEMM<S: MatrixScalar>(_ transA: Transpose, _ transB: Transp
 }
 
 extension Float {
+    /// The `Float` GEMM: blocked, packed, SIMD micro-kernel, parallel (see `blockedGEMM`).
     public static func gemmKernel(_ transA: Transpose, _ transB: Transpose, alpha: Float,
                                   _ a: MatrixView<Float>, _ b: MatrixView<Float>, beta: Float,
                                   _ c: MutableMatrixView<Float>) {
-        // Placeholder until the packed micro-kernel lands: correct, slow.
-        referenceGEMM(transA, transB, alpha: alpha, a, b, beta: beta, c)
+        blockedGEMM(transA, transB, alpha: alpha, a, b, beta: beta, c)
     }
 }
 
 extension Double {
+    /// The `Double` GEMM: blocked, packed, SIMD micro-kernel, parallel (see `blockedGEMM`).
     public static func gemmKernel(_ transA: Transpose, _ transB: Transpose, alpha: Double,
                                   _ a: MatrixView<Double>, _ b: MatrixView<Double>, beta: Double,
                                   _ c: MutableMatrixView<Double>) {
-        referenceGEMM(transA, transB, alpha: alpha, a, b, beta: beta, c)
+        blockedGEMM(transA, transB, alpha: alpha, a, b, beta: beta, c)
+    }
+}
+
+/// The five loops of the BLIS/GotoBLAS GEMM around the micro-kernel (MicroKernel.swift):
+///
+///     for jc in 0..<n by NC            // a KC×NC panel of op(B) is packed once and lives in L3
+///       for pc in 0..<k by KC          //   (the packed panel covers depth pc..<pc+KC)
+///         pack op(B)[pc.., jc..] into B̃
+///         for ic in 0..<m by MC        // an MC×KC block of op(A) is packed and lives in L2
+///           pack op(A)[ic.., pc..] into Ã
+///           for jr in 0..<NC by NR     // a KC×NR sliver of B̃ stays in L1 ...
+///             for ir in 0..<MC by MR   // ... while the MR×KC slivers of Ã stream past it
+///               micro-kernel: C[ir.., jr..] = alpha · Ã_ir · B̃_jr + beta' · C[ir.., jr..]
+///
+/// with `beta' = beta` for the first depth panel and 1 afterwards, so C is read (when beta ≠ 0) and written
+/// once per depth panel.
+///
+/// Parallelism and determinism: within each (jc, pc) step, the (ic, jr) rectangle of C is cut into tasks
+/// of whole micro-tiles, run with `Parallel.forEach`. Every C element is computed by the same sequence of
+/// operations whichever task computes it: the products for one depth panel are summed in increasing p in
+/// registers, and the panels are added to C in increasing pc. Only the depth blocking KC affects the
+/// rounding, and KC is a constant of the type, so the result is bit-identical for any thread count. The
+/// task shape may therefore depend on the thread count (for load balance) without affecting the bits.
+///
+/// Small products, and those narrower than one register tile, go to `smallGEMM`, which skips packing.
+func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, alpha: S,
+                                      _ a: MatrixView<S>, _ b: MatrixView<S>, beta: S, _ c: MutableMatrixView<S>) {
+    let m = c.rows, n = c.columns
+    let k = transA == .none ? a.columns : a.rows
+    if m == 0 || n == 0 { return }
+    if k == 0 || alpha == 0 {
+        scale(c, by: beta)
+        return
+    }
+    let mr = microTileRows, nr = S.microTileColumns
+    if n < nr || m < mr || m * n * k <= smallGEMMWorkLimit {
+        smallGEMM(transA, transB, alpha: alpha, a, b, beta: beta, c)
+        return
+    }
+
+    let threads = max(1, Parallel.threadCount)
+    let kcMax = S.depthBlock, mcMax = S.rowBlock, ncMax = S.columnBlock
+    // Rows of A packed per pass over the rows: all of them up to a bound, so that a tall A does not need an
+    // unbounded pack buffer, and large enough that the passes do not add many synchronisation points.
+    let waveRows = roundUp(max(mcMax * threads, 4096), to: mr)
+    let packedBCount = kcMax * roundUp(min(n, ncMax), to: nr)
+    let packedACount = roundUp(min(m, waveRows), to: mr) * kcMax
+    let packedB = allocateAligned(S.self, count: packedBCount)
+    let packedA = allocateAligned(S.self, count: packedACount)
+    defer {
+        packedB.deallocate()
+        packedA.deallocate()
+    }
+
+    for jc in stride(from: 0, to: n, by: ncMax) {
+        let nc = min(ncMax, n - jc)
+        let colSlivers = (nc + nr - 1) / nr
+        for pc in stride(from: 0, to: k, by: kcMax) {
+            let kc = min(kcMax, k - pc)
+            let depth = pc..<(pc + kc)
+            let stepBeta = pc == 0 ? beta : 1
+
+            let bChunk = packingChunk(slivers: colSlivers, sliverSize: nr * kc, threads: threads)
+            Parallel.forEachChunk(colSlivers, chunk: bChunk) { slivers in
+                let columns = (jc + slivers.lowerBound * nr)..<min(jc + slivers.upperBound * nr, jc + nc)
+                packB(b, transB, depth: depth, columns: columns, into: packedB + slivers.lowerBound * nr * kc)
+            }
+
+            for ic in stride(from: 0, to: m, by: waveRows) {
+                let mw = min(waveRows, m - ic)
+                let rowSlivers = (mw + mr - 1) / mr
+                let aChunk = packingChunk(slivers: rowSlivers, sliverSize: mr * kc, threads: threads)
+                Parallel.forEachChunk(rowSlivers, chunk: aChunk) { slivers in
+                    let rows = (ic + slivers.lowerBound * mr)..<min(ic + slivers.upperBound * mr, ic + mw)
+                    packA(a, transA, rows: rows, depth: depth, into: packedA + slivers.lowerBound * mr * kc)
+                }
+
+                // Tasks: rowBlocks × colGroups rectangles of whole micro-tiles. Row blocks of at most MC rows,
+                // their number rounded up to a multiple of the thread count; column groups only when there
+                // are too few row blocks to occupy every thread.
+                var rowBlocks = (rowSlivers * mr + mcMax - 1) / mcMax
+                rowBlocks = min(rowSlivers, roundUp(rowBlocks, to: threads))
+                let colGroups = rowBlocks >= threads ? 1 : min(colSlivers, (threads + rowBlocks - 1) / rowBlocks)
+                Parallel.forEach(rowBlocks * colGroups) { task in
+                    let rowPart = evenPart(rowSlivers, parts: rowBlocks, index: task / colGroups)
+                    let colPart = evenPart(colSlivers, parts: colGroups, index: task % colGroups)
+                    macroKernel(depth: kc, packedA: packedA, rowSlivers: rowPart, firstRow: ic, rowEnd: ic + mw,
+                                packedB: packedB, colSlivers: colPart, firstColumn: jc, columnEnd: jc + nc,
+                                alpha: alpha, beta: stepBeta, c)
+                }
+            }
+        }
+    }
+}
+
+/// Products with at most this many multiply-adds skip packing (see `smallGEMM`).
+let smallGEMMWorkLimit = 48 * 48 * 48
+
+/// The two inner loops (jr, ir) over one task's rectangle of micro-tiles.
+///
+/// Full tiles are written straight into C. Edge tiles (at the bottom or right border of C) are computed
+/// into a scratch tile with beta = 0 and then merged with the same arithmetic as `storeTileRow`, so an
+/// element gets the same bits whether or not it sits in an edge tile.
+@inline(__always)
+func macroKernel<S: PackedGEMMScalar>(depth kc: Int, packedA: UnsafeMutablePointer<S>, rowSlivers: Range<Int>,
+                                      firstRow: Int, rowEnd: Int,
+                                      packedB: UnsafeMutablePointer<S>, colSlivers: Range<Int>,
+                                      firstColumn: Int, columnEnd: Int,
+                                      alpha: S, beta: S, _ c: MutableMatrixView<S>) {
+    let mr = microTileRows, nr = S.microTileColumns
+    let ldc = c.rowStride
+    withUnsafeTemporaryAllocation(of: S.self, capacity: mr * nr) { scratchBuffer in
+        let scratch = scratchBuffer.baseAddress!
+        for js in colSlivers {
+            let bSliver = UnsafePointer(packedB + js * nr * kc)
+            let j = firstColumn + js * nr
+            let width = min(nr, columnEnd - j)
+            for s in rowSlivers {
+                let aSliver = UnsafePointer(packedA + s * mr * kc)
+                let i = firstRow + s * mr
+                let height = min(mr, rowEnd - i)
+                if height == mr && width == nr {
+                    microKernel(S.Vector.self, depth: kc, aSliver, bSliver, alpha: alpha, beta: beta,
+                                c.base + i * ldc + j, ldc: ldc)
+                } else {
+                    microKernel(S.Vector.self, depth: kc, aSliver, bSliver, alpha: alpha, beta: 0, scratch, ldc: nr)
+                    for r in 0..<height {
+                        let row = c.base + (i + r) * ldc + j
+                        for q in 0..<width {
+                            row[q] = beta == 0 ? scratch[r * nr + q] : scratch[r * nr + q] + beta * row[q]
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -71,4 +207,40 @@ extension Matrix {
 
     /// Matrix product `self · other`.
     public func matmul(_ other: Matrix) -> Matrix { Matrix.multiply(self, .none, other, .none) }
+}
+
+/// `c = beta · c`, without reading c when beta is 0 (the k = 0 and alpha = 0 cases of GEMM).
+func scale<S: MatrixScalar>(_ c: MutableMatrixView<S>, by beta: S) {
+    if beta == 1 { return }
+    for i in 0..<c.rows {
+        let row = c.row(i)
+        if beta == 0 {
+            row.update(repeating: 0, count: c.columns)
+        } else {
+            for j in 0..<c.columns { row[j] *= beta }
+        }
+    }
+}
+
+/// The smallest multiple of `multiple` that is ≥ `value`.
+@inline(__always) func roundUp(_ value: Int, to multiple: Int) -> Int {
+    (value + multiple - 1) / multiple * multiple
+}
+
+/// Part `index` of `count` items cut into `parts` consecutive ranges whose sizes differ by at most one.
+@inline(__always) func evenPart(_ count: Int, parts: Int, index: Int) -> Range<Int> {
+    (count * index / parts)..<(count * (index + 1) / parts)
+}
+
+/// A buffer of `count` elements aligned to 64 bytes (a cache line, and the size of a zmm register), so
+/// that packed slivers can be read with aligned vector loads. Free it with `deallocate()`.
+func allocateAligned<S>(_ type: S.Type, count: Int) -> UnsafeMutablePointer<S> {
+    UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<S>.stride, alignment: 64)
+        .bindMemory(to: S.self, capacity: max(1, count))
+}
+
+/// Slivers per packing task: one share per thread, but not so few that the dispatch costs more than the
+/// copy (a task copies at least about 16K elements).
+func packingChunk(slivers: Int, sliverSize: Int, threads: Int) -> Int {
+    max((slivers + threads - 1) / threads, (1 << 14) / max(1, sliverSize))
 }

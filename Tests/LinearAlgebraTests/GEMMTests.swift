@@ -1,0 +1,190 @@
+import XCTest
+import LinearAlgebra
+
+/// The fast GEMM against the textbook triple loop (`referenceGEMM`, evaluated in Double).
+///
+/// Error bound (Higham, "Accuracy and Stability of Numerical Algorithms", 2nd ed., §3.5): a computed
+/// inner product of length k satisfies |fl(xᵀy) − xᵀy| ≤ γ_k |x|ᵀ|y| with γ_k ≈ kε. With the alpha and beta
+/// scalings, each element of C must satisfy
+///     |C − C_ref| ≤ (k + 3) ε (|α| (|op(A)| |op(B)|) + |β| |C₀|)
+/// which we check elementwise, with ε of the type under test.
+final class GEMMTests: XCTestCase {
+    private let cases: [(Transpose, Transpose)] = [(.none, .none), (.none, .transposed),
+                                                   (.transposed, .none), (.transposed, .transposed)]
+
+    /// Builds op(A) (m×k) and op(B) (k×n) as stored matrices for the given transposes.
+    private func operands<S: MatrixScalar>(_ type: S.Type, m: Int, n: Int, k: Int, _ ta: Transpose, _ tb: Transpose,
+                                           seed: UInt64) -> (Matrix<S>, Matrix<S>) {
+        var random = SeededRandom(seed: seed)
+        let a = ta == .none ? Matrix<S>(rows: m, columns: k) { _, _ in S(random.normal()) }
+                            : Matrix<S>(rows: k, columns: m) { _, _ in S(random.normal()) }
+        let b = tb == .none ? Matrix<S>(rows: k, columns: n) { _, _ in S(random.normal()) }
+                            : Matrix<S>(rows: n, columns: k) { _, _ in S(random.normal()) }
+        return (a, b)
+    }
+
+    /// Runs `gemm` and checks it against the Double reference with the bound above. Returns the result.
+    @discardableResult
+    private func check<S: MatrixScalar>(_ type: S.Type, m: Int, n: Int, k: Int, _ ta: Transpose, _ tb: Transpose,
+                                        alpha: S = 1, beta: S = 0, seed: UInt64 = 1,
+                                        file: StaticString = #filePath, line: UInt = #line) -> Matrix<S> {
+        let (a, b) = operands(S.self, m: m, n: n, k: k, ta, tb, seed: seed)
+        var random = SeededRandom(seed: seed &+ 7)
+        let c0 = Matrix<S>(rows: m, columns: n) { _, _ in beta == 0 ? S.nan : S(random.normal()) }
+        var c = c0
+        a.withView { av in b.withView { bv in c.withMutableView { cv in
+            gemm(ta, tb, alpha: alpha, av, bv, beta: beta, cv)
+        } } }
+        // Reference and magnitude bound in Double.
+        let ad = a.converted(to: Double.self), bd = b.converted(to: Double.self)
+        var reference = c0.converted(to: Double.self)
+        if beta == 0 { reference = Matrix(rows: m, columns: n) }
+        let absA = Matrix(rows: ad.rows, columns: ad.columns, elements: ad.elements.map(abs))
+        let absB = Matrix(rows: bd.rows, columns: bd.columns, elements: bd.elements.map(abs))
+        var magnitude = Matrix<Double>(rows: m, columns: n)
+        ad.withView { av in bd.withView { bv in
+            reference.withMutableView { referenceGEMM(ta, tb, alpha: Double(alpha), av, bv, beta: Double(beta), $0) }
+        } }
+        absA.withView { av in absB.withView { bv in
+            magnitude.withMutableView { referenceGEMM(ta, tb, alpha: 1, av, bv, beta: 0, $0) }
+        } }
+        let eps = Double(S.ulpOfOne)
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                let got = Double(c[i, j])
+                let bound = Double(k + 3) * eps * (abs(Double(alpha)) * magnitude[i, j]
+                                                   + (beta == 0 ? 0 : abs(Double(beta) * Double(c0[i, j]))))
+                XCTAssertTrue(got.isFinite, "C[\(i), \(j)] = \(got) is not finite (m=\(m) n=\(n) k=\(k))",
+                              file: file, line: line)
+                let excess = abs(got - reference[i, j]) - bound
+                worst = max(worst, excess)
+            }
+        }
+        XCTAssertLessThanOrEqual(worst, 0, "\(S.self) \(ta)/\(tb) m=\(m) n=\(n) k=\(k) α=\(alpha) β=\(beta): error exceeds bound",
+                                 file: file, line: line)
+        return c
+    }
+
+    func testAllTransposesOddShapesFloat() {
+        let shapes = [(1, 1, 1), (2, 2, 2), (7, 7, 7), (1, 65, 7), (65, 1, 63), (63, 65, 63), (65, 63, 130),
+                      (13, 37, 1), (100, 70, 33), (97, 129, 300)]
+        for (ta, tb) in cases {
+            for (m, n, k) in shapes { check(Float.self, m: m, n: n, k: k, ta, tb) }
+        }
+    }
+
+    func testAllTransposesOddShapesDouble() {
+        let shapes = [(1, 1, 1), (2, 7, 2), (7, 7, 7), (63, 65, 63), (65, 63, 130), (64, 64, 64), (97, 129, 300)]
+        for (ta, tb) in cases {
+            for (m, n, k) in shapes { check(Double.self, m: m, n: n, k: k, ta, tb) }
+        }
+    }
+
+    func testAlphaBetaVariations() {
+        let scalings: [(Double, Double)] = [(1, 0), (2.5, 0), (-1, 1), (0.5, -2), (1, 1), (0, 3), (0, 0)]
+        for (alpha, beta) in scalings {
+            for (ta, tb) in cases {
+                check(Float.self, m: 70, n: 75, k: 90, ta, tb, alpha: Float(alpha), beta: Float(beta))
+                check(Double.self, m: 9, n: 33, k: 20, ta, tb, alpha: alpha, beta: beta)
+                check(Double.self, m: 70, n: 75, k: 300, ta, tb, alpha: alpha, beta: beta)
+            }
+        }
+    }
+
+    func testTallSkinnyAndWideShapes() {
+        for (ta, tb) in cases {
+            check(Float.self, m: 1024, n: 16, k: 16, ta, tb)
+            check(Float.self, m: 1500, n: 3, k: 40, ta, tb)
+            check(Float.self, m: 3, n: 1500, k: 40, ta, tb)
+            check(Double.self, m: 2, n: 2, k: 3000, ta, tb)
+            check(Double.self, m: 600, n: 17, k: 200, ta, tb, alpha: 1, beta: 1)
+        }
+    }
+
+    /// k = 0: the product is empty, so C = βC, and C must not be read when β = 0.
+    func testEmptyInnerDimension() {
+        for beta: Float in [0, 2] {
+            let a = Matrix<Float>(rows: 5, columns: 0), b = Matrix<Float>(rows: 0, columns: 4)
+            var c = Matrix<Float>(rows: 5, columns: 4, repeating: beta == 0 ? .nan : 3)
+            a.withView { av in b.withView { bv in c.withMutableView { gemm(.none, .none, av, bv, beta: beta, $0) } } }
+            XCTAssertEqual(c.elements, [Float](repeating: beta * 3 == 6 ? 6 : 0, count: 20))
+        }
+        // Zero-sized C is a no-op.
+        let a = Matrix<Double>(rows: 0, columns: 3), b = Matrix<Double>(rows: 3, columns: 4)
+        XCTAssertEqual(a.matmul(b).shape.rows, 0)
+    }
+
+    /// Strided views: A, B and C are windows into larger matrices; nothing outside C's window changes.
+    func testStridedViews() {
+        var random = SeededRandom(seed: 5)
+        let bigA = random.normalMatrix(80, 90) as Matrix<Float>
+        let bigB = random.normalMatrix(90, 100) as Matrix<Float>
+        var bigC = Matrix<Float>(rows: 70, columns: 110, repeating: 42)
+        let (m, n, k) = (61, 67, 71)
+        bigA.withView { av in bigB.withView { bv in bigC.withMutableView { cv in
+            gemm(.none, .none, av.block(rows: 3..<(3 + m), columns: 5..<(5 + k)),
+                 bv.block(rows: 2..<(2 + k), columns: 7..<(7 + n)), beta: 0,
+                 cv.block(rows: 4..<(4 + m), columns: 9..<(9 + n)))
+        } } }
+        let a = bigA.withView { $0.block(rows: 3..<(3 + m), columns: 5..<(5 + k)).copy() }
+        let b = bigB.withView { $0.block(rows: 2..<(2 + k), columns: 7..<(7 + n)).copy() }
+        let expected = a.converted(to: Double.self).matmul(b.converted(to: Double.self))
+        for i in 0..<70 {
+            for j in 0..<110 {
+                if (4..<(4 + m)).contains(i) && (9..<(9 + n)).contains(j) {
+                    XCTAssertEqual(Double(bigC[i, j]), expected[i - 4, j - 9], accuracy: 1e-4 * Double(k))
+                } else {
+                    XCTAssertEqual(bigC[i, j], 42, "element (\(i), \(j)) outside C's window was written")
+                }
+            }
+        }
+    }
+
+    /// Determinism: the same bits for 1, 2 and 3 threads, on a product large enough to use several depth
+    /// panels, row blocks and edge tiles.
+    func testSameBitsForAnyThreadCount() {
+        for (ta, tb) in cases {
+            let (a, b) = operands(Float.self, m: 300, n: 257, k: 500, ta, tb, seed: 11)
+            let results = [1, 2, 3].map { threads in
+                Parallel.withThreads(threads) { Matrix.multiply(a, ta, b, tb) }
+            }
+            XCTAssertEqual(results[0].elements, results[1].elements)
+            XCTAssertEqual(results[0].elements, results[2].elements)
+            let (ad, bd) = operands(Double.self, m: 200, n: 131, k: 400, ta, tb, seed: 12)
+            let r1 = Parallel.withThreads(1) { Matrix.multiply(ad, ta, bd, tb) }
+            let r2 = Parallel.withThreads(2) { Matrix.multiply(ad, ta, bd, tb) }
+            XCTAssertEqual(r1.elements, r2.elements)
+        }
+        // The unpacked path for narrow C, parallel over row blocks.
+        let (a, b) = operands(Float.self, m: 5000, n: 16, k: 64, .none, .none, seed: 13)
+        XCTAssertEqual(Parallel.withThreads(1) { a.matmul(b) }.elements,
+                       Parallel.withThreads(2) { a.matmul(b) }.elements)
+    }
+
+    /// A large product (1000+ in every dimension), to exercise several column panels, depth panels and row
+    /// blocks with the full blocking. The generic reference would take a minute here, so sampled rows of C
+    /// are checked against a concrete Double triple loop with the same error bound.
+    func testLargeProduct() {
+        let (m, n, k) = (1031, 1029, 1027)
+        let (a, b) = operands(Float.self, m: m, n: n, k: k, .none, .transposed, seed: 3)
+        var random = SeededRandom(seed: 4)
+        let c0 = random.normalMatrix(m, n) as Matrix<Float>
+        var c = c0
+        a.withView { av in b.withView { bv in c.withMutableView { gemm(.none, .transposed, av, bv, beta: 0.5, $0) } } }
+        let eps = Double(Float.ulpOfOne)
+        for i in stride(from: 0, to: m, by: 37) + [m - 1] {
+            for j in 0..<n {
+                var exact = 0.0, magnitude = 0.0
+                for p in 0..<k {
+                    let product = Double(a[i, p]) * Double(b[j, p])
+                    exact += product
+                    magnitude += abs(product)
+                }
+                exact += 0.5 * Double(c0[i, j])
+                let bound = Double(k + 3) * eps * (magnitude + 0.5 * abs(Double(c0[i, j])))
+                XCTAssertLessThanOrEqual(abs(Double(c[i, j]) - exact), bound, "C[\(i), \(j)]")
+            }
+        }
+    }
+}

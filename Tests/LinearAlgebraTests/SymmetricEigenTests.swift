@@ -1,0 +1,160 @@
+import XCTest
+import LinearAlgebra
+
+final class SymmetricEigenTests: XCTestCase {
+    /// ‖A·V − V·Λ‖_F / (n·‖A‖_F·ε) and ‖VᵀV − I‖_F/(nε), checking ascending order on the way.
+    func checkDecomposition<S: MatrixScalar>(_ a: Matrix<S>, _ method: SymmetricEigenMethod, limit: Double = 30,
+                                             file: StaticString = #filePath, line: UInt = #line) throws -> [S] {
+        let n = a.rows
+        let eig = try symmetricEigen(a, method: method)
+        XCTAssertEqual(eig.values.count, n, file: file, line: line)
+        XCTAssertEqual(eig.vectors.rows, n, file: file, line: line)
+        XCTAssertEqual(eig.vectors.columns, n, file: file, line: line)
+        for i in 1..<max(n, 1) where n > 1 { XCTAssertLessThanOrEqual(eig.values[i - 1], eig.values[i], file: file, line: line) }
+        var vl = FactorCheck.product(eig.vectors, false, Matrix<S>.identity(n))
+        for i in 0..<n { for j in 0..<n { vl[i, j] *= Double(eig.values[j]) } }
+        let av = FactorCheck.product(a, false, eig.vectors)
+        var diff = 0.0
+        for i in 0..<av.elements.count { let d = av.elements[i] - vl.elements[i]; diff += d * d }
+        let scale = Double(max(n, 1)) * max(FactorCheck.norm(a), Double.leastNormalMagnitude) * Double(S.ulpOfOne)
+        let residual = diff.squareRoot() / scale
+        let orth = FactorCheck.orthogonality(eig.vectors)
+        XCTAssertLessThan(residual, limit, "eigen residual n=\(n) \(method) \(S.self)", file: file, line: line)
+        XCTAssertLessThan(orth, limit, "eigenvector orthogonality n=\(n) \(method) \(S.self)", file: file, line: line)
+        return eig.values
+    }
+
+    func testRandomSymmetricAllSizesAndMethods() throws {
+        for n in [1, 2, 3, 7, 33, 63, 65] {
+            for method in [SymmetricEigenMethod.jacobi, .tridiagonalQL, .automatic] {
+                let a: Matrix<Double> = FactorCheck.randomSymmetric(n, seed: UInt64(n))
+                _ = try checkDecomposition(a, method)
+                let f: Matrix<Float> = FactorCheck.randomSymmetric(n, seed: UInt64(n) + 100)
+                _ = try checkDecomposition(f, method)
+            }
+        }
+    }
+
+    func testJacobiAndQLAgree() throws {
+        let a: Matrix<Double> = FactorCheck.randomSymmetric(40, seed: 7)
+        let j = try symmetricEigen(a, method: .jacobi).values
+        let q = try symmetricEigen(a, method: .tridiagonalQL).values
+        let scale = j.map { abs($0) }.max()!
+        for i in 0..<40 { XCTAssertEqual(j[i], q[i], accuracy: 100 * scale * Double.ulpOfOne) }
+    }
+
+    func testAnalyticSpectrumOfSecondDifferenceMatrix() throws {
+        for n in [5, 31, 64, 200] {
+            let a = Matrix<Double>(rows: n, columns: n) { i, j in i == j ? 2 : (abs(i - j) == 1 ? -1 : 0) }
+            let exact = (1...n).map { 2 - 2 * cos(Double($0) * Double.pi / Double(n + 1)) }
+            for method in [SymmetricEigenMethod.jacobi, .tridiagonalQL] where n <= 64 || method == .tridiagonalQL {
+                let values = try checkDecomposition(a, method)
+                for k in 0..<n { XCTAssertEqual(values[k], exact[k], accuracy: 20 * Double.ulpOfOne * 4) }
+            }
+            let tri = try symmetricTridiagonalEigen(diagonal: [Double](repeating: 2, count: n),
+                                                    offDiagonal: [Double](repeating: -1, count: n - 1))
+            for k in 0..<n { XCTAssertEqual(tri.values[k], exact[k], accuracy: 20 * Double.ulpOfOne * 4) }
+        }
+    }
+
+    func testRepeatedEigenvalues() throws {
+        // Identity plus a rank-1 term: eigenvalue 1 with multiplicity n−1, and 1 + ‖u‖².
+        let n = 20
+        var rng = SeededRandom(seed: 3)
+        let u = (0..<n).map { _ in rng.normal() }
+        let a = Matrix<Double>(rows: n, columns: n) { i, j in (i == j ? 1 : 0) + u[i] * u[j] }
+        let top = 1 + u.reduce(0) { $0 + $1 * $1 }
+        for method in [SymmetricEigenMethod.jacobi, .tridiagonalQL] {
+            let values = try checkDecomposition(a, method)
+            for k in 0..<(n - 1) { XCTAssertEqual(values[k], 1, accuracy: 1e-13 * top) }
+            XCTAssertEqual(values[n - 1], top, accuracy: 1e-13 * top)
+        }
+        // A five-fold eigenvalue in the middle of a spread spectrum.
+        let lambda: [Double] = [-3, -1, 0.5, 2, 2, 2, 2, 2, 4, 7, 9]
+        let b: Matrix<Double> = FactorCheck.withEigenvalues(lambda, seed: 11)
+        for method in [SymmetricEigenMethod.jacobi, .tridiagonalQL] {
+            let values = try checkDecomposition(b, method)
+            for k in 0..<lambda.count { XCTAssertEqual(values[k], lambda[k], accuracy: 1e-13 * 9) }
+        }
+    }
+
+    func testIllConditionedAndGradedSpectra() throws {
+        // Eigenvalues spread over 12 (Double) / 6 (Float) orders of magnitude, with both signs.
+        let n = 30
+        let lambdaD = (0..<n).map { k in (k % 2 == 0 ? 1.0 : -1.0) * pow(10, -12 * Double(k) / Double(n - 1)) }
+        let ad: Matrix<Double> = FactorCheck.withEigenvalues(lambdaD, seed: 5)
+        for method in [SymmetricEigenMethod.jacobi, .tridiagonalQL] {
+            let values = try checkDecomposition(ad, method)
+            let expected = lambdaD.sorted()
+            for k in 0..<n { XCTAssertEqual(values[k], expected[k], accuracy: 50 * Double(n) * Double.ulpOfOne) }
+        }
+        let lambdaF = (0..<n).map { k in pow(10, -6 * Double(k) / Double(n - 1)) }
+        let af: Matrix<Float> = FactorCheck.withEigenvalues(lambdaF, seed: 6)
+        for method in [SymmetricEigenMethod.jacobi, .tridiagonalQL] { _ = try checkDecomposition(af, method) }
+        // A diagonally graded positive definite matrix: Jacobi recovers even the tiny eigenvalues to
+        // high relative accuracy (Demmel–Veselić), unlike QR/QL which only guarantee ε·‖A‖ absolute error.
+        let d = [1e20, 1e10, 1, 1e-10, 1e-20]
+        let graded = Matrix<Double>(rows: 5, columns: 5) { i, j in
+            (i == j ? 1 : 0.25) * (d[i] * d[j]).squareRoot() }
+        let values = try symmetricEigen(graded, method: .jacobi).values
+        // Independent reference: λ_min(A) = 1/λ_max(A⁻¹), and A⁻¹ = D⁻¹·H⁻¹·D⁻¹ is known in closed form
+        // (H = 0.75·I + 0.25·11ᵀ, H⁻¹ = (4/3)(I − 11ᵀ/8)); a largest eigenvalue is always accurate to ε relatively.
+        let inverse = Matrix<Double>(rows: 5, columns: 5) { i, j in
+            (4.0 / 3.0) * ((i == j ? 1 : 0) - 0.125) / (d[i] * d[j]).squareRoot() }
+        let largestOfInverse = try symmetricEigen(inverse, method: .tridiagonalQL).values[4]
+        XCTAssertEqual(values[0] * largestOfInverse, 1, accuracy: 1e-12)
+        XCTAssertEqual(values[4] / 1e20, 1, accuracy: 1e-9)
+    }
+
+    func testTridiagonalSolverLarge() throws {
+        let n = 1200
+        var rng = SeededRandom(seed: 9)
+        let d = (0..<n).map { _ in rng.normal() }, e = (0..<(n - 1)).map { _ in rng.normal() }
+        let result = try symmetricTridiagonalEigen(diagonal: d, offDiagonal: e)
+        let z = result.vectors!
+        // Residual ‖T·z_j − λ_j z_j‖ for every j, and orthogonality on a sample of columns.
+        var worst = 0.0
+        let tnorm = (d.map { $0 * $0 }.reduce(0, +) + 2 * e.map { $0 * $0 }.reduce(0, +)).squareRoot()
+        for j in 0..<n {
+            var s = 0.0
+            for i in 0..<n {
+                var tz = d[i] * z[i, j]
+                if i > 0 { tz += e[i - 1] * z[i - 1, j] }
+                if i < n - 1 { tz += e[i] * z[i + 1, j] }
+                let r = tz - result.values[j] * z[i, j]
+                s += r * r
+            }
+            worst = max(worst, s.squareRoot())
+        }
+        XCTAssertLessThan(worst / (Double(n) * tnorm * Double.ulpOfOne), 10)
+        for j in stride(from: 0, to: n, by: 97) {
+            for k in stride(from: j, to: n, by: 89) {
+                var s = 0.0
+                for i in 0..<n { s += z[i, j] * z[i, k] }
+                XCTAssertEqual(s, j == k ? 1 : 0, accuracy: 100 * Double(n) * Double.ulpOfOne)
+            }
+        }
+        // Values only must agree with the vectors run.
+        let valuesOnly = try symmetricTridiagonalEigen(diagonal: d, offDiagonal: e, computeVectors: false)
+        XCTAssertNil(valuesOnly.vectors)
+        for j in 0..<n { XCTAssertEqual(valuesOnly.values[j], result.values[j], accuracy: 1e-12 * tnorm) }
+    }
+
+    func testBadInput() {
+        var a: Matrix<Double> = FactorCheck.randomSymmetric(5, seed: 1)
+        a[3, 1] = .nan
+        XCTAssertThrowsError(try symmetricEigen(a)) { error in
+            guard case LinearAlgebraError.nonFinite = error else { return XCTFail("expected nonFinite, got \(error)") }
+        }
+        XCTAssertThrowsError(try symmetricEigen(Matrix<Double>(rows: 2, columns: 3))) { error in
+            guard case LinearAlgebraError.dimensionMismatch = error else { return XCTFail("got \(error)") }
+        }
+        XCTAssertThrowsError(try symmetricTridiagonalEigen(diagonal: [1, 2], offDiagonal: [.infinity])) { error in
+            guard case LinearAlgebraError.nonFinite = error else { return XCTFail("got \(error)") }
+        }
+        XCTAssertThrowsError(try symmetricTridiagonalEigen(diagonal: [1, 2], offDiagonal: [])) { error in
+            guard case LinearAlgebraError.dimensionMismatch = error else { return XCTFail("got \(error)") }
+        }
+        XCTAssertEqual(try symmetricEigen(Matrix<Double>(rows: 0, columns: 0)).values.count, 0)
+    }
+}
