@@ -208,15 +208,20 @@ private func swapRows<S>(_ x: UnsafeMutablePointer<S>, _ y: UnsafeMutablePointer
 func completeOrthonormalRows<S: MatrixScalar>(_ vt: inout Matrix<S>, missing: [Int]) {
     if missing.isEmpty { return }
     let n = vt.columns
-    var filled = Set(0..<vt.rows).subtracting(missing)
+    let missingSet = Set(missing)
+    var filled = (0..<vt.rows).filter { !missingSet.contains($0) }
+    // Candidates are tried round-robin from where the last search stopped, so that completing many rows
+    // (e.g. of a zero matrix) does not retry the already used basis vectors every time.
+    var nextCandidate = 0
     for target in missing {
         var bestVector: [S] = []
         var bestNorm: S = -1
-        for candidate in 0..<n {
+        for attempt in 0..<n {
+            let candidate = (nextCandidate + attempt) % n
             var x = [S](repeating: 0, count: n)
             x[candidate] = 1
             for _ in 0..<2 {
-                for r in filled.sorted() {
+                for r in filled {
                     var d: S = 0
                     for c in 0..<n { d += vt[r, c] * x[c] }
                     for c in 0..<n { x[c] -= d * vt[r, c] }
@@ -224,9 +229,12 @@ func completeOrthonormalRows<S: MatrixScalar>(_ vt: inout Matrix<S>, missing: [I
             }
             let norm = x.reduce(0) { $0 + $1 * $1 }.squareRoot()
             if norm > bestNorm { bestNorm = norm; bestVector = x }
-            if norm > 0.5 { break }                    // good enough: no cancellation worth avoiding
+            if norm > 0.5 {                          // good enough: no cancellation worth avoiding
+                nextCandidate = candidate + 1
+                break
+            }
         }
         for c in 0..<n { vt[target, c] = bestVector[c] / bestNorm }
-        filled.insert(target)
+        filled.append(target)
     }
 }
