@@ -94,12 +94,11 @@ final class TrainingTests: XCTestCase {
         let dataB = Tensor(constant: rng.normalMatrix(100, 12, as: Float.self))
         let optimizer = Adam(parameters: encoderA.parameters + encoderB.parameters + [temperature])
         let tape = Tape<Float>()
-        let labels = Array(0..<32)
-        var counts: [Int] = []
-        for _ in 0..<5 {
+        func step(batch: Int) throws {
+            let labels = Array(0..<batch)
             tape.reset()
             optimizer.zeroGradients()
-            let rows = rng.permutation(100).prefix(32).map { $0 }
+            let rows = rng.permutation(100).prefix(batch).map { $0 }
             let za = tape.l2NormalizedRows(encoderA(tape.gatherRows(dataA, rows)))
             let zb = tape.l2NormalizedRows(encoderB(tape.gatherRows(dataB, rows)))
             let logits = tape.multiply(tape.matmul(za, zb, transposeB: true), tape.exp(temperature))
@@ -109,10 +108,26 @@ final class TrainingTests: XCTestCase {
             try tape.backward(tape.add(infoNCE, spread))
             _ = clipGradientNorm(optimizer.parameters, maxNorm: 10)
             optimizer.step()
+        }
+        var counts: [Int] = []
+        for _ in 0..<5 {
+            try step(batch: 32)
             counts.append(StorageStatistics.allocations)
         }
         XCTAssertGreaterThan(counts[0], 0)
         XCTAssertEqual(Set(counts.dropFirst()), [counts[0]], "tensor buffers allocated per step: \(counts)")
+        // A step of another shape needs new buffers once; the arena keeps both sets, so alternating is free.
+        try step(batch: 20)
+        let afterSecondShape = StorageStatistics.allocations
+        XCTAssertGreaterThan(afterSecondShape, counts[0])
+        try step(batch: 32)
+        try step(batch: 20)
+        XCTAssertEqual(StorageStatistics.allocations, afterSecondShape)
+        // Dropping the cached buffers makes the next step of the other shape allocate again.
+        tape.reset()
+        tape.releaseCachedBuffers()
+        try step(batch: 32)
+        XCTAssertGreaterThan(StorageStatistics.allocations, afterSecondShape)
     }
 
     func testExportImportRoundTripAndErrors() throws {
