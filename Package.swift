@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Spectral", dependencies: ["LinearAlgebra"], swiftSettings: swiftSettings),
         .target(name: "SUEFiles", dependencies: ["LinearAlgebra"], swiftSettings: swiftSettings),
         .target(name: "SUE", dependencies: ["LinearAlgebra", "Autodiff", "Spectral", "SUEFiles"],
-                swiftSettings: swiftSettings),
+                resources: [.copy("Resources/demo")], swiftSettings: swiftSettings),
         .executableTarget(name: "sue", dependencies: ["SUE", "SUEFiles", "Spectral", "LinearAlgebra"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "sue-bench", dependencies: ["SUE", "SUEFiles", "Spectral", "Autodiff", "LinearAlgebra"],

@@ -22,23 +22,15 @@ func packA<S: PackedGEMMScalar>(_ a: MatrixView<S>, _ trans: Transpose, rows: Ra
     var sliver = destination
     for i0 in stride(from: rows.lowerBound, to: rows.upperBound, by: mr) {
         let height = min(mr, rows.upperBound - i0)
-        if trans == .none {
-            // op(A)[i, p] = a[i, p]: walk each row of A contiguously, write with stride MR.
-            for r in 0..<height {
-                let source = a.row(i0 + r) + depth.lowerBound
-                var out = sliver + r
-                for p in 0..<kc {
-                    out.pointee = source[p]
-                    out += mr
-                }
-            }
-        } else {
-            // op(A)[i, p] = a[p, i]: the MR values of one step are contiguous in row p of A.
-            for p in 0..<kc {
-                let source = a.row(depth.lowerBound + p) + i0
-                let out = sliver + p * mr
-                for r in 0..<height { out[r] = source[r] }
-            }
+        // Step p of the sliver is written contiguously. For op(A) = A its values come from `height` rows
+        // of A, each read sequentially along p (an order the prefetcher follows; the alternative, writing
+        // with stride MR, is vectorised into slow scatter instructions).
+        let (rowStep, depthStep) = trans == .none ? (a.rowStride, 1) : (1, a.rowStride)
+        let corner = a.base + i0 * rowStep + depth.lowerBound * depthStep
+        for p in 0..<kc {
+            let source = corner + p * depthStep
+            let out = sliver + p * mr
+            for r in 0..<height { out[r] = source[r * rowStep] }
         }
         if height < mr {
             for p in 0..<kc { for r in height..<mr { sliver[p * mr + r] = 0 } }
@@ -65,14 +57,12 @@ func packB<S: PackedGEMMScalar>(_ b: MatrixView<S>, _ trans: Transpose, depth: R
                 (sliver + p * nr).update(from: b.row(depth.lowerBound + p) + j0, count: width)
             }
         } else {
-            // op(B)[p, j] = b[j, p]: walk each row of B contiguously, write with stride NR.
-            for c in 0..<width {
-                let source = b.row(j0 + c) + depth.lowerBound
-                var out = sliver + c
-                for p in 0..<kc {
-                    out.pointee = source[p]
-                    out += nr
-                }
+            // op(B)[p, j] = b[j, p]: step p gathers one element from each of `width` rows of B; each row is
+            // read sequentially along p.
+            let corner = b.base + j0 * b.rowStride + depth.lowerBound
+            for p in 0..<kc {
+                let out = sliver + p * nr
+                for c in 0..<width { out[c] = corner[c * b.rowStride + p] }
             }
         }
         if width < nr {

@@ -20,76 +20,46 @@ public enum StoredElementType: String, Sendable, CaseIterable {
 
 /// Decodes `count` little-endian elements of `type` from `raw` into `[S]`.
 ///
-/// The common cases (stored type equal to the requested one on a little-endian host) are a single
-/// `memcpy`. Conversions run in concrete `Float`/`Double` loops and are re-typed at the end: a generic
-/// per-element `S(x)` would not be specialised here and would cost a dynamic call per element.
-/// Narrowing float64 → Float rounds to nearest and turns magnitudes above `Float.greatestFiniteMagnitude`
-/// into ±Inf, which the finiteness check of the caller then reports with its row.
+/// When the stored type equals the requested one on a little-endian host this is a single `memcpy`.
+/// Otherwise each element is widened or narrowed by IEEE rules (round to nearest); narrowing float64 →
+/// Float turns magnitudes above `Float.greatestFiniteMagnitude` into ±Inf, which the finiteness check of
+/// the caller then reports with its row.
 func decodeLittleEndian<S: MatrixScalar>(_ raw: UnsafeRawBufferPointer, type: StoredElementType,
                                          count: Int, as: S.Type) -> [S] {
     precondition(raw.count >= count * type.byteCount)
+    // Re-typed through the concrete element types: a generic per-element `S(x)` would not be specialised
+    // here and would cost a dynamic call per element; `decode(_:type:count:into:)` is specialised twice.
     if S.self == Float.self {
-        let floats: [Float] = decodeAsFloat(raw, type: type, count: count)
-        return unsafeBitCast(floats, to: [S].self)
+        return unsafeBitCast(decode(raw, type: type, count: count, into: Float.self), to: [S].self)
     } else {
         precondition(S.self == Double.self, "MatrixScalar is Float or Double")
-        let doubles: [Double] = decodeAsDouble(raw, type: type, count: count)
-        return unsafeBitCast(doubles, to: [S].self)
+        return unsafeBitCast(decode(raw, type: type, count: count, into: Double.self), to: [S].self)
     }
 }
 
-private func decodeAsFloat(_ raw: UnsafeRawBufferPointer, type: StoredElementType, count: Int) -> [Float] {
-    [Float](unsafeUninitializedCapacity: count) { out, initialized in
-        switch type {
-        case .float32:
-            #if _endian(little)
-            if count > 0 { out.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: count * 4) {
-                $0.update(from: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count * 4) } }
-            #else
-            for i in 0..<count {
-                out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-            }
-            #endif
-        case .float64:
-            for i in 0..<count {
-                out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
-            }
-        case .float16:
-            for i in 0..<count {
-                out[i] = floatFromHalfBits(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-            }
-        case .bfloat16:
-            for i in 0..<count {
-                out[i] = floatFromBFloat16Bits(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-            }
+@inline(__always)
+private func decode<T: BinaryFloatingPoint>(_ raw: UnsafeRawBufferPointer, type: StoredElementType, count: Int,
+                                            into: T.Type) -> [T] {
+    [T](unsafeUninitializedCapacity: count) { out, initialized in
+        #if _endian(little)
+        let sameLayout = (type == .float32 && T.self == Float.self) || (type == .float64 && T.self == Double.self)
+        if sameLayout {
+            if count > 0 { UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: raw.baseAddress!, byteCount: count * type.byteCount) }
+            initialized = count
+            return
         }
-        initialized = count
-    }
-}
-
-private func decodeAsDouble(_ raw: UnsafeRawBufferPointer, type: StoredElementType, count: Int) -> [Double] {
-    [Double](unsafeUninitializedCapacity: count) { out, initialized in
+        #endif
+        func bits16(_ i: Int) -> UInt16 { UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
         switch type {
-        case .float64:
-            #if _endian(little)
-            if count > 0 { out.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: count * 8) {
-                $0.update(from: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count * 8) } }
-            #else
-            for i in 0..<count {
-                out[i] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
-            }
-            #endif
+        case .float16: for i in 0..<count { out[i] = T(floatFromHalfBits(bits16(i))) }
+        case .bfloat16: for i in 0..<count { out[i] = T(floatFromBFloat16Bits(bits16(i))) }
         case .float32:
             for i in 0..<count {
-                out[i] = Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))
+                out[i] = T(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))
             }
-        case .float16:
+        case .float64:
             for i in 0..<count {
-                out[i] = Double(floatFromHalfBits(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
-            }
-        case .bfloat16:
-            for i in 0..<count {
-                out[i] = Double(floatFromBFloat16Bits(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                out[i] = T(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
             }
         }
         initialized = count

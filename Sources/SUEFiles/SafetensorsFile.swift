@@ -20,10 +20,11 @@ import LinearAlgebra
 /// tensors are widened into `tensors` (exactly); 1-D tensors of length n become 1 × n matrices and 0-D
 /// tensors (scalars) 1 × 1 matrices. Other dtypes (integers, booleans, 8-bit floats) are refused.
 ///
-/// Writing follows the reference layout so that files are byte-identical to what Python would write for the
-/// same tensors: tensors ordered by dtype size (larger first, which keeps every tensor aligned to its element
-/// size) and then by name, offsets contiguous, `__metadata__` first, header padded with spaces to a multiple
-/// of 8 bytes. Metadata keys are written sorted, so equal inputs give equal bytes.
+/// Writing follows the reference layout: tensors ordered by dtype size (larger first, which keeps every
+/// tensor aligned to its element size) and then by name, offsets contiguous, `__metadata__` first, compact
+/// JSON, header padded with spaces to a multiple of 8 bytes. Checked by hand with Python `safetensors` 0.8.0:
+/// it loads these files, and re-saving them gives the same bytes except for the order of the metadata keys
+/// (Python writes them in hash-map order; here they are sorted, so equal inputs always give equal bytes).
 public struct SafetensorsFile: Sendable, Equatable {
     /// Single-precision tensors (and half-precision ones, widened, after reading).
     public var tensors: [String: Matrix<Float>]
@@ -289,12 +290,12 @@ public struct SafetensorsFile: Sendable, Equatable {
         var json = "{"
         var parts = [String]()
         if !metadata.isEmpty {
-            let fields = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            let fields = metadata.sorted { $0.key < $1.key }.map { "\(jsonQuoted($0.key)):\(jsonQuoted($0.value))" }
             parts.append("\"__metadata__\":{" + fields.joined(separator: ",") + "}")
         }
         var offset = 0
         for item in items {
-            parts.append("\(jsonString(item.name)):{\"dtype\":\"\(item.dtype)\",\"shape\":[\(item.shape.0),\(item.shape.1)],\"data_offsets\":[\(offset),\(offset + item.bytes)]}")
+            parts.append("\(jsonQuoted(item.name)):{\"dtype\":\"\(item.dtype)\",\"shape\":[\(item.shape.0),\(item.shape.1)],\"data_offsets\":[\(offset),\(offset + item.bytes)]}")
             offset += item.bytes
         }
         json += parts.joined(separator: ",") + "}"
@@ -304,26 +305,4 @@ public struct SafetensorsFile: Sendable, Equatable {
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
         return (bytes + header, items.map(\.stored))
     }
-}
-
-/// A JSON string literal: quotes, backslashes and control characters escaped, everything else verbatim UTF-8
-/// (the same choices as `serde_json`, so headers match the reference writer byte for byte).
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\u{08}": out += "\\b"
-        case "\u{0C}": out += "\\f"
-        case _ where u.value < 0x20:
-            let hex = String(u.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
 }

@@ -1,2 +1,4 @@
 import Foundation
-print("sue: commands coming (fit, embed, evaluate, search, demo, experiment)")
+
+// `sue`: the command-line face of the package. See `CommandLineTool` for the dispatch and exit codes.
+exit(CommandLineTool.run(Array(CommandLine.arguments.dropFirst())))

@@ -121,7 +121,7 @@ final class SafetensorsFileTests: XCTestCase {
             (#"{"a":{"dtype":"F99","shape":[4],"data_offsets":[0,16]}}"#, ["unknown dtype"]),
             (#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16],"x":1}}"#, ["exactly the fields"]),
             (#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},}"#, ["trailing comma"]),
-            (#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16.0]}}"#, ["floating-point"]),
+            (#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16.0]}}"#, ["data_offsets should contain non-negative integers"]),
             (#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"a":{"dtype":"F32","shape":[0],"data_offsets":[16,16]}}"#, ["duplicate key 'a'"]),
             (#"{"__metadata__":{"k":1},"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, ["metadata 'k' should be a string"]),
             (#"{'a':{}}"#, ["bad header"]),

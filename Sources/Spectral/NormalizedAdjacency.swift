@@ -1,0 +1,78 @@
+import LinearAlgebra
+
+/// The symmetric normalisation S = D^{-1/2} W D^{-1/2} of a graph's weight matrix W (D = diag of the degrees).
+///
+/// Why S: the random walk P = D⁻¹W is not symmetric, but it is similar to S (P = D^{-1/2} S D^{1/2}), so both
+/// have the same eigenvalues, and ψ = D^{-1/2}v is an eigenvector of P whenever v is one of S. Working with S
+/// lets us use symmetric solvers (orthonormal eigenvectors, Lanczos). All eigenvalues of S lie in [−1, 1], and
+/// v₀ = D^{1/2}𝟙/‖D^{1/2}𝟙‖ is an eigenvector for eigenvalue 1 on a connected graph (ψ₀ = constant: the trivial one).
+public struct NormalizedAdjacency: Sendable {
+    public let graph: AffinityGraph
+    /// dᵢ = Σⱼ Wᵢⱼ.
+    public let degrees: [Double]
+    /// dᵢ^{-1/2}.
+    public let inverseSqrtDegrees: [Double]
+    /// Sᵢⱼ in the CSR layout of `graph`.
+    let values: [Double]
+
+    /// Throws `isolatedVertex` when a vertex has zero degree (D^{-1/2} undefined).
+    public init(_ graph: AffinityGraph) throws {
+        let degrees = graph.degrees
+        if let i = degrees.firstIndex(where: { !($0 > 0) }) { throw SpectralError.isolatedVertex(i) }
+        self.graph = graph
+        self.degrees = degrees
+        let inv = degrees.map { 1 / $0.squareRoot() }
+        self.inverseSqrtDegrees = inv
+        var values = graph.weights
+        for i in 0..<graph.vertexCount {
+            for p in graph.rowPointers[i]..<graph.rowPointers[i + 1] {
+                values[p] = graph.weights[p] * inv[i] * inv[Int(graph.columnIndices[p])]
+            }
+        }
+        self.values = values
+    }
+
+    public var dimension: Int { graph.vertexCount }
+
+    /// y ← S·x, parallel over fixed row chunks (each row summed in column order: deterministic).
+    public func apply(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+        graph.rowPointers.withUnsafeBufferPointer { rp in
+            graph.columnIndices.withUnsafeBufferPointer { cp in
+                values.withUnsafeBufferPointer { vp in
+                    let rows = rp.baseAddress!, cols = cp.baseAddress!, vals = vp.baseAddress!
+                    Parallel.forEachChunk(dimension, chunk: 1024) { range in
+                        for i in range {
+                            var s = 0.0
+                            for p in rows[i]..<rows[i + 1] { s += vals[p] * x[Int(cols[p])] }
+                            y[i] = s
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// S·x for an array.
+    public func apply(_ x: [Double]) -> [Double] {
+        precondition(x.count == dimension, "NormalizedAdjacency.apply: vector of length \(x.count), expected \(dimension)")
+        var y = [Double](repeating: 0, count: dimension)
+        x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { yb in apply(xb.baseAddress!, yb.baseAddress!) } }
+        return y
+    }
+
+    /// The unit eigenvector D^{1/2}𝟙/‖D^{1/2}𝟙‖ of eigenvalue 1 (exact for a connected graph; on a disconnected
+    /// graph use it per component).
+    public var trivialEigenvector: [Double] {
+        let volume = degrees.reduce(0, +)
+        return degrees.map { ($0 / volume).squareRoot() }
+    }
+
+    /// S as a dense matrix.
+    public func dense() -> Matrix<Double> {
+        var m = Matrix<Double>(rows: dimension, columns: dimension)
+        for i in 0..<dimension {
+            for p in graph.rowPointers[i]..<graph.rowPointers[i + 1] { m[i, Int(graph.columnIndices[p])] += values[p] }
+        }
+        return m
+    }
+}

@@ -1,1 +1,0 @@
-// Spectral module: see DESIGN layers in README.

@@ -1,0 +1,53 @@
+import Foundation
+import LinearAlgebra
+import SUEFiles
+
+/// The method names `sue experiment` understands.
+let experimentMethods = ["sue", "sue-numeric", "sue-parametric", "ridge", "contrastive", "cca", "mmd", "ae"]
+
+/// `sue experiment`: "how well would SUE work on my data with N pairs?", by the paper's protocol.
+let experimentCommand = Command(
+    name: "experiment",
+    summary: "compare SUE with baselines on fully paired data, with N known pairs (the paper's protocol)",
+    usage: "sue experiment --x X.npy --y Y.npy [--pairs 100] [--test 400] [--seeds 5] [--methods sue,ridge,…] [--json]",
+    options: [
+        OptionSpec("x", .path(placeholder: "X.npy"), required: true, "embeddings of modality X"),
+        OptionSpec("y", .path(placeholder: "Y.npy"), required: true, "embeddings of modality Y; row i pairs with row i of --x"),
+        OptionSpec("pairs", .integer(minimum: 2), default: "100", "training pairs kept per seed"),
+        OptionSpec("test", .integer(minimum: 10), default: "400", "test pairs drawn per seed"),
+        OptionSpec("seeds", .integer(minimum: 1), default: "5", "repetitions with different draws (--seed is the first)"),
+        OptionSpec("methods", .list(experimentMethods), default: experimentMethods.joined(separator: ","),
+                   "methods to compare: " + experimentMethods.joined(separator: ", ")),
+        OptionSpec("json", .flag, "one JSON line per method instead of a table"),
+    ],
+    details: """
+        Per seed: draw --test test pairs, keep --pairs training pairs, make the remaining rows weakly paired
+        (drop 10 % per modality independently, shuffle), fit each method, report Recall@1/5/10 both ways (%).
+        """,
+    run: runExperiment)
+
+/// The checked settings of `sue experiment`.
+struct ExperimentSettings {
+    var pairs: Int
+    var test: Int
+    var seeds: Int
+    var methods: [String]
+    var json: Bool
+    var seed: UInt64
+}
+
+func runExperiment(_ context: RunContext) throws -> Int32 {
+    let o = context.options
+    let settings = ExperimentSettings(pairs: o.integer("pairs")!, test: o.integer("test")!, seeds: o.integer("seeds")!,
+                                      methods: o.list("methods"), json: o.flag("json"), seed: context.seed)
+    let (x, y) = try context.progress.step("loading inputs") {
+        (try InputValidation.loadEmbeddings(o.url("x")!, as: Float.self),
+         try InputValidation.loadEmbeddings(o.url("y")!, as: Float.self))
+    }
+    try InputValidation.rowAlignmentCheck(x: x, xFile: o.string("x")!, y: y, yFile: o.string("y")!)
+    if settings.pairs + settings.test > x.rows {
+        throw FileError(.invalidValue, file: o.string("x")!,
+                        "has \(x.rows) rows, fewer than --pairs \(settings.pairs) + --test \(settings.test)")
+    }
+    return try runExperimentMethods(x: x, y: y, settings, context)
+}
