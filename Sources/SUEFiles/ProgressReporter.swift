@@ -95,6 +95,14 @@ public final class ProgressReporter: @unchecked Sendable {
         finishLocked(summary: summary)
     }
 
+    /// Abandons the current step without a summary (on failure), erasing a status line left on a terminal
+    /// so that the error message that follows starts on a clean line.
+    public func cancel() {
+        lock.lock(); defer { lock.unlock() }
+        if stepName != nil && shownAnything && style == .terminal { output("\r\u{1B}[K") }
+        stepName = nil
+    }
+
     /// Runs `body` as a step named `name`.
     public func step<R>(_ name: String, _ body: () throws -> R) rethrows -> R {
         begin(name)

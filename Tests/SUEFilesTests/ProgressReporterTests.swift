@@ -67,6 +67,17 @@ final class ProgressReporterTests: XCTestCase {
         XCTAssertEqual(r.text, "kNN graph: half [ 50%] 1.5 s\nkNN graph: done in 2.0 s\n")
     }
 
+    func testCancelErasesTheStatusLine() {
+        let r = Recorder()
+        let p = r.reporter(.terminal)
+        p.begin("training")
+        r.now = 2
+        p.update("epoch 1")
+        p.cancel()
+        p.end()  // nothing left to end
+        XCTAssertEqual(r.text, "\r\u{1B}[Ktraining: epoch 1 2.0 s\r\u{1B}[K")
+    }
+
     func testQuietPrintsNothing() {
         let r = Recorder()
         let p = r.reporter(.silent)
