@@ -57,8 +57,8 @@ public final class Tape<S: MatrixScalar> {
 
     /// Checks that `t` may be used by an operation on this tape.
     @inlinable func check(_ t: Tensor<S>, _ operation: StaticString) {
-        if let owner = t.tape {
-            precondition(owner === self, "\(operation): the tensor was recorded on a different tape")
+        if !t.isPersistent {
+            precondition(t.tape === self, "\(operation): the tensor was recorded on a different tape")
             precondition(t.generation == generation, "\(operation): the tensor was recorded before the last reset()")
         }
     }

@@ -149,7 +149,7 @@ private func solveConnected(_ graph: AffinityGraph, count: Int, configuration: E
         // S − 3uuᵀ moves the trivial eigenvalue from 1 to −2, below the spectrum [−1, 1] of S.
         var a = s.dense()
         for i in 0..<n { for j in 0..<n { a[i, j] -= 3 * u[i] * u[j] } }
-        let eig = try denseSymmetricEigen(a)
+        let eig = try symmetricEigen(a)
         for c in 1..<count {
             let col = n - c   // ascending order: the largest is last
             values.append(eig.values[col])

@@ -144,7 +144,7 @@ public func lanczosLargestEigenpairs(dimension n: Int, configuration: LanczosCon
         }
 
         // Ritz pairs of T, largest first.
-        let eig = try denseSymmetricEigen(Matrix(rows: m, columns: m, elements: t))
+        let eig = try symmetricEigen(Matrix(rows: m, columns: m, elements: t))
         let order = Array((0..<m).reversed())
         ritzValues = order.map { eig.values[$0] }
         let lastRow = order.map { eig.vectors[m - 1, $0] }

@@ -158,3 +158,30 @@ final class SymmetricEigenTests: XCTestCase {
         XCTAssertEqual(try symmetricEigen(Matrix<Double>(rows: 0, columns: 0)).values.count, 0)
     }
 }
+
+final class SymmetricEigenLargeTests: XCTestCase {
+    /// n = 1000 through the tridiagonal path (about a second in release). The residual uses the library
+    /// GEMM (tested on its own) because the triple-loop reference would dominate the test time.
+    func testLargeSPD() throws {
+        let n = 1000
+        var rng = SeededRandom(seed: 17)
+        let m: Matrix<Double> = rng.normalMatrix(n, n)
+        var a = Matrix.multiply(m, .none, m, .transposed, alpha: 1 / Double(n))
+        for i in 0..<n { a[i, i] += 1 }
+        let eig = try symmetricEigen(a)
+        let av = Matrix.multiply(a, .none, eig.vectors, .none)
+        var diff = 0.0
+        for i in 0..<n { for j in 0..<n { let d = av[i, j] - eig.vectors[i, j] * eig.values[j]; diff += d * d } }
+        XCTAssertLessThan(diff.squareRoot() / (Double(n) * FactorCheck.norm(a) * Double.ulpOfOne), 10)
+        let vtv = Matrix.multiply(eig.vectors, .transposed, eig.vectors, .none)
+        var orth = 0.0
+        for i in 0..<n { for j in 0..<n { let d = vtv[i, j] - (i == j ? 1 : 0); orth += d * d } }
+        XCTAssertLessThan(orth.squareRoot() / (Double(n) * Double.ulpOfOne), 10)
+        // Trace and the Marchenko–Pastur-like range as sanity checks on the values themselves.
+        var trace = 0.0
+        for i in 0..<n { trace += a[i, i] }
+        XCTAssertEqual(eig.values.reduce(0, +), trace, accuracy: 1e-9 * trace)
+        XCTAssertGreaterThan(eig.values[0], 1)
+        XCTAssertLessThan(eig.values[n - 1], 6)
+    }
+}

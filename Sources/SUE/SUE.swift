@@ -1,1 +1,0 @@
-// SUE module: see DESIGN layers in README.
