@@ -37,6 +37,12 @@ public final class Tape<S: MatrixScalar> {
     /// Number of operations recorded since the last reset.
     public var operationCount: Int { recorded.count }
 
+    /// Frees the buffers that sit unused in the arena (e.g. those of a smaller last batch of an epoch, or of an
+    /// evaluation pass that will not be repeated). Buffers lent to the current recording are kept.
+    public func releaseCachedBuffers() {
+        freeStorage.removeAll()
+    }
+
     /// A buffer of `count` elements from the arena (allocated only if none of that size is free).
     @usableFromInline func borrowStorage(count: Int) -> TensorStorage<S> {
         let s = freeStorage[count]?.popLast() ?? TensorStorage<S>(count: count)

@@ -66,7 +66,7 @@ extension Double {
 ///         pack op(B)[pc.., jc..] into B̃
 ///         for ic in 0..<m by MC        // an MC×KC block of op(A) is packed and lives in L2
 ///           pack op(A)[ic.., pc..] into Ã
-///           for jr in 0..<NC by NR     // a KC×NR sliver of B̃ stays in L1 ...
+///           for jr in 0..<NC by NR     // a KC×NR sliver of B̃ stays in L1/L2 ...
 ///             for ir in 0..<MC by MR   // ... while the MR×KC slivers of Ã stream past it
 ///               micro-kernel: C[ir.., jr..] = alpha · Ã_ir · B̃_jr + beta' · C[ir.., jr..]
 ///
@@ -80,7 +80,10 @@ extension Double {
 /// rounding, and KC is a constant of the type, so the result is bit-identical for any thread count. The
 /// task shape may therefore depend on the thread count (for load balance) without affecting the bits.
 ///
-/// Small products, and those narrower than one register tile, go to `smallGEMM`, which skips packing.
+/// Here the ic loop is split in two: all rows of A (up to a bound) are packed in one parallel pass, and
+/// the MC-row blocks are the parallel tasks. Products of fewer than `parallelWorkLimit` multiply-adds run
+/// on the calling thread. Small products, and those narrower than one register tile, go to `smallGEMM`,
+/// which skips packing.
 func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, alpha: S,
                                       _ a: MatrixView<S>, _ b: MatrixView<S>, beta: S, _ c: MutableMatrixView<S>) {
     let m = c.rows, n = c.columns

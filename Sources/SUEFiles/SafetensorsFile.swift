@@ -98,6 +98,9 @@ public struct SafetensorsFile: Sendable, Equatable {
             guard raw.count >= 8 else {
                 throw fail(.malformed, "truncated: \(raw.count) bytes, but a safetensors file starts with an 8-byte header length")
             }
+            if raw.count >= 6, Array(raw[0..<6]) == NPYFile.magic {
+                throw fail(.malformed, "this is a .npy array, not a safetensors file")
+            }
             let declared = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
             guard declared <= UInt64(maximumHeaderLength) else {
                 throw fail(.malformed, "header length \(declared) bytes is absurd (limit \(maximumHeaderLength)); not a safetensors file or corrupted")

@@ -139,6 +139,11 @@ final class SafetensorsFileTests: XCTestCase {
         assertFileError(.unsupported, mentions: ["'c'", "3-D"]) { try SafetensorsFile.decode(cube, file: "t.st") }
     }
 
+    func testNPYFileGivenAsModel() {
+        let npy = NPYFile.encode(Matrix<Float>(rows: 2, columns: 2))
+        assertFileError(.malformed, mentions: ["x.npy", "a .npy array, not a safetensors file"]) { try SafetensorsFile.decode(npy, file: "x.npy") }
+    }
+
     func testMissingFile() {
         let url = URL(fileURLWithPath: "/nonexistent/model.safetensors")
         assertFileError(.notFound, mentions: ["no such file"], file: url) { try SafetensorsFile.read(url) }

@@ -62,8 +62,8 @@ final class AffinityGraphTests: XCTestCase {
     }
 
     func testGraphValidation() throws {
-        assertThrowsSpectralError(try AffinityGraph(vertexCount: 3, rowPointers: [0, 1, 1, 1], columnIndices: [1],
-                                                    weights: [1])) { if case .invalidParameter = $0 { return true }; return false }
+        let asymmetric = try SparseMatrix<Double>(rows: 3, columns: 3, rowPointers: [0, 1, 1, 1], columnIndices: [1], values: [1])
+        assertThrowsSpectralError(try AffinityGraph(weights: asymmetric)) { if case .invalidParameter = $0 { return true }; return false }
         assertThrowsSpectralError(try AffinityGraph(vertexCount: 2, edges: [(0, 1, -1)])) {
             if case .nonFiniteInput = $0 { return true }; return false
         }
@@ -73,7 +73,8 @@ final class AffinityGraphTests: XCTestCase {
         assertThrowsSpectralError(try AffinityGraph(vertexCount: 2, edges: [(0, 2, 1)])) {
             if case .invalidParameter = $0 { return true }; return false
         }
-        let g = try AffinityGraph(vertexCount: 3, rowPointers: [0, 1, 2, 2], columnIndices: [1, 0], weights: [2, 2])
+        let g = try AffinityGraph(weights: try SparseMatrix(rows: 3, columns: 3, rowPointers: [0, 1, 2, 2],
+                                                            columnIndices: [1, 0], values: [2, 2]))
         XCTAssertEqual(g.degrees, [2, 2, 0])
         // Repeated edges add up.
         let h = try AffinityGraph(vertexCount: 2, edges: [(0, 1, 1), (1, 0, 0.5)])
