@@ -1,3 +1,5 @@
+import Foundation
+
 /// Whether a GEMM operand is used as stored or transposed.
 public enum Transpose: Sendable {
     case none
@@ -64,7 +66,7 @@ extension Double {
 ///         pack op(B)[pc.., jc..] into B̃
 ///         for ic in 0..<m by MC        // an MC×KC block of op(A) is packed and lives in L2
 ///           pack op(A)[ic.., pc..] into Ã
-///           for jr in 0..<NC by NR     // a KC×NR sliver of B̃ stays in L1 ...
+///           for jr in 0..<NC by NR     // a KC×NR sliver of B̃ stays in L1/L2 ...
 ///             for ir in 0..<MC by MR   // ... while the MR×KC slivers of Ã stream past it
 ///               micro-kernel: C[ir.., jr..] = alpha · Ã_ir · B̃_jr + beta' · C[ir.., jr..]
 ///
@@ -72,13 +74,16 @@ extension Double {
 /// once per depth panel.
 ///
 /// Parallelism and determinism: within each (jc, pc) step, the (ic, jr) rectangle of C is cut into tasks
-/// of whole micro-tiles, run with `Parallel.forEach`. Every C element is computed by the same sequence of
-/// operations whichever task computes it: the products for one depth panel are summed in increasing p in
-/// registers, and the panels are added to C in increasing pc. Only the depth blocking KC affects the
+/// of whole micro-tiles, handed out to `Parallel.forEach` workers one at a time (`forEachTask`). Every C
+/// element is computed by the same sequence of operations whichever task computes it: the products for
+/// one depth panel are summed in increasing p in registers, and the panels are added to C in increasing pc. Only the depth blocking KC affects the
 /// rounding, and KC is a constant of the type, so the result is bit-identical for any thread count. The
 /// task shape may therefore depend on the thread count (for load balance) without affecting the bits.
 ///
-/// Small products, and those narrower than one register tile, go to `smallGEMM`, which skips packing.
+/// Here the ic loop is split in two: all rows of A (up to a bound) are packed in one parallel pass, and
+/// the MC-row blocks are the parallel tasks. Products of fewer than `parallelWorkLimit` multiply-adds run
+/// on the calling thread. Small products, and those narrower than one register tile, go to `smallGEMM`,
+/// which skips packing.
 func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, alpha: S,
                                       _ a: MatrixView<S>, _ b: MatrixView<S>, beta: S, _ c: MutableMatrixView<S>) {
     let m = c.rows, n = c.columns
@@ -94,19 +99,24 @@ func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, 
         return
     }
 
-    let threads = max(1, Parallel.threadCount)
+    // Below about a million multiply-adds (tens of microseconds), waking a second thread costs more than
+    // it saves. The thread count only changes the task shapes, never the bits of the result.
+    let threads = m * n * k < parallelWorkLimit ? 1 : max(1, Parallel.threadCount)
     let kcMax = S.depthBlock, mcMax = S.rowBlock, ncMax = S.columnBlock
     // Rows of A packed per pass over the rows: all of them up to a bound, so that a tall A does not need an
     // unbounded pack buffer, and large enough that the passes do not add many synchronisation points.
     let waveRows = roundUp(max(mcMax * threads, 4096), to: mr)
-    let packedBCount = kcMax * roundUp(min(n, ncMax), to: nr)
-    let packedACount = roundUp(min(m, waveRows), to: mr) * kcMax
-    let packedB = allocateAligned(S.self, count: packedBCount)
-    let packedA = allocateAligned(S.self, count: packedACount)
+    // Pack buffers sized for this call, reused across calls (see PackBufferPool).
+    let packedBCount = min(k, kcMax) * roundUp(min(n, ncMax), to: nr)
+    let packedACount = roundUp(min(m, waveRows), to: mr) * min(k, kcMax)
+    let bBuffer = PackBufferPool.shared.take(bytes: packedBCount * MemoryLayout<S>.stride)
+    let aBuffer = PackBufferPool.shared.take(bytes: packedACount * MemoryLayout<S>.stride)
     defer {
-        packedB.deallocate()
-        packedA.deallocate()
+        PackBufferPool.shared.give(bBuffer)
+        PackBufferPool.shared.give(aBuffer)
     }
+    let packedB = bBuffer.memory.bindMemory(to: S.self, capacity: packedBCount)
+    let packedA = aBuffer.memory.bindMemory(to: S.self, capacity: packedACount)
 
     for jc in stride(from: 0, to: n, by: ncMax) {
         let nc = min(ncMax, n - jc)
@@ -117,7 +127,7 @@ func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, 
             let stepBeta = pc == 0 ? beta : 1
 
             let bChunk = packingChunk(slivers: colSlivers, sliverSize: nr * kc, threads: threads)
-            Parallel.forEachChunk(colSlivers, chunk: bChunk) { slivers in
+            forEachChunk(colSlivers, chunk: bChunk, threads: threads) { slivers in
                 let columns = (jc + slivers.lowerBound * nr)..<min(jc + slivers.upperBound * nr, jc + nc)
                 packB(b, transB, depth: depth, columns: columns, into: packedB + slivers.lowerBound * nr * kc)
             }
@@ -126,18 +136,19 @@ func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, 
                 let mw = min(waveRows, m - ic)
                 let rowSlivers = (mw + mr - 1) / mr
                 let aChunk = packingChunk(slivers: rowSlivers, sliverSize: mr * kc, threads: threads)
-                Parallel.forEachChunk(rowSlivers, chunk: aChunk) { slivers in
+                forEachChunk(rowSlivers, chunk: aChunk, threads: threads) { slivers in
                     let rows = (ic + slivers.lowerBound * mr)..<min(ic + slivers.upperBound * mr, ic + mw)
                     packA(a, transA, rows: rows, depth: depth, into: packedA + slivers.lowerBound * mr * kc)
                 }
 
-                // Tasks: rowBlocks × colGroups rectangles of whole micro-tiles. Row blocks of at most MC rows,
-                // their number rounded up to a multiple of the thread count; column groups only when there
-                // are too few row blocks to occupy every thread.
+                // Tasks: rowBlocks × colGroups rectangles of whole micro-tiles: row blocks of at most MC rows,
+                // their number rounded up to a multiple of the thread count, and column groups of at most
+                // `maxSliversPerTask` slivers, so that there are several tasks per thread to balance.
                 var rowBlocks = (rowSlivers * mr + mcMax - 1) / mcMax
                 rowBlocks = min(rowSlivers, roundUp(rowBlocks, to: threads))
-                let colGroups = rowBlocks >= threads ? 1 : min(colSlivers, (threads + rowBlocks - 1) / rowBlocks)
-                Parallel.forEach(rowBlocks * colGroups) { task in
+                let colGroups = min(colSlivers, max((colSlivers + maxSliversPerTask - 1) / maxSliversPerTask,
+                                                    (threads + rowBlocks - 1) / rowBlocks))
+                forEachTask(rowBlocks * colGroups, threads: threads) { task in
                     let rowPart = evenPart(rowSlivers, parts: rowBlocks, index: task / colGroups)
                     let colPart = evenPart(colSlivers, parts: colGroups, index: task % colGroups)
                     macroKernel(depth: kc, packedA: packedA, rowSlivers: rowPart, firstRow: ic, rowEnd: ic + mw,
@@ -149,8 +160,55 @@ func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, 
     }
 }
 
-/// Products with at most this many multiply-adds skip packing (see `smallGEMM`).
-let smallGEMMWorkLimit = 48 * 48 * 48
+/// Products with at most this many multiply-adds skip packing (see `smallGEMM`). Measured: up to about
+/// 160³ the unpacked path is faster (its B still sits in L2, and packing costs a pass over A and B);
+/// at 256³ packing wins clearly.
+let smallGEMMWorkLimit = 160 * 160 * 160
+
+/// Products with fewer multiply-adds than this run on the calling thread only.
+let parallelWorkLimit = 1 << 20
+
+/// Upper bound on the B̃ slivers of one compute task (512 columns for native Float).
+let maxSliversPerTask = 16
+
+/// Runs `body(task)` for every task in `0..<count` on up to `threads` workers that claim the next
+/// unclaimed task when they finish one.
+///
+/// On a machine shared with other processes, one worker may be descheduled for milliseconds; with a fixed
+/// assignment of tasks to workers the others would then wait for it at the end. Claiming tasks
+/// dynamically lets the running workers take over its share. The tasks write disjoint parts of C and each
+/// computes its elements the same way whoever runs it, so the result does not depend on who ran what.
+func forEachTask(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+    let workers = min(threads, count, Parallel.threadCount)
+    if workers <= 1 {
+        for task in 0..<count { body(task) }
+        return
+    }
+    let counter = TaskCounter()
+    Parallel.forEach(workers) { _ in
+        while let task = counter.claim(below: count) { body(task) }
+    }
+}
+
+/// `forEachTask` over consecutive chunks of `0..<count` of at most `chunk` indices.
+func forEachChunk(_ count: Int, chunk: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+    let tasks = (count + chunk - 1) / chunk
+    forEachTask(tasks, threads: threads) { t in body((t * chunk)..<min(count, (t + 1) * chunk)) }
+}
+
+/// A shared "next task" counter behind a lock (a handful of claims per GEMM step, so the lock is cheap).
+final class TaskCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+
+    func claim(below count: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
+    }
+}
 
 /// The two inner loops (jr, ir) over one task's rectangle of micro-tiles.
 ///
@@ -239,8 +297,61 @@ func allocateAligned<S>(_ type: S.Type, count: Int) -> UnsafeMutablePointer<S> {
         .bindMemory(to: S.self, capacity: max(1, count))
 }
 
-/// Slivers per packing task: one share per thread, but not so few that the dispatch costs more than the
-/// copy (a task copies at least about 16K elements).
+/// A few 64-byte-aligned pack buffers kept between GEMM calls.
+///
+/// A freshly allocated buffer of a few hundred KiB or more comes straight from the kernel and is
+/// page-faulted in on first touch, which costs as much as the arithmetic of a 200×200 product. Reusing
+/// buffers avoids that. Thread-safe: concurrent GEMMs each take their own buffers.
+final class PackBufferPool: @unchecked Sendable {
+    struct Buffer {
+        let memory: UnsafeMutableRawPointer
+        let bytes: Int
+    }
+
+    static let shared = PackBufferPool()
+    private let lock = NSLock()
+    private var free: [Buffer] = []
+    /// At most this many buffers, each at most `largestKept` bytes, stay allocated between calls.
+    private let keep = 4
+    private let largestKept = 32 << 20
+
+    /// A buffer of at least `bytes` bytes, aligned to 64 bytes (a cache line, and the size of a zmm
+    /// register) so that packed slivers can be read with aligned vector loads.
+    func take(bytes: Int) -> Buffer {
+        lock.lock()
+        if let index = free.indices.filter({ free[$0].bytes >= bytes }).min(by: { free[$0].bytes < free[$1].bytes }) {
+            let buffer = free.remove(at: index)
+            lock.unlock()
+            return buffer
+        }
+        lock.unlock()
+        let size = max(bytes, 64)
+        return Buffer(memory: UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64), bytes: size)
+    }
+
+    /// Returns a buffer from `take` to the pool (or frees it if the pool is full or it is too large).
+    func give(_ buffer: Buffer) {
+        lock.lock()
+        if buffer.bytes <= largestKept {
+            free.append(buffer)
+            if free.count > keep {
+                // Drop the smallest: the large ones are the expensive ones to fault in again.
+                let smallest = free.indices.min { free[$0].bytes < free[$1].bytes }!
+                let dropped = free.remove(at: smallest)
+                lock.unlock()
+                dropped.memory.deallocate()
+                return
+            }
+            lock.unlock()
+        } else {
+            lock.unlock()
+            buffer.memory.deallocate()
+        }
+    }
+}
+
+/// Slivers per packing task: about a quarter of a share per thread (for balance), but not so few that
+/// the dispatch costs more than the copy (a task copies at least about 16K elements).
 func packingChunk(slivers: Int, sliverSize: Int, threads: Int) -> Int {
-    max((slivers + threads - 1) / threads, (1 << 14) / max(1, sliverSize))
+    max((slivers + 4 * threads - 1) / (4 * threads), (1 << 14) / max(1, sliverSize))
 }
