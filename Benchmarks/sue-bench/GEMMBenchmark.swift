@@ -5,7 +5,11 @@ import LinearAlgebra
 /// anchors.py. Reports GFLOP/s (2n³ flops) from the fastest of `--repeats` runs.
 ///
 ///     sue-bench gemm --n 2048 --dtype f32 [--repeats 5] [--threads T] [--trans-a] [--trans-b] [--m M --k K] --json
+///
+/// With `--spmm`: sparse × dense instead, `Y = W · X` for a random n×n CSR matrix W with `--nnz-per-row`
+/// (default 30) nonzeros per row and X of `--d` (default 16) columns, Float; reports GFLOP/s (2·nnz·d).
 func runGEMMBenchmark(_ args: BenchArguments) throws {
+    if args.has("spmm") { return try runSpMMBenchmark(args) }
     let n = args.int("n") ?? 2048
     let m = args.int("m") ?? n
     let k = args.int("k") ?? n
@@ -63,4 +67,31 @@ private func processCPUSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+private func runSpMMBenchmark(_ args: BenchArguments) throws {
+    let n = args.int("n") ?? 100_000
+    let perRow = args.int("nnz-per-row") ?? 30
+    let d = args.int("d") ?? 16
+    let repeats = args.int("repeats") ?? 10
+    guard n > 0, perRow > 0, perRow <= n, d > 0 else { throw BenchError("spmm: need n > 0, 0 < nnz-per-row <= n, d > 0") }
+    var random = SeededRandom(seed: 0)
+    var rows = [Int](), columns = [Int](), values = [Float]()
+    for i in 0..<n {
+        for _ in 0..<perRow {
+            rows.append(i); columns.append(random.int(below: n)); values.append(Float(random.uniform()))
+        }
+    }
+    let build0 = DispatchTime.now().uptimeNanoseconds
+    let w = try SparseMatrix(rows: n, columns: n, rowIndices: rows, columnIndices: columns, values: values)
+    let buildSeconds = Double(DispatchTime.now().uptimeNanoseconds - build0) * 1e-9
+    let x = random.normalMatrix(n, d) as Matrix<Float>
+    var y = Matrix<Float>(rows: n, columns: d)
+    let seconds = measure(repeats: repeats) {
+        x.withView { xv in y.withMutableView { yv in w.multiply(xv, into: yv) } }
+    }
+    let best = seconds.min()!
+    emit(["workload": "spmm", "n": n, "d": d, "nnz": w.nonzeroCount, "dtype": "f32",
+          "gflops": 2.0 * Double(w.nonzeroCount) * Double(d) / best / 1e9, "seconds_min": best,
+          "seconds_median": median(seconds), "build": buildFlavour, "coo_to_csr_seconds": buildSeconds, "threads": Parallel.threadCount], json: args.json)
 }

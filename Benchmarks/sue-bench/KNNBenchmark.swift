@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import Spectral
+import SUEFiles
 
 // Workload 'knn': exact k-nearest neighbours (cosine by default) of every row among the others.
 //
@@ -25,7 +26,7 @@ func runKNNBenchmark(_ args: BenchArguments) throws {
 /// The benchmark's points: `--input X.npy` (float32 or float64, C order), or `--n/--d` synthetic clustered data
 /// (overlapping Gaussian clusters in 8 latent dimensions lifted by tanh, like anchors.py's generator).
 func benchmarkPoints(_ args: BenchArguments) throws -> Matrix<Float> {
-    if let path = args.string("input") { return try readNPYFloatMatrix(path) }
+    if let path = args.string("input") { return try NPYFile.read(URL(fileURLWithPath: path), as: Float.self) }
     let n = args.int("n") ?? 20000, d = args.int("d") ?? 384
     var random = SeededRandom(seed: UInt64(args.int("seed") ?? 0))
     let clusters = 50, latent = 8
@@ -43,38 +44,4 @@ func benchmarkPoints(_ args: BenchArguments) throws -> Matrix<Float> {
         }
     }
     return x
-}
-
-/// TEMPORARY minimal .npy reader (v1/v2 header, little-endian f4/f8, C order, 2-D) until SUEFiles' NPYFile lands.
-private func readNPYFloatMatrix(_ path: String) throws -> Matrix<Float> {
-    let data = try Data(contentsOf: URL(fileURLWithPath: path))
-    let bytes = [UInt8](data)
-    guard bytes.count > 10, bytes[0] == 0x93, String(decoding: bytes[1..<6], as: UTF8.self) == "NUMPY" else {
-        throw BenchError("\(path) is not a .npy file")
-    }
-    let major = bytes[6]
-    let headerLength = major == 1 ? Int(bytes[8]) | Int(bytes[9]) << 8
-        : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-    let headerStart = major == 1 ? 10 : 12
-    let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
-    guard header.contains("'fortran_order': False") else { throw BenchError("\(path): Fortran order is not supported") }
-    let isDouble = header.contains("<f8")
-    guard isDouble || header.contains("<f4") else { throw BenchError("\(path): need little-endian f4 or f8, header \(header)") }
-    guard let open = header.firstIndex(of: "("), let close = header.firstIndex(of: ")") else {
-        throw BenchError("\(path): no shape in header")
-    }
-    let shape = header[header.index(after: open)..<close].split(separator: ",").compactMap {
-        Int($0.trimmingCharacters(in: .whitespaces))
-    }
-    guard shape.count == 2 else { throw BenchError("\(path): need a 2-D array, shape \(shape)") }
-    let offset = headerStart + headerLength, count = shape[0] * shape[1]
-    guard bytes.count >= offset + count * (isDouble ? 8 : 4) else { throw BenchError("\(path) is truncated") }
-    var elements = [Float](repeating: 0, count: count)
-    bytes.withUnsafeBytes { raw in
-        for i in 0..<count {
-            elements[i] = isDouble ? Float(raw.loadUnaligned(fromByteOffset: offset + 8 * i, as: Double.self))
-                : raw.loadUnaligned(fromByteOffset: offset + 4 * i, as: Float.self)
-        }
-    }
-    return Matrix(rows: shape[0], columns: shape[1], elements: elements)
 }

@@ -59,7 +59,39 @@ func runTrainStepBenchmark(_ args: BenchArguments) throws {
           "buffers_steady_state": steadyStateAllocations], json: args.json)
     if args.has("breakdown") {
         let n = Double(times.count)
+        let gemmSeconds = try measure(repeats: repeats, warmup: 0) { bareGEMMsOfStep(sizes: sizes, batch: batch) }.min() ?? .nan
         emit(["workload": "train-step-breakdown", "forward_seconds": phases[0] / n, "backward_seconds": phases[1] / n,
-              "optimizer_seconds": phases[2] / n, "build": buildFlavour], json: args.json)
+              "optimizer_seconds": phases[2] / n, "gemm_only_seconds": gemmSeconds,
+              "engine_overhead_fraction": (best - gemmSeconds) / best, "build": buildFlavour], json: args.json)
+    }
+}
+
+/// The GEMMs of one training step and nothing else, on the same shapes: per layer the forward x·Wᵀ (NT),
+/// the weight gradient dZᵀ·x (TN) and, except for the first layer, the input gradient dZ·W (NN); plus the
+/// pairwise-distance product Y·Yᵀ and its gradient G·Y. Timing these alone shows how much the engine adds.
+private func bareGEMMsOfStep(sizes: [Int], batch: Int) {
+    var activations = sizes.map { Matrix<Float>(rows: batch, columns: $0, repeating: 0.01) }
+    let weights = zip(sizes.dropFirst(), sizes).map { Matrix<Float>(rows: $0.0, columns: $0.1, repeating: 0.01) }
+    var weightGradients = weights.map { Matrix<Float>(rows: $0.rows, columns: $0.columns) }
+    var inputGradients = activations
+    var distances = Matrix<Float>(rows: batch, columns: batch)
+    for l in 0..<weights.count {
+        activations[l].withView { x in weights[l].withView { w in activations[l + 1].withMutableView { y in
+            gemm(.none, .transposed, x, w, beta: 0, y)
+        } } }
+    }
+    activations[weights.count].withView { y in distances.withMutableView { d in gemm(.none, .transposed, y, y, beta: 0, d) } }
+    distances.withView { g in activations[weights.count].withView { y in inputGradients[weights.count].withMutableView { dy in
+        gemm(.none, .none, g, y, beta: 0, dy)
+    } } }
+    for l in stride(from: weights.count - 1, through: 0, by: -1) {
+        inputGradients[l + 1].withView { dz in activations[l].withView { x in weightGradients[l].withMutableView { dw in
+            gemm(.transposed, .none, dz, x, beta: 0, dw)
+        } } }
+        if l > 0 {
+            inputGradients[l + 1].withView { dz in weights[l].withView { w in inputGradients[l].withMutableView { dx in
+                gemm(.none, .none, dz, w, beta: 0, dx)
+            } } }
+        }
     }
 }

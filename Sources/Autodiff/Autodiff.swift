@@ -48,6 +48,22 @@
 // `(tape.crossEntropy(logits, targets: labels) + tape.crossEntropy(tape.transpose(logits), targets: labels)) / 2`
 // with `logits = tape.matmul(za, zb, transposeB: true) * scale`.
 //
+// A model of your own is a class conforming to `Layer`: list its parameters under prefixed names and apply
+// its sub-layers in `callAsFunction`. The MMD net's stack of residual blocks, for instance:
+//
+// ```swift
+// final class ResidualNet: Layer {
+//     let blocks: [ResidualBlock<Float>]
+//     init(width: Int, hidden: Int, depth: Int, rng: inout SeededRandom) {
+//         blocks = (0..<depth).map { _ in ResidualBlock(width: width, hidden: hidden, activation: .relu, rng: &rng) }
+//     }
+//     var namedParameters: [(name: String, tensor: Tensor<Float>)] {
+//         blocks.enumerated().flatMap { prefixed("blocks.\($0.offset)", $0.element) }   // "blocks.0.linear1.weight", …
+//     }
+//     func callAsFunction(_ x: Tensor<Float>) -> Tensor<Float> { blocks.reduce(x) { h, block in block(h) } }
+// }
+// ```
+//
 // ## Element type
 //
 // Everything is generic over `MatrixScalar`: `Float` for training, `Double` for finite-difference gradient

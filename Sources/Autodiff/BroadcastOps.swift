@@ -94,7 +94,8 @@ extension Tape {
 extension Tensor {
     @inlinable static func tapeOf(_ a: Tensor, _ b: Tensor? = nil) -> Tape<S> {
         guard let t = a.tape ?? b?.tape else {
-            preconditionFailure("operators need a tensor recorded on a tape; use the Tape methods for persistent tensors")
+            preconditionFailure("operators and layers need a tensor recorded on a tape: put persistent inputs on it "
+                                + "with tape.stopGradient(_:) or tape.constant(_:), or use the Tape methods")
         }
         return t
     }

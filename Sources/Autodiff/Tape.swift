@@ -37,6 +37,12 @@ public final class Tape<S: MatrixScalar> {
     /// Number of operations recorded since the last reset.
     public var operationCount: Int { recorded.count }
 
+    /// Frees the buffers that sit unused in the arena (e.g. those of a smaller last batch of an epoch, or of an
+    /// evaluation pass that will not be repeated). Buffers lent to the current recording are kept.
+    public func releaseCachedBuffers() {
+        freeStorage.removeAll()
+    }
+
     /// A buffer of `count` elements from the arena (allocated only if none of that size is free).
     @usableFromInline func borrowStorage(count: Int) -> TensorStorage<S> {
         let s = freeStorage[count]?.popLast() ?? TensorStorage<S>(count: count)
@@ -57,8 +63,8 @@ public final class Tape<S: MatrixScalar> {
 
     /// Checks that `t` may be used by an operation on this tape.
     @inlinable func check(_ t: Tensor<S>, _ operation: StaticString) {
-        if let owner = t.tape {
-            precondition(owner === self, "\(operation): the tensor was recorded on a different tape")
+        if !t.isPersistent {
+            precondition(t.tape === self, "\(operation): the tensor was recorded on a different tape")
             precondition(t.generation == generation, "\(operation): the tensor was recorded before the last reset()")
         }
     }

@@ -29,8 +29,10 @@ public final class Tensor<S: MatrixScalar> {
     @usableFromInline var gradientIsZero = true
     /// Pushes this tensor's gradient to its inputs (nil for leaves and for tensors that need no gradient).
     @usableFromInline var backwardFunction: ((Tape<S>, Tensor<S>) -> Void)?
-    /// The tape that recorded this tensor (nil for persistent tensors) and the tape generation it belongs to.
-    @usableFromInline unowned(unsafe) let tape: Tape<S>?
+    /// The tape that recorded this tensor and the tape generation it belongs to (−1 for persistent tensors).
+    /// Weak, because the tape holds its recorded tensors: a strong reference would make a cycle that keeps a
+    /// dropped tape, and its whole buffer arena, alive.
+    @usableFromInline weak var tape: Tape<S>?
     @usableFromInline let generation: Int
 
     @usableFromInline
@@ -63,10 +65,14 @@ public final class Tensor<S: MatrixScalar> {
 
     @inlinable public var count: Int { rows * columns }
     @inlinable public var shape: (rows: Int, columns: Int) { (rows, columns) }
-    @inlinable public var isPersistent: Bool { tape == nil }
+    @inlinable public var isPersistent: Bool { generation < 0 }
 
-    /// False once the recording tape has been reset: the buffers now belong to later tensors.
-    @inlinable public var isValid: Bool { tape == nil || tape!.generation == generation }
+    /// False once the recording tape has been reset (or released): the buffers now belong to later tensors.
+    @inlinable public var isValid: Bool {
+        if isPersistent { return true }
+        guard let tape else { return false }
+        return tape.generation == generation
+    }
 
     /// The value as a new matrix.
     public var value: Matrix<S> {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Whether a GEMM operand is used as stored or transposed.
 public enum Transpose: Sendable {
     case none
@@ -64,7 +66,7 @@ extension Double {
 ///         pack op(B)[pc.., jc..] into B̃
 ///         for ic in 0..<m by MC        // an MC×KC block of op(A) is packed and lives in L2
 ///           pack op(A)[ic.., pc..] into Ã
-///           for jr in 0..<NC by NR     // a KC×NR sliver of B̃ stays in L1 ...
+///           for jr in 0..<NC by NR     // a KC×NR sliver of B̃ stays in L1/L2 ...
 ///             for ir in 0..<MC by MR   // ... while the MR×KC slivers of Ã stream past it
 ///               micro-kernel: C[ir.., jr..] = alpha · Ã_ir · B̃_jr + beta' · C[ir.., jr..]
 ///
@@ -78,7 +80,10 @@ extension Double {
 /// rounding, and KC is a constant of the type, so the result is bit-identical for any thread count. The
 /// task shape may therefore depend on the thread count (for load balance) without affecting the bits.
 ///
-/// Small products, and those narrower than one register tile, go to `smallGEMM`, which skips packing.
+/// Here the ic loop is split in two: all rows of A (up to a bound) are packed in one parallel pass, and
+/// the MC-row blocks are the parallel tasks. Products of fewer than `parallelWorkLimit` multiply-adds run
+/// on the calling thread. Small products, and those narrower than one register tile, go to `smallGEMM`,
+/// which skips packing.
 func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, alpha: S,
                                       _ a: MatrixView<S>, _ b: MatrixView<S>, beta: S, _ c: MutableMatrixView<S>) {
     let m = c.rows, n = c.columns
@@ -94,19 +99,24 @@ func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, 
         return
     }
 
-    let threads = max(1, Parallel.threadCount)
+    // Below about a million multiply-adds (tens of microseconds), waking a second thread costs more than
+    // it saves. The thread count only changes the task shapes, never the bits of the result.
+    let threads = m * n * k < parallelWorkLimit ? 1 : max(1, Parallel.threadCount)
     let kcMax = S.depthBlock, mcMax = S.rowBlock, ncMax = S.columnBlock
     // Rows of A packed per pass over the rows: all of them up to a bound, so that a tall A does not need an
     // unbounded pack buffer, and large enough that the passes do not add many synchronisation points.
     let waveRows = roundUp(max(mcMax * threads, 4096), to: mr)
-    let packedBCount = kcMax * roundUp(min(n, ncMax), to: nr)
-    let packedACount = roundUp(min(m, waveRows), to: mr) * kcMax
-    let packedB = allocateAligned(S.self, count: packedBCount)
-    let packedA = allocateAligned(S.self, count: packedACount)
+    // Pack buffers sized for this call, reused across calls (see PackBufferPool).
+    let packedBCount = min(k, kcMax) * roundUp(min(n, ncMax), to: nr)
+    let packedACount = roundUp(min(m, waveRows), to: mr) * min(k, kcMax)
+    let bBuffer = PackBufferPool.shared.take(bytes: packedBCount * MemoryLayout<S>.stride)
+    let aBuffer = PackBufferPool.shared.take(bytes: packedACount * MemoryLayout<S>.stride)
     defer {
-        packedB.deallocate()
-        packedA.deallocate()
+        PackBufferPool.shared.give(bBuffer)
+        PackBufferPool.shared.give(aBuffer)
     }
+    let packedB = bBuffer.memory.bindMemory(to: S.self, capacity: packedBCount)
+    let packedA = aBuffer.memory.bindMemory(to: S.self, capacity: packedACount)
 
     for jc in stride(from: 0, to: n, by: ncMax) {
         let nc = min(ncMax, n - jc)
@@ -149,8 +159,13 @@ func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, 
     }
 }
 
-/// Products with at most this many multiply-adds skip packing (see `smallGEMM`).
-let smallGEMMWorkLimit = 48 * 48 * 48
+/// Products with at most this many multiply-adds skip packing (see `smallGEMM`). Measured: up to about
+/// 160³ the unpacked path is faster (its B still sits in L2, and packing costs a pass over A and B);
+/// at 256³ packing wins clearly.
+let smallGEMMWorkLimit = 160 * 160 * 160
+
+/// Products with fewer multiply-adds than this run on the calling thread only.
+let parallelWorkLimit = 1 << 20
 
 /// The two inner loops (jr, ir) over one task's rectangle of micro-tiles.
 ///
@@ -237,6 +252,59 @@ func scale<S: MatrixScalar>(_ c: MutableMatrixView<S>, by beta: S) {
 func allocateAligned<S>(_ type: S.Type, count: Int) -> UnsafeMutablePointer<S> {
     UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<S>.stride, alignment: 64)
         .bindMemory(to: S.self, capacity: max(1, count))
+}
+
+/// A few 64-byte-aligned pack buffers kept between GEMM calls.
+///
+/// A freshly allocated buffer of a few hundred KiB or more comes straight from the kernel and is
+/// page-faulted in on first touch, which costs as much as the arithmetic of a 200×200 product. Reusing
+/// buffers avoids that. Thread-safe: concurrent GEMMs each take their own buffers.
+final class PackBufferPool: @unchecked Sendable {
+    struct Buffer {
+        let memory: UnsafeMutableRawPointer
+        let bytes: Int
+    }
+
+    static let shared = PackBufferPool()
+    private let lock = NSLock()
+    private var free: [Buffer] = []
+    /// At most this many buffers, each at most `largestKept` bytes, stay allocated between calls.
+    private let keep = 4
+    private let largestKept = 32 << 20
+
+    /// A buffer of at least `bytes` bytes, aligned to 64 bytes (a cache line, and the size of a zmm
+    /// register) so that packed slivers can be read with aligned vector loads.
+    func take(bytes: Int) -> Buffer {
+        lock.lock()
+        if let index = free.indices.filter({ free[$0].bytes >= bytes }).min(by: { free[$0].bytes < free[$1].bytes }) {
+            let buffer = free.remove(at: index)
+            lock.unlock()
+            return buffer
+        }
+        lock.unlock()
+        let size = max(bytes, 64)
+        return Buffer(memory: UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64), bytes: size)
+    }
+
+    /// Returns a buffer from `take` to the pool (or frees it if the pool is full or it is too large).
+    func give(_ buffer: Buffer) {
+        lock.lock()
+        if buffer.bytes <= largestKept {
+            free.append(buffer)
+            if free.count > keep {
+                // Drop the smallest: the large ones are the expensive ones to fault in again.
+                let smallest = free.indices.min { free[$0].bytes < free[$1].bytes }!
+                let dropped = free.remove(at: smallest)
+                lock.unlock()
+                dropped.memory.deallocate()
+                return
+            }
+            lock.unlock()
+        } else {
+            lock.unlock()
+            buffer.memory.deallocate()
+        }
+    }
 }
 
 /// Slivers per packing task: one share per thread, but not so few that the dispatch costs more than the

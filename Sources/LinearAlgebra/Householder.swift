@@ -24,8 +24,13 @@ enum Householder {
         let magnitude = hypotenuse(alpha, tailNorm)
         let beta = alpha >= 0 ? -magnitude : magnitude
         let tau = (beta - alpha) / beta
-        let scale = 1 / (alpha - beta)
-        for i in 1..<count { x[i] *= scale }
+        let pivot = alpha - beta                 // |pivot| ≥ |β| > 0: no cancellation
+        let scale = 1 / pivot
+        if scale.isFinite {
+            for i in 1..<count { x[i] *= scale }
+        } else {
+            for i in 1..<count { x[i] /= pivot }  // pivot is subnormal: its reciprocal overflows
+        }
         return (beta, tau)
     }
 

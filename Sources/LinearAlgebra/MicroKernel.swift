@@ -19,6 +19,9 @@
 protocol PackedGEMMScalar: MatrixScalar {
     /// The SIMD vector the micro-kernel accumulates in; a micro-tile row is two of them.
     associatedtype Vector: SIMD where Vector.Scalar == Self
+    /// Half of `Vector`, for the unpacked small-product path (SmallGEMM.swift): two of them per row give
+    /// as many accumulator chains as one full vector on two rows.
+    associatedtype SmallVector: SIMD where SmallVector.Scalar == Self
     /// Depth of one packed panel (the "KC" of BLIS): a KC×NR sliver of B must stay in L1.
     static var depthBlock: Int { get }
     /// Rows of A packed at a time (the "MC" of BLIS): an MC×KC block of A should stay in L2.
@@ -35,31 +38,40 @@ extension PackedGEMMScalar {
     @inline(__always) static var microTileColumns: Int { 2 * Vector.scalarCount }
 }
 
+// Block sizes, measured on AMD EPYC (Zen 4: 32 KiB L1d, 1 MiB L2 per core, 32 MiB shared L3) at n = 2048.
+// A deep KC = 512 matters most: C is read and written once per depth panel, and those C accesses
+// (rows 8 KiB apart) miss the cache, so fewer panels win even though a 512 × NR sliver of B (64 KiB for
+// Float native) no longer fits L1 and streams from L2, which has the bandwidth for it (two vector loads
+// per twelve FMAs). MC keeps the packed block of A (MC × KC) within L2.
 #if SUE_FMA
 extension Float: PackedGEMMScalar {
     typealias Vector = SIMD16<Float>
-    static var depthBlock: Int { tuneKC ?? 512 }
-    static var rowBlock: Int { tuneMC ?? 288 }
+    typealias SmallVector = SIMD8<Float>
+    static var depthBlock: Int { 512 }
+    static var rowBlock: Int { 288 }
     static var columnBlock: Int { 4096 }
 }
 extension Double: PackedGEMMScalar {
     typealias Vector = SIMD8<Double>
-    static var depthBlock: Int { tuneKC ?? 512 }
-    static var rowBlock: Int { tuneMC ?? 144 }
-    static var columnBlock: Int { 4096 }
+    typealias SmallVector = SIMD4<Double>
+    static var depthBlock: Int { 512 }
+    static var rowBlock: Int { 144 }
+    static var columnBlock: Int { 2048 }
 }
 #else
 extension Float: PackedGEMMScalar {
     typealias Vector = SIMD4<Float>
-    static var depthBlock: Int { tuneKC ?? 512 }
-    static var rowBlock: Int { tuneMC ?? 192 }
+    typealias SmallVector = SIMD4<Float>
+    static var depthBlock: Int { 512 }
+    static var rowBlock: Int { 192 }
     static var columnBlock: Int { 4096 }
 }
 extension Double: PackedGEMMScalar {
     typealias Vector = SIMD2<Double>
-    static var depthBlock: Int { tuneKC ?? 512 }
-    static var rowBlock: Int { tuneMC ?? 96 }
-    static var columnBlock: Int { 4096 }
+    typealias SmallVector = SIMD2<Double>
+    static var depthBlock: Int { 512 }
+    static var rowBlock: Int { 96 }
+    static var columnBlock: Int { 2048 }
 }
 #endif
 
@@ -152,6 +164,3 @@ where V.Scalar: BinaryFloatingPoint {
     storeTileRow(c50, c51, alpha: alpha, beta: beta, to: c + 5 * ldc)
 }
 
-import Foundation
-let tuneKC = ProcessInfo.processInfo.environment["SUE_KC"].flatMap { Int($0) }
-let tuneMC = ProcessInfo.processInfo.environment["SUE_MC"].flatMap { Int($0) }

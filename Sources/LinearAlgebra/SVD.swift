@@ -22,7 +22,8 @@ public struct SingularValueDecomposition<S: MatrixScalar> {
 ///    without rotations (cap: 60 sweeps → `noConvergence`). Before handling row `p` in a sweep, the row of
 ///    largest norm among `p ..< n` is swapped into place (de Rijk, "A one-sided Jacobi algorithm for
 ///    computing the singular value decomposition on a vector computer", SIAM J. Sci. Stat. Comput. 10, 1989),
-///    which speeds convergence and leaves the values nearly sorted.
+///    which speeds convergence and leaves the values nearly sorted. The rotations of P are deferred and
+///    applied in parallel batches (see `orthogonaliseRows`).
 /// 3. `A = Q·R = (Q·Pᵀ)·Σ·Xᵀ`, so `U = Q·Pᵀ` (orthonormal by construction) and `V = X` (normalised rows).
 ///    Rows that end (numerically) zero get σ = 0 and an orthonormal completion for their column of V.
 ///
@@ -96,53 +97,103 @@ func jacobiSVD<S: MatrixScalar>(_ a: Matrix<S>) throws -> SingularValueDecomposi
 
 /// One-sided Jacobi sweeps with de Rijk pivoting on the rows of `g` (see `singularValueDecomposition`);
 /// every rotation is also applied to the rows of `p`.
+///
+/// Only the rotations of `g` are inherently sequential (each needs the inner product of the current rows).
+/// Those of `p` are logged and applied later in batches, column chunk by column chunk in parallel, like
+/// the QL rotations in `RotationBatch`: that halves the sequential work. De Rijk's row swaps are not
+/// applied to `p` at all; `p`'s rows are tracked through the permutation `rowOfP` and reordered once.
 func orthogonaliseRows<S: MatrixScalar>(_ g: inout Matrix<S>, accumulating p: inout Matrix<S>) throws {
     let n = g.rows, width = g.columns
     let tolerance = S(n).squareRoot() * S.ulpOfOne
     let maxSweeps = 60
     var squaredNorms = [S](repeating: 0, count: n)
-    try g.withMutableView { gv in
-        try p.withMutableView { pv in
-            var sweep = 0
-            while true {
-                if sweep == maxSweeps {
-                    throw LinearAlgebraError.noConvergence(algorithm: "one-sided Jacobi SVD sweeps", iterations: maxSweeps)
-                }
-                for j in 0..<n {
-                    let r = UnsafePointer(gv.row(j))
-                    squaredNorms[j] = FactorKernels.dot(r, r, width)
-                }
-                var rotations = 0
-                for i in 0..<(n - 1) {
-                    // de Rijk: bring the largest remaining row to position i.
-                    var best = i
-                    for k in (i + 1)..<n where squaredNorms[k] > squaredNorms[best] { best = k }
-                    if best != i {
-                        swapRows(gv.row(i), gv.row(best), width)
-                        swapRows(pv.row(i), pv.row(best), pv.columns)
-                        squaredNorms.swapAt(i, best)
-                    }
-                    for k in (i + 1)..<n {
-                        let alpha = squaredNorms[i], beta = squaredNorms[k]
-                        if alpha == 0 || beta == 0 { continue }
-                        let gamma = FactorKernels.dot(UnsafePointer(gv.row(i)), UnsafePointer(gv.row(k)), width)
-                        if abs(gamma) <= tolerance * alpha.squareRoot() * beta.squareRoot() { continue }
-                        let zeta = (beta - alpha) / (2 * gamma)
-                        let t: S = abs(zeta) > 1 / S.ulpOfOne
-                            ? 1 / (2 * zeta)
-                            : (zeta >= 0 ? 1 : -1) / (abs(zeta) + (zeta * zeta + 1).squareRoot())
-                        let c = 1 / (t * t + 1).squareRoot(), s = t * c
-                        FactorKernels.rotate(gv.row(i), gv.row(k), width, c: c, s: s)
-                        FactorKernels.rotate(pv.row(i), pv.row(k), pv.columns, c: c, s: s)
-                        squaredNorms[i] = max(0, alpha - t * gamma)
-                        squaredNorms[k] = beta + t * gamma
-                        rotations += 1
-                    }
-                }
-                sweep += 1
-                if rotations == 0 { return }
+    var rowOfP = Array(0..<n)                 // row j of g corresponds to row rowOfP[j] of p
+    var log = RotationLog<S>(capacity: max(4096, 64 * n))
+    var converged = false
+    g.withMutableView { gv in
+        var sweep = 0
+        while sweep < maxSweeps {
+            for j in 0..<n {
+                let r = UnsafePointer(gv.row(j))
+                squaredNorms[j] = FactorKernels.dot(r, r, width)
             }
+            var rotations = 0
+            for i in 0..<(n - 1) {
+                // de Rijk: bring the largest remaining row to position i.
+                var best = i
+                for k in (i + 1)..<n where squaredNorms[k] > squaredNorms[best] { best = k }
+                if best != i {
+                    swapRows(gv.row(i), gv.row(best), width)
+                    rowOfP.swapAt(i, best)
+                    squaredNorms.swapAt(i, best)
+                }
+                for k in (i + 1)..<n {
+                    let alpha = squaredNorms[i], beta = squaredNorms[k]
+                    if alpha == 0 || beta == 0 { continue }
+                    let gamma = FactorKernels.dot(UnsafePointer(gv.row(i)), UnsafePointer(gv.row(k)), width)
+                    if abs(gamma) <= tolerance * alpha.squareRoot() * beta.squareRoot() { continue }
+                    let zeta = (beta - alpha) / (2 * gamma)
+                    let t: S = abs(zeta) > 1 / S.ulpOfOne
+                        ? 1 / (2 * zeta)
+                        : (zeta >= 0 ? 1 : -1) / (abs(zeta) + (zeta * zeta + 1).squareRoot())
+                    let c = 1 / (t * t + 1).squareRoot(), s = t * c
+                    FactorKernels.rotate(gv.row(i), gv.row(k), width, c: c, s: s)
+                    log.append(rowOfP[i], rowOfP[k], c: c, s: s)
+                    if log.isFull { log.apply(to: &p) }
+                    squaredNorms[i] = max(0, alpha - t * gamma)
+                    squaredNorms[k] = beta + t * gamma
+                    rotations += 1
+                }
+            }
+            sweep += 1
+            if rotations == 0 { converged = true; break }
         }
+    }
+    log.apply(to: &p)
+    if !converged {
+        throw LinearAlgebraError.noConvergence(algorithm: "one-sided Jacobi SVD sweeps", iterations: maxSweeps)
+    }
+    if rowOfP != Array(0..<n) { p = p.rows(rowOfP) }
+}
+
+/// Plane rotations on arbitrary row pairs, logged for deferred application:
+/// `row_a ← c·row_a − s·row_b`, `row_b ← s·row_a + c·row_b`. Applying the log chunk of columns by chunk
+/// of columns performs the same operations on every element in the same order as applying it rotation by
+/// rotation, so the result does not depend on chunking or thread count.
+struct RotationLog<S: MatrixScalar> {
+    private var first: [Int] = [], second: [Int] = []
+    private var cosines: [S] = [], sines: [S] = []
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    var isFull: Bool { first.count >= capacity }
+
+    mutating func append(_ a: Int, _ b: Int, c: S, s: S) {
+        first.append(a); second.append(b); cosines.append(c); sines.append(s)
+    }
+
+    /// Applies every logged rotation to the rows of `m`, then empties the log.
+    mutating func apply(to m: inout Matrix<S>) {
+        defer {
+            first.removeAll(keepingCapacity: true); second.removeAll(keepingCapacity: true)
+            cosines.removeAll(keepingCapacity: true); sines.removeAll(keepingCapacity: true)
+        }
+        let count = first.count
+        if count == 0 { return }
+        // About 512 KB of `m` per chunk (rows × width elements) so the chunk stays in L2.
+        let width = max(16, min(512, (65536 * 8 / MemoryLayout<S>.stride / max(m.rows, 1)) / 8 * 8))
+        first.withUnsafeBufferPointer { fa in second.withUnsafeBufferPointer { sb in
+        cosines.withUnsafeBufferPointer { cs in sines.withUnsafeBufferPointer { sn in
+            m.withMutableView { mv in
+                Parallel.forEachChunk(mv.columns, chunk: width) { columns in
+                    let c0 = columns.lowerBound, w = columns.count
+                    for r in 0..<count {
+                        FactorKernels.rotate(mv.row(fa[r]) + c0, mv.row(sb[r]) + c0, w, c: cs[r], s: sn[r])
+                    }
+                }
+            }
+        } } } }
     }
 }
 
@@ -157,15 +208,20 @@ private func swapRows<S>(_ x: UnsafeMutablePointer<S>, _ y: UnsafeMutablePointer
 func completeOrthonormalRows<S: MatrixScalar>(_ vt: inout Matrix<S>, missing: [Int]) {
     if missing.isEmpty { return }
     let n = vt.columns
-    var filled = Set(0..<vt.rows).subtracting(missing)
+    let missingSet = Set(missing)
+    var filled = (0..<vt.rows).filter { !missingSet.contains($0) }
+    // Candidates are tried round-robin from where the last search stopped, so that completing many rows
+    // (e.g. of a zero matrix) does not retry the already used basis vectors every time.
+    var nextCandidate = 0
     for target in missing {
         var bestVector: [S] = []
         var bestNorm: S = -1
-        for candidate in 0..<n {
+        for attempt in 0..<n {
+            let candidate = (nextCandidate + attempt) % n
             var x = [S](repeating: 0, count: n)
             x[candidate] = 1
             for _ in 0..<2 {
-                for r in filled.sorted() {
+                for r in filled {
                     var d: S = 0
                     for c in 0..<n { d += vt[r, c] * x[c] }
                     for c in 0..<n { x[c] -= d * vt[r, c] }
@@ -173,9 +229,12 @@ func completeOrthonormalRows<S: MatrixScalar>(_ vt: inout Matrix<S>, missing: [I
             }
             let norm = x.reduce(0) { $0 + $1 * $1 }.squareRoot()
             if norm > bestNorm { bestNorm = norm; bestVector = x }
-            if norm > 0.5 { break }                    // good enough: no cancellation worth avoiding
+            if norm > 0.5 {                          // good enough: no cancellation worth avoiding
+                nextCandidate = candidate + 1
+                break
+            }
         }
         for c in 0..<n { vt[target, c] = bestVector[c] / bestNorm }
-        filled.insert(target)
+        filled.append(target)
     }
 }

@@ -33,6 +33,9 @@ public enum SparseMatrixError: Error, CustomStringConvertible, Equatable {
 }
 
 /// A sparse matrix in compressed sparse row form, with sorted, distinct column indices in every row.
+///
+/// The methods that do work proportional to the number of nonzeros are `@inlinable`, so that they are
+/// specialised for Float or Double in the calling module rather than run as unspecialised generic code.
 public struct SparseMatrix<Scalar: MatrixScalar>: Sendable, Equatable {
     public let rows: Int
     public let columns: Int
@@ -87,6 +90,7 @@ public struct SparseMatrix<Scalar: MatrixScalar>: Sendable, Equatable {
     /// Builds the matrix from coordinate (COO) triplets `(rowIndices[e], columnIndices[e], values[e])`.
     /// Duplicate coordinates are summed, in the order given; columns are sorted within each row.
     /// Throws if an index is out of range, a value is not finite, or the arrays differ in length.
+    @inlinable
     public init(rows: Int, columns: Int, rowIndices: [Int], columnIndices: [Int], values: [Scalar]) throws {
         guard rowIndices.count == columnIndices.count, columnIndices.count == values.count else {
             throw SparseMatrixError.lengthMismatch(rowIndices: rowIndices.count, columnIndices: columnIndices.count,
@@ -100,31 +104,34 @@ public struct SparseMatrix<Scalar: MatrixScalar>: Sendable, Equatable {
             }
             guard values[e].isFinite else { throw SparseMatrixError.nonFiniteValue(entry: e, row: i, column: j) }
         }
-        // Counting sort by row (stable, so duplicates keep their input order), then sort each row by column
-        // and merge runs of equal columns.
+        // Counting sort by row (stable: duplicates keep their input order), then sort each row's entries by
+        // (column, input position) and merge runs of equal columns, summing duplicates in input order.
+        let nnz = values.count
         var starts = [Int](repeating: 0, count: rows + 1)
         for i in rowIndices { starts[i + 1] += 1 }
         for i in 0..<rows { starts[i + 1] += starts[i] }
         var next = starts
-        var order = [Int](repeating: 0, count: values.count)
-        for e in 0..<values.count {
+        var order = [Int](repeating: 0, count: nnz)
+        for e in 0..<nnz {
             order[next[rowIndices[e]]] = e
             next[rowIndices[e]] += 1
         }
         var pointers = [Int](repeating: 0, count: rows + 1)
         var outColumns = [Int](), outValues = [Scalar]()
-        outColumns.reserveCapacity(values.count)
-        outValues.reserveCapacity(values.count)
+        outColumns.reserveCapacity(nnz)
+        outValues.reserveCapacity(nnz)
+        var row: [(column: Int, entry: Int)] = []
         for i in 0..<rows {
-            // Entries are (column, input position): sorting the pairs is stable with respect to the input.
-            let entries = order[starts[i]..<starts[i + 1]].map { (columnIndices[$0], $0) }.sorted { $0 < $1 }
+            row.removeAll(keepingCapacity: true)
+            for e in order[starts[i]..<starts[i + 1]] { row.append((columnIndices[e], e)) }
+            row.sort { $0.column != $1.column ? $0.column < $1.column : $0.entry < $1.entry }
             var k = 0
-            while k < entries.count {
-                let column = entries[k].0
-                var total = values[entries[k].1]
+            while k < row.count {
+                let column = row[k].column
+                var total = values[row[k].entry]
                 k += 1
-                while k < entries.count && entries[k].0 == column {
-                    total += values[entries[k].1]
+                while k < row.count && row[k].column == column {
+                    total += values[row[k].entry]
                     k += 1
                 }
                 outColumns.append(column)
@@ -136,6 +143,7 @@ public struct SparseMatrix<Scalar: MatrixScalar>: Sendable, Equatable {
     }
 
     /// Aᵀ, by a counting sort on the column indices; rows of the result come out with increasing columns.
+    @inlinable
     public var transposed: SparseMatrix {
         var starts = [Int](repeating: 0, count: columns + 1)
         for j in columnIndices { starts[j + 1] += 1 }
@@ -162,11 +170,19 @@ public struct SparseMatrix<Scalar: MatrixScalar>: Sendable, Equatable {
     }
 
     /// Σⱼ aᵢⱼ for each row: the degrees when the matrix is a graph's affinity matrix.
+    @inlinable
     public func rowSums() -> [Scalar] {
-        (0..<rows).map { i in values[rowPointers[i]..<rowPointers[i + 1]].reduce(0, +) }
+        var sums = [Scalar](repeating: 0, count: rows)
+        for i in 0..<rows {
+            var s: Scalar = 0
+            for e in rowPointers[i]..<rowPointers[i + 1] { s += values[e] }
+            sums[i] = s
+        }
+        return sums
     }
 
     /// `diag(rowFactors) · A · diag(columnFactors)`, e.g. D^-1/2 W D^-1/2 with both factors d^-1/2.
+    @inlinable
     public func scaled(rowFactors: [Scalar], columnFactors: [Scalar]) -> SparseMatrix {
         precondition(rowFactors.count == rows && columnFactors.count == columns,
                      "scaled: \(rowFactors.count) row and \(columnFactors.count) column factors for \(rows)×\(columns)")

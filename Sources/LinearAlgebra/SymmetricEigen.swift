@@ -43,26 +43,52 @@ public func symmetricEigen<S: MatrixScalar>(_ a: Matrix<S>,
     return try symmetricEigenConcrete(a, method: method)
 }
 
-/// Largest `n` for which `.automatic` picks Jacobi.
-let jacobiCrossover = 32
+/// Eigenvalues only (ascending) of a real symmetric matrix, lower triangle read: Householder
+/// tridiagonalisation and the QL iteration without accumulating any rotation, about `4n³/3` flops in the
+/// reduction plus `O(n²)` — several times cheaper than `symmetricEigen`. Same errors as `symmetricEigen`.
+public func symmetricEigenvalues<S: MatrixScalar>(_ a: Matrix<S>) throws -> [S] {
+    try checkSquare(a, "symmetricEigenvalues: A")
+    try checkFinite(a, "symmetricEigenvalues: A")
+    if let x = a as? Matrix<Double> { return try eigenvaluesConcrete(x) as! [S] }
+    if let x = a as? Matrix<Float> { return try eigenvaluesConcrete(x) as! [S] }
+    return try eigenvaluesConcrete(a)
+}
 
-func symmetricEigenConcrete<S: MatrixScalar>(_ a: Matrix<S>, method: SymmetricEigenMethod) throws
-    -> SymmetricEigenDecomposition<S> {
+func eigenvaluesConcrete<S: MatrixScalar>(_ a: Matrix<S>) throws -> [S] {
+    var (work, scale) = scaledSymmetricCopy(a)
+    let (d, e, _) = tridiagonalise(&work)
+    let values = try tridiagonalQL(diagonal: d.map { Double($0) }, offDiagonal: e.map { Double($0) },
+                                   computeVectors: false).values
+    return values.map { S($0) / scale }
+}
+
+/// The symmetric matrix whose lower triangle is that of `a`, scaled by a power of two so that its largest
+/// entry is about 1 (exact), and the scale factor.
+func scaledSymmetricCopy<S: MatrixScalar>(_ a: Matrix<S>) -> (Matrix<S>, S) {
     let n = a.rows
-    // Symmetric working copy from the lower triangle, scaled by a power of two.
     var work = a
     var maxAbs: S = 0
-    for i in 0..<n { for j in 0...i where j < n { maxAbs = max(maxAbs, abs(a[i, j])) } }
+    for i in 0..<n { for j in 0...i { maxAbs = max(maxAbs, abs(a[i, j])) } }
     let scale = FactorKernels.scaleToUnit(maxAbs)
     work.withMutableView { w in
         for i in 0..<n {
-            for j in 0...i where j < n {
+            for j in 0...i {
                 let x = w[i, j] * scale
                 w[i, j] = x
                 w[j, i] = x
             }
         }
     }
+    return (work, scale)
+}
+
+/// Largest `n` for which `.automatic` picks Jacobi.
+let jacobiCrossover = 32
+
+func symmetricEigenConcrete<S: MatrixScalar>(_ a: Matrix<S>, method: SymmetricEigenMethod) throws
+    -> SymmetricEigenDecomposition<S> {
+    let n = a.rows
+    var (work, scale) = scaledSymmetricCopy(a)
     let useJacobi = method == .jacobi || (method == .automatic && n <= jacobiCrossover)
     let (values, vectors) = useJacobi ? try jacobiEigen(&work) : try tridiagonalEigen(&work)
     return SymmetricEigenDecomposition(values: values.map { $0 / scale }, vectors: vectors)

@@ -55,3 +55,15 @@ public struct AlignmentMethod {
         self.name = name; self.summary = summary; self.fit = fit
     }
 }
+
+/// A fitted embedding that can be stored in a model file (safetensors): named Float tensors plus string
+/// metadata. `kind` names the type so that `ModelFormat.load` can rebuild it; every conforming type registers a
+/// loader in `ModelFormat.loaders`.
+public protocol StorableEmbedding: SharedEmbedding {
+    static var kind: String { get }
+    /// Everything needed to rebuild the maps; tensor names are the type's own (e.g. "x.weight").
+    func storedTensors() -> [String: Matrix<Float>]
+    /// Small configuration values (numbers as strings); `kind` is added by `ModelFormat`.
+    func storedMetadata() -> [String: String]
+    init(storedTensors: [String: Matrix<Float>], metadata: [String: String]) throws
+}

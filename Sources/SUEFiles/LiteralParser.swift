@@ -7,11 +7,14 @@
 /// Both are parsed by one recursive-descent parser with a `Dialect` switch, because they share their
 /// structure (strings, integers, booleans, lists, dictionaries) and differ only in spelling: Python has
 /// single quotes, tuples, `True`/`None` and trailing commas; JSON has `\u` escapes, `true`/`null` and no
-/// trailing commas. Only what headers need is supported: floating-point numbers are rejected with a clear
+/// trailing commas. Floating-point numbers are read in JSON (model metadata may hold them) and rejected in
+/// Python headers, where no valid `.npy` header has one; that refusal comes with a clear
 /// message, since no valid header contains one. The parser works on UTF-8 bytes and reports byte offsets.
 enum LiteralValue {
     case string(String)
     case integer(Int)
+    /// JSON numbers with a fraction or an exponent (never produced by the Python dialect).
+    case float(Double)
     case boolean(Bool)
     case none
     case list([LiteralValue])
@@ -25,6 +28,7 @@ enum LiteralValue {
         switch self {
         case .string: return "a string"
         case .integer: return "an integer"
+        case .float: return "a floating-point number"
         case .boolean: return "a boolean"
         case .none: return "None/null"
         case .list: return "a list"
@@ -98,7 +102,7 @@ struct LiteralParser {
         case UInt8(ascii: "(") where dialect == .python: return try nested { try $0.parseParenthesised() }
         case UInt8(ascii: "\""): return .string(try parseString())
         case UInt8(ascii: "'") where dialect == .python: return .string(try parseString())
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .integer(try parseInteger())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: return try parseKeyword()
         }
     }
@@ -123,6 +127,25 @@ struct LiteralParser {
         default:
             position = start
             throw error("expected a value, found \(word.isEmpty ? describeCurrent() : "'\(word)'")")
+        }
+    }
+
+    /// An integer, or in JSON a floating-point number when a fraction or exponent follows the digits.
+    private mutating func parseNumber() throws -> LiteralValue {
+        let start = position
+        do {
+            return .integer(try parseInteger())
+        } catch let e as LiteralParseError where dialect == .json && e.message.contains("floating-point") {
+            position = start
+            while let c = current, (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "-")
+                    || c == UInt8(ascii: "+") || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+                position += 1
+            }
+            guard let x = Double(String(decoding: bytes[start..<position], as: UTF8.self)), x.isFinite else {
+                position = start
+                throw error("malformed number")
+            }
+            return .float(x)
         }
     }
 

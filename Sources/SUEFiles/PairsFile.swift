@@ -43,8 +43,14 @@ public enum PairsFile {
         let headerFields = header.split(separator: ",", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard headerFields == ["x", "y"] else {
-            let hint = headerFields.count == 2 && headerFields.allSatisfy({ Int($0) != nil })
-                ? " (the header line is missing: add x,y as the first line)" : ""
+            let hint: String
+            if headerFields.count == 2 && headerFields.allSatisfy({ Int($0) != nil }) {
+                hint = " (the header line is missing: add x,y as the first line)"
+            } else if headerFields == ["", "x", "y"] {
+                hint = " (a pandas index column? write with df.to_csv(path, index=False))"
+            } else {
+                hint = ""
+            }
             throw FileError(.malformed, file: file, line: 1, "expected the header x,y, found '\(header)'\(hint)")
         }
 

@@ -77,10 +77,30 @@ public final class ProgressReporter: @unchecked Sendable {
         output(style == .terminal ? "\r\u{1B}[K" + text : text + "\n")
     }
 
+    /// Callback style for library code that names its stage on every call, e.g.
+    /// `report("spectral embedding X", 0.4, "eigen-solve")`: a new stage name ends the previous step and
+    /// begins a new one, the same name updates it. Its signature fits a `(String, Double?, String) -> Void`
+    /// progress closure directly (`progress: reporter.report`). Call `end()` after the last stage.
+    public func report(_ stage: String, _ fraction: Double?, _ detail: String) {
+        lock.lock()
+        let isNewStage = stepName != stage
+        lock.unlock()
+        if isNewStage { begin(stage) }
+        update(detail, fraction: fraction)
+    }
+
     /// Ends the current step; prints its duration if it was long enough to be worth mentioning.
     public func end(_ summary: String? = nil) {
         lock.lock(); defer { lock.unlock() }
         finishLocked(summary: summary)
+    }
+
+    /// Abandons the current step without a summary (on failure), erasing a status line left on a terminal
+    /// so that the error message that follows starts on a clean line.
+    public func cancel() {
+        lock.lock(); defer { lock.unlock() }
+        if stepName != nil && shownAnything && style == .terminal { output("\r\u{1B}[K") }
+        stepName = nil
     }
 
     /// Runs `body` as a step named `name`.

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Plain SVG 1.1 with no scripts or external resources, so it opens in any browser. Coordinates are
 /// printed with one decimal, so the same points always give the same bytes. Each panel is scaled to its
-/// own points (the 1st–99th percentile range plus a margin, so that a few outliers do not shrink the
+/// own points (the 0.2–99.8th percentile range plus a margin, so that a few outliers do not shrink the
 /// picture into a dot); points outside are clamped to the frame edge. Optional hover labels (`<title>`)
 /// show e.g. the text of a point; optional links draw a grey line between the two sides of known pairs.
 public struct SVGScatterPlot {
@@ -113,11 +113,11 @@ public struct SVGScatterPlot {
         return s + "</g>\n"
     }
 
-    /// The 1st–99th percentile range widened by 5 % on each side (the full range for fewer than 100 points).
+    /// The 0.2–99.8th percentile range widened by 5 % on each side (the full range for fewer than 500 points).
     private func robustRange(_ values: [Double]) -> (Double, Double) {
         guard !values.isEmpty else { return (0, 1) }
         let sorted = values.sorted()
-        let cut = sorted.count >= 100 ? sorted.count / 100 : 0
+        let cut = sorted.count / 500
         let lo = sorted[cut], hi = sorted[sorted.count - 1 - cut]
         let margin = (hi - lo) * 0.05
         return (lo - margin, hi + margin)

@@ -98,6 +98,9 @@ public struct SafetensorsFile: Sendable, Equatable {
             guard raw.count >= 8 else {
                 throw fail(.malformed, "truncated: \(raw.count) bytes, but a safetensors file starts with an 8-byte header length")
             }
+            if raw.count >= 6, Array(raw[0..<6]) == NPYFile.magic {
+                throw fail(.malformed, "this is a .npy array, not a safetensors file")
+            }
             let declared = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
             guard declared <= UInt64(maximumHeaderLength) else {
                 throw fail(.malformed, "header length \(declared) bytes is absurd (limit \(maximumHeaderLength)); not a safetensors file or corrupted")
@@ -290,12 +293,12 @@ public struct SafetensorsFile: Sendable, Equatable {
         var json = "{"
         var parts = [String]()
         if !metadata.isEmpty {
-            let fields = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            let fields = metadata.sorted { $0.key < $1.key }.map { "\(jsonQuoted($0.key)):\(jsonQuoted($0.value))" }
             parts.append("\"__metadata__\":{" + fields.joined(separator: ",") + "}")
         }
         var offset = 0
         for item in items {
-            parts.append("\(jsonString(item.name)):{\"dtype\":\"\(item.dtype)\",\"shape\":[\(item.shape.0),\(item.shape.1)],\"data_offsets\":[\(offset),\(offset + item.bytes)]}")
+            parts.append("\(jsonQuoted(item.name)):{\"dtype\":\"\(item.dtype)\",\"shape\":[\(item.shape.0),\(item.shape.1)],\"data_offsets\":[\(offset),\(offset + item.bytes)]}")
             offset += item.bytes
         }
         json += parts.joined(separator: ",") + "}"
@@ -305,26 +308,4 @@ public struct SafetensorsFile: Sendable, Equatable {
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
         return (bytes + header, items.map(\.stored))
     }
-}
-
-/// A JSON string literal: quotes, backslashes and control characters escaped, everything else verbatim UTF-8
-/// (the same choices as `serde_json`, so headers match the reference writer byte for byte).
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\u{08}": out += "\\b"
-        case "\u{0C}": out += "\\f"
-        case _ where u.value < 0x20:
-            let hex = String(u.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
 }

@@ -32,9 +32,10 @@ extension AffinityGraph {
             }
             return x
         }
+        let rowPointers = matrix.rowPointers, columnIndices = matrix.columnIndices, weights = matrix.values
         for i in 0..<n {
             for p in rowPointers[i]..<rowPointers[i + 1] where weights[p] > 0 {
-                var a = find(i), b = find(Int(columnIndices[p]))
+                var a = find(i), b = find(columnIndices[p])
                 if a == b { continue }
                 if size[a] < size[b] { swap(&a, &b) }
                 parent[b] = a

@@ -149,7 +149,7 @@ private func solveConnected(_ graph: AffinityGraph, count: Int, configuration: E
         // S − 3uuᵀ moves the trivial eigenvalue from 1 to −2, below the spectrum [−1, 1] of S.
         var a = s.dense()
         for i in 0..<n { for j in 0..<n { a[i, j] -= 3 * u[i] * u[j] } }
-        let eig = try denseSymmetricEigen(a)
+        let eig = try symmetricEigen(a)
         for c in 1..<count {
             let col = n - c   // ascending order: the largest is last
             values.append(eig.values[col])
@@ -176,16 +176,18 @@ private func solveConnected(_ graph: AffinityGraph, count: Int, configuration: E
 extension AffinityGraph {
     /// The subgraph induced by `vertices` (ascending), renumbered 0..<vertices.count.
     func subgraph(_ vertices: [Int]) -> AffinityGraph {
-        var local = [Int32](repeating: -1, count: vertexCount)
-        for (t, i) in vertices.enumerated() { local[i] = Int32(t) }
-        var rowPointers = [0], cols = [Int32](), vals = [Double]()
+        var local = [Int](repeating: -1, count: vertexCount)
+        for (t, i) in vertices.enumerated() { local[i] = t }
+        let rp = matrix.rowPointers, ci = matrix.columnIndices, w = matrix.values
+        var rowPointers = [0], cols = [Int](), vals = [Double]()
         for i in vertices {
-            for p in self.rowPointers[i]..<self.rowPointers[i + 1] where local[Int(columnIndices[p])] >= 0 {
-                cols.append(local[Int(columnIndices[p])])
-                vals.append(weights[p])
+            for p in rp[i]..<rp[i + 1] where local[ci[p]] >= 0 {
+                cols.append(local[ci[p]])
+                vals.append(w[p])
             }
             rowPointers.append(cols.count)
         }
-        return AffinityGraph(unchecked: vertices.count, rowPointers: rowPointers, columnIndices: cols, weights: vals)
+        return AffinityGraph(unchecked: try! SparseMatrix(rows: vertices.count, columns: vertices.count,
+                                                          rowPointers: rowPointers, columnIndices: cols, values: vals))
     }
 }

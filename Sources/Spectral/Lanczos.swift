@@ -144,7 +144,7 @@ public func lanczosLargestEigenpairs(dimension n: Int, configuration: LanczosCon
         }
 
         // Ritz pairs of T, largest first.
-        let eig = try denseSymmetricEigen(Matrix(rows: m, columns: m, elements: t))
+        let eig = try symmetricEigen(Matrix(rows: m, columns: m, elements: t))
         let order = Array((0..<m).reversed())
         ritzValues = order.map { eig.values[$0] }
         let lastRow = order.map { eig.vectors[m - 1, $0] }
@@ -273,7 +273,7 @@ final class KrylovSpace {
         Parallel.forEach(blocks) { b in
             let lo = b * KrylovSpace.blockLength, len = min(self.n, lo + KrylovSpace.blockLength) - lo
             for p in 0..<total {
-                partial[b * (total + 1) + p] = dotProduct(self.storage + p * self.n + lo, w + lo, len)
+                partial[b * (total + 1) + p] = dot(self.storage + p * self.n + lo, w + lo, count: len)
             }
         }
     }
@@ -285,13 +285,13 @@ final class KrylovSpace {
         c.withUnsafeBufferPointer { cb in
             Parallel.forEach(blocks) { b in
                 let lo = b * KrylovSpace.blockLength, len = min(self.n, lo + KrylovSpace.blockLength) - lo
-                for p in 0..<total { subtractScaled(w + lo, cb[p], self.storage + p * self.n + lo, len) }
+                for p in 0..<total { axpy(-cb[p], self.storage + p * self.n + lo, w + lo, count: len) }
                 if projectAgain {
                     for p in 0..<total {
-                        partial[b * (total + 1) + p] = dotProduct(self.storage + p * self.n + lo, w + lo, len)
+                        partial[b * (total + 1) + p] = dot(self.storage + p * self.n + lo, w + lo, count: len)
                     }
                 } else {
-                    partial[b * (total + 1) + total] = dotProduct(w + lo, w + lo, len)
+                    partial[b * (total + 1) + total] = dot(w + lo, w + lo, count: len)
                 }
             }
         }
@@ -325,47 +325,4 @@ final class KrylovSpace {
         }
         vector(kept).update(from: vector(m), count: n)
     }
-}
-
-/// Σ aᵢbᵢ with eight lanes in a fixed order.
-@inline(__always)
-func dotProduct(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
-    var acc0 = SIMD8<Double>(), acc1 = SIMD8<Double>()
-    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-    var i = 0
-    while i + 16 <= n {
-        acc0 += ra.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
-            * rb.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
-        acc1 += ra.loadUnaligned(fromByteOffset: (i + 8) * 8, as: SIMD8<Double>.self)
-            * rb.loadUnaligned(fromByteOffset: (i + 8) * 8, as: SIMD8<Double>.self)
-        i += 16
-    }
-    var s = (acc0 + acc1).sum()
-    while i < n { s += a[i] * b[i]; i += 1 }
-    return s
-}
-
-@inline(__always)
-func dotProduct(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, _ n: Int) -> Double {
-    dotProduct(UnsafePointer(a), UnsafePointer(b), n)
-}
-
-/// y ← y − c·x.
-@inline(__always)
-func subtractScaled(_ y: UnsafeMutablePointer<Double>, _ c: Double, _ x: UnsafePointer<Double>, _ n: Int) {
-    let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
-    let cv = SIMD8<Double>(repeating: c)
-    var i = 0
-    while i + 8 <= n {
-        let v = ry.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
-            - cv * rx.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
-        ry.storeBytes(of: v, toByteOffset: i * 8, as: SIMD8<Double>.self)
-        i += 8
-    }
-    while i < n { y[i] -= c * x[i]; i += 1 }
-}
-
-@inline(__always)
-func subtractScaled(_ y: UnsafeMutablePointer<Double>, _ c: Double, _ x: UnsafeMutablePointer<Double>, _ n: Int) {
-    subtractScaled(y, c, UnsafePointer(x), n)
 }

@@ -48,10 +48,12 @@ public struct NeighborLists: Sendable, Equatable {
 /// I ≤ J are computed: an off-diagonal tile is scanned once along its rows (candidates for the points of block I)
 /// and once along its columns (candidates for the points of block J). That halves the GEMM work.
 ///
-/// **Accuracy.** The GEMM form loses relative accuracy for very close points (cancellation in
-/// `‖y‖² + ‖y'‖² − 2yᵀy'`). It is used only to *select* neighbours; the distances of the k selected ones are then
-/// recomputed from differences, `Σ (yᵢ − yⱼ)²`, which is accurate (exact duplicates get distance 0 exactly), and
-/// each row is re-sorted by the recomputed distances.
+/// **Accuracy.** The GEMM form loses accuracy to cancellation in `‖y‖² + ‖y'‖² − 2yᵀy'` when the norms are large
+/// compared with the distances (Float rounding of the terms is about 1e-7·‖y‖²). Three measures keep it harmless:
+/// Euclidean data are centred first (distances do not change, norms shrink); the GEMM form only *pre-selects*
+/// `k + margin` candidates (margin = max(8, k/4)); and the candidates' distances are recomputed from differences,
+/// `Σ (yᵢ − yⱼ)²`, which is accurate (exact duplicates get distance 0 exactly), before the best k are kept in the
+/// order of the recomputed distances.
 ///
 /// **Determinism.** Selection is by the total order (key, index), so the result does not depend on the tiling
 /// or the thread count; ties are won by the smaller index.
@@ -66,6 +68,8 @@ public struct NearestNeighborIndex: Sendable {
     let prepared: Matrix<Float>
     /// ‖yᵢ‖² of the prepared rows, used in the GEMM form of the distance.
     let squaredNorms: [Float]
+    /// The column means subtracted from Euclidean data (empty for cosine).
+    let centre: [Float]
 
     /// Square tile edge: a 1024×1024 Float tile is 4 MiB, large enough for GEMM to run near its peak and small
     /// enough to stay mostly in the last-level cache while it is scanned twice.
@@ -75,12 +79,29 @@ public struct NearestNeighborIndex: Sendable {
     public init(_ x: Matrix<Float>, metric: DistanceMetric = .cosine) throws {
         try requireFinite(x, "the indexed points")
         self.metric = metric
-        (prepared, squaredNorms) = try NearestNeighborIndex.prepare(x, metric: metric, name: "the indexed points")
+        if metric == .euclidean {
+            var mean = [Double](repeating: 0, count: x.columns)
+            for i in 0..<x.rows { for j in 0..<x.columns { mean[j] += Double(x[i, j]) } }
+            centre = mean.map { Float($0 / Double(max(1, x.rows))) }
+        } else {
+            centre = []
+        }
+        (prepared, squaredNorms) = try NearestNeighborIndex.prepare(x, metric: metric, centre: centre,
+                                                                    name: "the indexed points")
     }
 
+    /// Candidates pre-selected by the GEMM form for a final k, before re-ranking by exact distances.
+    static func candidates(_ k: Int, available: Int) -> Int { min(available, k + max(8, k / 4)) }
+
     /// Normalises rows for cosine and computes squared norms.
-    static func prepare(_ x: Matrix<Float>, metric: DistanceMetric, name: String) throws -> (Matrix<Float>, [Float]) {
+    static func prepare(_ x: Matrix<Float>, metric: DistanceMetric, centre: [Float],
+                        name: String) throws -> (Matrix<Float>, [Float]) {
         var y = x
+        if !centre.isEmpty {
+            y.elements.withUnsafeMutableBufferPointer { yb in
+                for i in 0..<x.rows { for j in 0..<x.columns { yb[i * x.columns + j] -= centre[j] } }
+            }
+        }
         var norms = [Float](repeating: 0, count: x.rows)
         let d = x.columns
         var zeroRow: Int? = nil
@@ -114,9 +135,9 @@ public struct NearestNeighborIndex: Sendable {
         guard k >= 1 && k < count else {
             throw SpectralError.invalidParameter("k = \(k) neighbours needs 1 ≤ k ≤ n − 1 = \(count - 1)")
         }
-        let heaps = NeighborHeaps(rows: count, k: k)
+        let heaps = NeighborHeaps(rows: count, k: NearestNeighborIndex.candidates(k, available: count - 1))
         selfSearch(into: heaps)
-        return finish(heaps, queries: prepared)
+        return finish(heaps, queries: prepared, k: k)
     }
 
     /// The `k` nearest indexed points of every row of `queries` (nothing is excluded: a query equal to an indexed
@@ -129,10 +150,10 @@ public struct NearestNeighborIndex: Sendable {
             throw SpectralError.dimensionMismatch("queries have \(queries.columns) columns, the index has \(dimension)")
         }
         try requireFinite(queries, "the queries")
-        let (q, qNorms) = try NearestNeighborIndex.prepare(queries, metric: metric, name: "the queries")
-        let heaps = NeighborHeaps(rows: q.rows, k: k)
+        let (q, qNorms) = try NearestNeighborIndex.prepare(queries, metric: metric, centre: centre, name: "the queries")
+        let heaps = NeighborHeaps(rows: q.rows, k: NearestNeighborIndex.candidates(k, available: count))
         crossSearch(q, qNorms, into: heaps, labels: nil)
-        return finish(heaps, queries: q)
+        return finish(heaps, queries: q, k: k)
     }
 
     /// For each query row, its nearest indexed point whose label differs from the query's label: the search behind
@@ -140,9 +161,9 @@ public struct NearestNeighborIndex: Sendable {
     func nearestWithDifferentLabel(queryRows: [Int], queryLabels: [Int32], pointLabels: [Int32]) -> [(Int32, Float)] {
         let q = prepared.rows(queryRows)
         let qNorms = queryRows.map { squaredNorms[$0] }
-        let heaps = NeighborHeaps(rows: q.rows, k: 1)
+        let heaps = NeighborHeaps(rows: q.rows, k: NearestNeighborIndex.candidates(1, available: count))
         crossSearch(q, qNorms, into: heaps, labels: (queryLabels, pointLabels))
-        let lists = finish(heaps, queries: q)
+        let lists = finish(heaps, queries: q, k: 1)
         return (0..<q.rows).map { (lists.indices[$0], lists.distances[$0]) }
     }
 
@@ -217,10 +238,10 @@ public struct NearestNeighborIndex: Sendable {
         } }
     }
 
-    /// Sorts the heaps, recomputes the selected distances from differences, re-sorts, and packages the result.
-    private func finish(_ heaps: NeighborHeaps, queries q: Matrix<Float>) -> NeighborLists {
-        heaps.sortRows()
-        let m = heaps.rows, k = heaps.k, d = dimension
+    /// Recomputes the candidates' distances from differences, keeps the best k of each row in that order, and
+    /// packages the result.
+    private func finish(_ heaps: NeighborHeaps, queries q: Matrix<Float>, k: Int) -> NeighborLists {
+        let m = heaps.rows, kc = heaps.k, d = dimension
         var indices = [Int32](repeating: 0, count: m * k)
         var distances = [Float](repeating: 0, count: m * k)
         let cosine = metric == .cosine
@@ -233,12 +254,12 @@ public struct NearestNeighborIndex: Sendable {
                     for i in range {
                         row.removeAll(keepingCapacity: true)
                         for t in 0..<Int(heaps.sizes[i]) {
-                            let j = heaps.indices[i * k + t]
+                            let j = heaps.indices[i * kc + t]
                             let sq = squaredDistance(qv.row(i), y.row(Int(j)), d)
                             row.append((cosine ? 0.5 * sq : sq.squareRoot(), j))
                         }
                         row.sort { NeighborHeaps.after($1.0, $1.1, $0.0, $0.1) }
-                        for t in 0..<row.count {
+                        for t in 0..<min(k, row.count) {
                             dp[i * k + t] = row[t].0
                             ip[i * k + t] = row[t].1
                         }

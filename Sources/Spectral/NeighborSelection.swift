@@ -81,21 +81,4 @@ final class NeighborHeaps {
         hk[p] = key; hi[p] = index
         worst[row] = hk[0]
     }
-
-    /// Sorts every row ascending by (key, index). Rows are independent, so this runs in parallel.
-    func sortRows() {
-        Parallel.forEachChunk(rows, chunk: 256) { range in
-            var scratch = [(Float, Int32)]()
-            scratch.reserveCapacity(self.k)
-            for r in range {
-                let base = r * self.k, size = Int(self.sizes[r])
-                scratch.removeAll(keepingCapacity: true)
-                for t in 0..<size { scratch.append((self.keys[base + t], self.indices[base + t])) }
-                scratch.sort { NeighborHeaps.after($1.0, $1.1, $0.0, $0.1) }
-                for t in 0..<size { self.keys[base + t] = scratch[t].0; self.indices[base + t] = scratch[t].1 }
-            }
-        }
-    }
 }
-
-import LinearAlgebra

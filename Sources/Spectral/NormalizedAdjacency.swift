@@ -12,8 +12,8 @@ public struct NormalizedAdjacency: Sendable {
     public let degrees: [Double]
     /// dᵢ^{-1/2}.
     public let inverseSqrtDegrees: [Double]
-    /// Sᵢⱼ in the CSR layout of `graph`.
-    let values: [Double]
+    /// S itself.
+    public let matrix: SparseMatrix<Double>
 
     /// Throws `isolatedVertex` when a vertex has zero degree (D^{-1/2} undefined).
     public init(_ graph: AffinityGraph) throws {
@@ -23,42 +23,18 @@ public struct NormalizedAdjacency: Sendable {
         self.degrees = degrees
         let inv = degrees.map { 1 / $0.squareRoot() }
         self.inverseSqrtDegrees = inv
-        var values = graph.weights
-        for i in 0..<graph.vertexCount {
-            for p in graph.rowPointers[i]..<graph.rowPointers[i + 1] {
-                values[p] = graph.weights[p] * inv[i] * inv[Int(graph.columnIndices[p])]
-            }
-        }
-        self.values = values
+        self.matrix = graph.matrix.scaled(rowFactors: inv, columnFactors: inv)
     }
 
     public var dimension: Int { graph.vertexCount }
 
-    /// y ← S·x, parallel over fixed row chunks (each row summed in column order: deterministic).
+    /// y ← S·x (parallel SpMV; each row summed in column order, so deterministic).
     public func apply(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
-        graph.rowPointers.withUnsafeBufferPointer { rp in
-            graph.columnIndices.withUnsafeBufferPointer { cp in
-                values.withUnsafeBufferPointer { vp in
-                    let rows = rp.baseAddress!, cols = cp.baseAddress!, vals = vp.baseAddress!
-                    Parallel.forEachChunk(dimension, chunk: 1024) { range in
-                        for i in range {
-                            var s = 0.0
-                            for p in rows[i]..<rows[i + 1] { s += vals[p] * x[Int(cols[p])] }
-                            y[i] = s
-                        }
-                    }
-                }
-            }
-        }
+        matrix.multiply(x, into: y)
     }
 
     /// S·x for an array.
-    public func apply(_ x: [Double]) -> [Double] {
-        precondition(x.count == dimension, "NormalizedAdjacency.apply: vector of length \(x.count), expected \(dimension)")
-        var y = [Double](repeating: 0, count: dimension)
-        x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { yb in apply(xb.baseAddress!, yb.baseAddress!) } }
-        return y
-    }
+    public func apply(_ x: [Double]) -> [Double] { matrix.multiply(x) }
 
     /// The unit eigenvector D^{1/2}𝟙/‖D^{1/2}𝟙‖ of eigenvalue 1 (exact for a connected graph; on a disconnected
     /// graph use it per component).
@@ -68,11 +44,5 @@ public struct NormalizedAdjacency: Sendable {
     }
 
     /// S as a dense matrix.
-    public func dense() -> Matrix<Double> {
-        var m = Matrix<Double>(rows: dimension, columns: dimension)
-        for i in 0..<dimension {
-            for p in graph.rowPointers[i]..<graph.rowPointers[i + 1] { m[i, Int(graph.columnIndices[p])] += values[p] }
-        }
-        return m
-    }
+    public func dense() -> Matrix<Double> { matrix.dense() }
 }

@@ -75,8 +75,8 @@ public struct NumericSpectralEmbedding: Sendable {
         }
         let index = try NearestNeighborIndex(x, metric: config.metric)
         let neighbors = try index.neighbors(k: config.neighbors)
-        var (graph, rho, sigma) = AffinityGraph.paperAffinity(neighbors)
-        _ = (rho, sigma)
+        let (knnGraph, rho, sigma) = AffinityGraph.paperAffinity(neighbors)
+        var graph = knnGraph
         let components = graph.connectedComponents()
         var weakEdges = [(Int, Int, Double)]()
         if components.count > 1 {
@@ -110,7 +110,7 @@ public struct NumericSpectralEmbedding: Sendable {
             configuration: config, embedding: psi, eigenvalues: Array(spectrum.eigenvalues[1...config.dimensions]),
             residualNorms: Array(spectrum.residualNorms[1...config.dimensions]), components: components,
             weakEdges: weakEdges.map { WeakEdge(from: $0.0, to: $0.1, weight: $0.2) },
-            solverReport: spectrum.report, index: index)
+            solverReport: spectrum.report, graph: graph, index: index)
     }
 }
 
@@ -136,6 +136,8 @@ public struct FittedNumericSpectralEmbedding: Sendable {
     public let weakEdges: [WeakEdge]
     /// The eigensolver's account of its work.
     public let solverReport: String
+    /// The graph that was embedded: the D.5 affinity plus any weak edges.
+    public let graph: AffinityGraph
     let index: NearestNeighborIndex
 
     /// Number of training points.
@@ -155,13 +157,19 @@ public struct FittedNumericSpectralEmbedding: Sendable {
         }
         let k = min(configuration.neighbors, index.count)
         let lists = try index.query(newX, k: k)
-        var out = Matrix<Double>(rows: newX.rows, columns: eigenvalues.count)
-        for r in 0..<newX.rows {
-            let d = lists.distances(of: r)
-            let (rho, sigma) = AdaptiveKernel.scales(sortedDistances: d)
-            let weights = d.map { AdaptiveKernel.weight(distance: $0, rho: rho, sigma: sigma) }
-            let row = extend(neighbors: lists.indices(of: r).map { Int($0) }, weights: weights)
-            for c in 0..<row.count { out[r, c] = row[c] }
+        let dims = eigenvalues.count
+        var out = Matrix<Double>(rows: newX.rows, columns: dims)
+        out.elements.withUnsafeMutableBufferPointer { ob in
+            let o = ob.baseAddress!
+            Parallel.forEachChunk(newX.rows, chunk: 64) { range in
+                for r in range {
+                    let d = lists.distances(of: r)
+                    let (rho, sigma) = AdaptiveKernel.scales(sortedDistances: d)
+                    let weights = d.map { AdaptiveKernel.weight(distance: $0, rho: rho, sigma: sigma) }
+                    let row = self.extend(neighbors: lists.indices(of: r).map { Int($0) }, weights: weights)
+                    for c in 0..<dims { o[r * dims + c] = row[c] }
+                }
+            }
         }
         return out
     }

@@ -88,6 +88,8 @@ enum CommandLineTool {
             let hint = closest.flatMap { $0.1 <= 2 ? " (did you mean '\($0.0)'?)" : nil } ?? ""
             return usageFailure(UsageError(message: "sue: unknown command '\(name)'\(hint)", hint: "see 'sue --help'"))
         }
+        var progress: ProgressReporter?
+        defer { progress?.cancel() }
         do {
             let options = try ParsedOptions.parse(Array(arguments.dropFirst()), for: command)
             if options.flag("help") {
@@ -95,20 +97,23 @@ enum CommandLineTool {
                 return ExitStatus.success
             }
             Parallel.threadCount = options.integer("threads")!
-            let context = RunContext(options: options,
-                                     progress: ProgressReporter.standardError(quiet: options.flag("quiet")),
-                                     seed: UInt64(options.integer("seed")!))
+            progress = ProgressReporter.standardError(quiet: options.flag("quiet"))
+            let context = RunContext(options: options, progress: progress!, seed: UInt64(options.integer("seed")!))
             return try command.run(context)
         } catch let error as UsageError {
+            progress?.cancel()
             return usageFailure(error)
         } catch let error as FileError {
+            progress?.cancel()
             printError("sue \(command.name): \(error.description)")
             return ExitStatus.failure
         } catch let error as NotImplementedYet {
+            progress?.cancel()
             printError("sue \(error.command): \(error.checked)")
             printError("sue \(error.command): not implemented yet in this build (the SUE method is being written)")
             return ExitStatus.notImplemented
         } catch {
+            progress?.cancel()
             printError("sue \(command.name): \(error)")
             return ExitStatus.failure
         }

@@ -77,7 +77,8 @@ private func describeSafetensors(_ url: URL) throws -> String {
         if let m = file.doubleTensors[name] { lines.append("  \(name): F64 \(m.rows)×\(m.columns)") }
     }
     for (key, value) in file.metadata.sorted(by: { $0.key < $1.key }) {
-        let shown = value.count > 100 ? String(value.prefix(100)) + "…" : value
+        let oneLine = value.replacingOccurrences(of: "\n", with: "\\n")
+        let shown = oneLine.count > 100 ? String(oneLine.prefix(100)) + "…" : oneLine
         lines.append("  metadata \(key) = \(shown)")
     }
     return lines.joined(separator: "\n")

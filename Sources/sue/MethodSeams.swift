@@ -15,8 +15,13 @@ import SUEFiles
 //   search     → map queries and index, top-k by cosine similarity, print results
 //   demo       → fit SUE and the baselines, print the table, write the SVG, print where it is
 //   experiment → the protocol of issue 5
-// Progress: `context.progress.begin/update/end` (or `.step`) for anything that may exceed a second.
-// Every output file must be written through `AtomicFile`, `NPYFile.write` or `SafetensorsFile.write`.
+// Progress: `context.progress.begin/update/end` (or `.step`) for anything that may exceed a second; the
+// same `ProgressReporter` (SUEFiles) can be passed into library code.
+// Outputs: every file through `AtomicFile`, `NPYFile.write`, `SafetensorsFile.write` or `SVGScatterPlot.write`.
+// Model metadata: suggested keys "format" ("sue-model"), "version" (CommandLineTool.version), "config" and
+// "report" as JSON text built with `JSONValue(...).text` and read back with `JSONValue.parse`.
+// Results on stdout: `TextTable` for people, `JSONValue.object([...]).text` (one line each) for --json.
+// The SVG: `PlanarProjection.principalPlane(xShared, yShared)` gives 2-D points for each stage's panel.
 
 func fitAndWriteModel(_ inputs: InputValidation.FitInputs<Float>, _ settings: FitSettings,
                       _ context: RunContext) throws -> Int32 {

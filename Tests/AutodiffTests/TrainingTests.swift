@@ -94,12 +94,11 @@ final class TrainingTests: XCTestCase {
         let dataB = Tensor(constant: rng.normalMatrix(100, 12, as: Float.self))
         let optimizer = Adam(parameters: encoderA.parameters + encoderB.parameters + [temperature])
         let tape = Tape<Float>()
-        let labels = Array(0..<32)
-        var counts: [Int] = []
-        for _ in 0..<5 {
+        func step(batch: Int) throws {
+            let labels = Array(0..<batch)
             tape.reset()
             optimizer.zeroGradients()
-            let rows = rng.permutation(100).prefix(32).map { $0 }
+            let rows = rng.permutation(100).prefix(batch).map { $0 }
             let za = tape.l2NormalizedRows(encoderA(tape.gatherRows(dataA, rows)))
             let zb = tape.l2NormalizedRows(encoderB(tape.gatherRows(dataB, rows)))
             let logits = tape.multiply(tape.matmul(za, zb, transposeB: true), tape.exp(temperature))
@@ -109,10 +108,26 @@ final class TrainingTests: XCTestCase {
             try tape.backward(tape.add(infoNCE, spread))
             _ = clipGradientNorm(optimizer.parameters, maxNorm: 10)
             optimizer.step()
+        }
+        var counts: [Int] = []
+        for _ in 0..<5 {
+            try step(batch: 32)
             counts.append(StorageStatistics.allocations)
         }
         XCTAssertGreaterThan(counts[0], 0)
         XCTAssertEqual(Set(counts.dropFirst()), [counts[0]], "tensor buffers allocated per step: \(counts)")
+        // A step of another shape needs new buffers once; the arena keeps both sets, so alternating is free.
+        try step(batch: 20)
+        let afterSecondShape = StorageStatistics.allocations
+        XCTAssertGreaterThan(afterSecondShape, counts[0])
+        try step(batch: 32)
+        try step(batch: 20)
+        XCTAssertEqual(StorageStatistics.allocations, afterSecondShape)
+        // Dropping the cached buffers makes the next step of the other shape allocate again.
+        tape.reset()
+        tape.releaseCachedBuffers()
+        try step(batch: 32)
+        XCTAssertGreaterThan(StorageStatistics.allocations, afterSecondShape)
     }
 
     func testExportImportRoundTripAndErrors() throws {
@@ -165,5 +180,52 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(variance, bound * bound / 3, accuracy: 0.05 * bound * bound / 3)   // U(±c) has variance c²/3
         var again = SeededRandom(seed: 4)
         XCTAssertEqual(Linear<Float>(inputs: 400, outputs: 50, rng: &again).weight.value, layer.weight.value)
+    }
+}
+
+/// The custom-model pattern from the module documentation, compiled and exercised.
+final class ResidualNet: Layer {
+    let blocks: [ResidualBlock<Float>]
+    init(width: Int, hidden: Int, depth: Int, rng: inout SeededRandom) {
+        blocks = (0..<depth).map { _ in ResidualBlock(width: width, hidden: hidden, activation: .relu, rng: &rng) }
+    }
+    var namedParameters: [(name: String, tensor: Tensor<Float>)] {
+        blocks.enumerated().flatMap { prefixed("blocks.\($0.offset)", $0.element) }
+    }
+    func callAsFunction(_ x: Tensor<Float>) -> Tensor<Float> { blocks.reduce(x) { h, block in block(h) } }
+}
+
+final class CustomLayerTests: XCTestCase {
+    /// A residual net moves one point cloud onto a shifted copy by minimising a multi-bandwidth RBF MMD²,
+    /// the MMD net's loss: MMD² = mean k(x,x) + mean k(y,y) − 2 mean k(x,y), k = Σ_σ exp(−d²/(2σ²)).
+    func testResidualNetReducesMMD() throws {
+        var rng = SeededRandom(seed: 8)
+        let net = ResidualNet(width: 2, hidden: 16, depth: 2, rng: &rng)
+        XCTAssertEqual(net.namedParameters.map { $0.name }.prefix(2), ["blocks.0.linear1.weight", "blocks.0.linear1.bias"])
+        let source = rng.normalMatrix(64, 2, as: Float.self)
+        let target = Matrix(rows: 64, columns: 2, elements: rng.normalMatrix(64, 2, as: Float.self).elements.map { $0 + 1.5 })
+        let optimizer = Adam.adamW(parameters: net.parameters, learningRate: 1e-2)
+        let tape = Tape<Float>()
+        func mmd() -> Tensor<Float> {
+            let x = net(tape.constant(source)), y = tape.constant(target)
+            func kernelMean(_ a: Tensor<Float>, _ b: Tensor<Float>) -> Tensor<Float> {
+                let d = tape.pairwiseSquaredDistances(a, b)
+                let k = [0.5, 1, 2].map { (sigma: Float) in tape.exp(tape.affine(d, scale: -1 / (2 * sigma * sigma))) }
+                return tape.mean(k.dropFirst().reduce(k[0]) { tape.add($0, $1) })
+            }
+            return kernelMean(x, x) + kernelMean(y, y) - 2 * kernelMean(x, y)
+        }
+        tape.reset()
+        let initial = mmd().scalar
+        for _ in 0..<150 {
+            tape.reset()
+            optimizer.zeroGradients()
+            try tape.backward(mmd())
+            optimizer.step()
+        }
+        tape.reset()
+        let final = mmd().scalar
+        XCTAssertGreaterThan(initial, 0.5)
+        XCTAssertLessThan(final, 0.1 * initial, "MMD² from \(initial) to \(final)")
     }
 }

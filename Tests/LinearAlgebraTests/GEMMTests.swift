@@ -68,14 +68,16 @@ final class GEMMTests: XCTestCase {
 
     func testAllTransposesOddShapesFloat() {
         let shapes = [(1, 1, 1), (2, 2, 2), (7, 7, 7), (1, 65, 7), (65, 1, 63), (63, 65, 63), (65, 63, 130),
-                      (13, 37, 1), (100, 70, 33), (97, 129, 300)]
+                      (13, 37, 1), (100, 70, 33), (97, 129, 300),
+                      (130, 197, 170)]  // the last is above the unpacked-path limit: packed, with edge tiles
         for (ta, tb) in cases {
             for (m, n, k) in shapes { check(Float.self, m: m, n: n, k: k, ta, tb) }
         }
     }
 
     func testAllTransposesOddShapesDouble() {
-        let shapes = [(1, 1, 1), (2, 7, 2), (7, 7, 7), (63, 65, 63), (65, 63, 130), (64, 64, 64), (97, 129, 300)]
+        let shapes = [(1, 1, 1), (2, 7, 2), (7, 7, 7), (63, 65, 63), (65, 63, 130), (64, 64, 64), (97, 129, 300),
+                      (131, 67, 530)]  // packed, with edge tiles and two depth panels (k > KC = 512)
         for (ta, tb) in cases {
             for (m, n, k) in shapes { check(Double.self, m: m, n: n, k: k, ta, tb) }
         }
@@ -89,6 +91,8 @@ final class GEMMTests: XCTestCase {
                 check(Double.self, m: 9, n: 33, k: 20, ta, tb, alpha: alpha, beta: beta)
                 check(Double.self, m: 70, n: 75, k: 300, ta, tb, alpha: alpha, beta: beta)
             }
+            // The packed path with two depth panels: beta applies to the first panel only.
+            check(Double.self, m: 100, n: 90, k: 520, .none, .none, alpha: alpha, beta: beta)
         }
     }
 
@@ -116,36 +120,40 @@ final class GEMMTests: XCTestCase {
     }
 
     /// Strided views: A, B and C are windows into larger matrices; nothing outside C's window changes.
+    /// One product small enough for the unpacked path, one for the packed path (with transposes).
     func testStridedViews() {
-        var random = SeededRandom(seed: 5)
-        let bigA = random.normalMatrix(80, 90) as Matrix<Float>
-        let bigB = random.normalMatrix(90, 100) as Matrix<Float>
-        var bigC = Matrix<Float>(rows: 70, columns: 110, repeating: 42)
-        let (m, n, k) = (61, 67, 71)
-        bigA.withView { av in bigB.withView { bv in bigC.withMutableView { cv in
-            gemm(.none, .none, av.block(rows: 3..<(3 + m), columns: 5..<(5 + k)),
-                 bv.block(rows: 2..<(2 + k), columns: 7..<(7 + n)), beta: 0,
-                 cv.block(rows: 4..<(4 + m), columns: 9..<(9 + n)))
-        } } }
-        let a = bigA.withView { $0.block(rows: 3..<(3 + m), columns: 5..<(5 + k)).copy() }
-        let b = bigB.withView { $0.block(rows: 2..<(2 + k), columns: 7..<(7 + n)).copy() }
-        let expected = a.converted(to: Double.self).matmul(b.converted(to: Double.self))
-        for i in 0..<70 {
-            for j in 0..<110 {
-                if (4..<(4 + m)).contains(i) && (9..<(9 + n)).contains(j) {
-                    XCTAssertEqual(Double(bigC[i, j]), expected[i - 4, j - 9], accuracy: 1e-4 * Double(k))
-                } else {
-                    XCTAssertEqual(bigC[i, j], 42, "element (\(i), \(j)) outside C's window was written")
+        for (m, n, k, ta, tb) in [(61, 67, 71, Transpose.none, Transpose.none), (170, 150, 180, .transposed, .transposed)] {
+            var random = SeededRandom(seed: 5)
+            let (ar, ac) = ta == .none ? (m, k) : (k, m)
+            let (br, bc) = tb == .none ? (k, n) : (n, k)
+            let bigA = random.normalMatrix(ar + 10, ac + 20) as Matrix<Float>
+            let bigB = random.normalMatrix(br + 10, bc + 30) as Matrix<Float>
+            var bigC = Matrix<Float>(rows: m + 9, columns: n + 43, repeating: 42)
+            bigA.withView { av in bigB.withView { bv in bigC.withMutableView { cv in
+                gemm(ta, tb, av.block(rows: 3..<(3 + ar), columns: 5..<(5 + ac)),
+                     bv.block(rows: 2..<(2 + br), columns: 7..<(7 + bc)), beta: 0,
+                     cv.block(rows: 4..<(4 + m), columns: 9..<(9 + n)))
+            } } }
+            let a = bigA.withView { $0.block(rows: 3..<(3 + ar), columns: 5..<(5 + ac)).copy() }
+            let b = bigB.withView { $0.block(rows: 2..<(2 + br), columns: 7..<(7 + bc)).copy() }
+            let expected = Matrix.multiply(a.converted(to: Double.self), ta, b.converted(to: Double.self), tb)
+            for i in 0..<(m + 9) {
+                for j in 0..<(n + 43) {
+                    if (4..<(4 + m)).contains(i) && (9..<(9 + n)).contains(j) {
+                        XCTAssertEqual(Double(bigC[i, j]), expected[i - 4, j - 9], accuracy: 1e-5 * Double(k))
+                    } else {
+                        XCTAssertEqual(bigC[i, j], 42, "element (\(i), \(j)) outside C's window was written")
+                    }
                 }
             }
         }
     }
 
-    /// Determinism: the same bits for 1, 2 and 3 threads, on a product large enough to use several depth
-    /// panels, row blocks and edge tiles.
+    /// Determinism: the same bits for 1, 2 and 3 threads, on a product large enough to use two depth
+    /// panels, several row blocks and edge tiles.
     func testSameBitsForAnyThreadCount() {
         for (ta, tb) in cases {
-            let (a, b) = operands(Float.self, m: 300, n: 257, k: 500, ta, tb, seed: 11)
+            let (a, b) = operands(Float.self, m: 300, n: 257, k: 700, ta, tb, seed: 11)
             let results = [1, 2, 3].map { threads in
                 Parallel.withThreads(threads) { Matrix.multiply(a, ta, b, tb) }
             }

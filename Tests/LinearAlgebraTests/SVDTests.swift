@@ -77,6 +77,9 @@ final class SVDTests: XCTestCase {
         // Exactly zero matrix and a matrix with zero columns: σ = 0 exactly, U and V still orthonormal.
         let zero = try check(Matrix<Double>(rows: 5, columns: 3))
         XCTAssertEqual(zero.singularValues, [0, 0, 0])
+        // Many exactly-zero singular values: the completion must stay cheap and orthonormal.
+        let bigZero = try check(Matrix<Double>(rows: 150, columns: 140))
+        XCTAssertEqual(bigZero.singularValues.max(), 0)
         var a = Matrix<Float>(rows: 6, columns: 4)
         for i in 0..<6 { a[i, 1] = Float(i + 1); a[i, 3] = Float(i * i) - 3 }
         let s = try check(a).singularValues

@@ -57,6 +57,28 @@ final class SymmetricEigenTests: XCTestCase {
         }
     }
 
+    func testEigenvaluesOnly() throws {
+        for n in [1, 2, 7, 65, 150] {
+            let a: Matrix<Double> = FactorCheck.randomSymmetric(n, seed: UInt64(n) + 40)
+            let full = try symmetricEigen(a, method: .tridiagonalQL).values
+            let only = try symmetricEigenvalues(a)
+            let scale = FactorCheck.norm(a)
+            for k in 0..<n { XCTAssertEqual(only[k], full[k], accuracy: 10 * Double(n) * scale * Double.ulpOfOne) }
+            let f: Matrix<Float> = FactorCheck.randomSymmetric(n, seed: UInt64(n) + 41)
+            let fullF = try symmetricEigen(f, method: .jacobi).values
+            let onlyF = try symmetricEigenvalues(f)
+            for k in 0..<n {
+                XCTAssertEqual(onlyF[k], fullF[k], accuracy: 10 * Float(n) * Float(FactorCheck.norm(f)) * Float.ulpOfOne)
+            }
+        }
+        // Second-difference matrix: 2 − 2cos(kπ/(n+1)).
+        let n = 100
+        let t = Matrix<Double>(rows: n, columns: n) { i, j in i == j ? 2 : (abs(i - j) == 1 ? -1 : 0) }
+        let values = try symmetricEigenvalues(t)
+        for k in 0..<n { XCTAssertEqual(values[k], 2 - 2 * cos(Double(k + 1) * Double.pi / Double(n + 1)), accuracy: 1e-13) }
+        XCTAssertThrowsError(try symmetricEigenvalues(Matrix<Double>(rows: 1, columns: 1, elements: [.nan])))
+    }
+
     func testRepeatedEigenvalues() throws {
         // Identity plus a rank-1 term: eigenvalue 1 with multiplicity n−1, and 1 + ‖u‖².
         let n = 20
@@ -156,5 +178,32 @@ final class SymmetricEigenTests: XCTestCase {
             guard case LinearAlgebraError.dimensionMismatch = error else { return XCTFail("got \(error)") }
         }
         XCTAssertEqual(try symmetricEigen(Matrix<Double>(rows: 0, columns: 0)).values.count, 0)
+    }
+}
+
+final class SymmetricEigenLargeTests: XCTestCase {
+    /// n = 1000 through the tridiagonal path (about a second in release). The residual uses the library
+    /// GEMM (tested on its own) because the triple-loop reference would dominate the test time.
+    func testLargeSPD() throws {
+        let n = 1000
+        var rng = SeededRandom(seed: 17)
+        let m: Matrix<Double> = rng.normalMatrix(n, n)
+        var a = Matrix.multiply(m, .none, m, .transposed, alpha: 1 / Double(n))
+        for i in 0..<n { a[i, i] += 1 }
+        let eig = try symmetricEigen(a)
+        let av = Matrix.multiply(a, .none, eig.vectors, .none)
+        var diff = 0.0
+        for i in 0..<n { for j in 0..<n { let d = av[i, j] - eig.vectors[i, j] * eig.values[j]; diff += d * d } }
+        XCTAssertLessThan(diff.squareRoot() / (Double(n) * FactorCheck.norm(a) * Double.ulpOfOne), 10)
+        let vtv = Matrix.multiply(eig.vectors, .transposed, eig.vectors, .none)
+        var orth = 0.0
+        for i in 0..<n { for j in 0..<n { let d = vtv[i, j] - (i == j ? 1 : 0); orth += d * d } }
+        XCTAssertLessThan(orth.squareRoot() / (Double(n) * Double.ulpOfOne), 10)
+        // Trace and the Marchenko–Pastur-like range as sanity checks on the values themselves.
+        var trace = 0.0
+        for i in 0..<n { trace += a[i, i] }
+        XCTAssertEqual(eig.values.reduce(0, +), trace, accuracy: 1e-9 * trace)
+        XCTAssertGreaterThan(eig.values[0], 1)
+        XCTAssertLessThan(eig.values[n - 1], 6)
     }
 }

@@ -28,6 +28,7 @@ final class PairsFileTests: XCTestCase {
             try parse("0,1\n2,3\n")
         }
         assertFileError(.malformed, mentions: ["expected the header x,y", "found 'y,x'"], line: 1) { try parse("y,x\n0,1\n") }
+        assertFileError(.malformed, mentions: ["found ',x,y'", "index=False"], line: 1) { try parse(",x,y\n0,1,2\n") }
         assertFileError(.malformed, mentions: ["empty file"]) { try parse("") }
         assertFileError(.malformed, mentions: ["not UTF-8"]) {
             try PairsFile.parse(Data([0x78, 0x2C, 0x79, 0x0A, 0xFF, 0xFE]), file: "pairs.csv", xRows: 1, yRows: 1)

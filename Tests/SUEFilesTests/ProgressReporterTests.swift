@@ -53,6 +53,31 @@ final class ProgressReporterTests: XCTestCase {
         XCTAssertEqual(r.text, "\r\u{1B}[Keigen-solve: iteration 3 1.0 s\r\u{1B}[Keigen-solve: iteration 5 1.2 s\r\u{1B}[Keigen-solve: done in 1.2 s\n")
     }
 
+    func testStageCallbackStartsAndEndsSteps() {
+        let r = Recorder()
+        let p = r.reporter(.lines)
+        let callback: (String, Double?, String) -> Void = p.report
+        callback("kNN graph", 0, "start")
+        r.now = 1.5
+        callback("kNN graph", 0.5, "half")
+        r.now = 2.0
+        callback("eigen-solve", nil, "iteration 1")  // ends "kNN graph" (2.0 s), begins the next stage
+        r.now = 2.3
+        p.end()                                         // 0.3 s: too short to mention
+        XCTAssertEqual(r.text, "kNN graph: half [ 50%] 1.5 s\nkNN graph: done in 2.0 s\n")
+    }
+
+    func testCancelErasesTheStatusLine() {
+        let r = Recorder()
+        let p = r.reporter(.terminal)
+        p.begin("training")
+        r.now = 2
+        p.update("epoch 1")
+        p.cancel()
+        p.end()  // nothing left to end
+        XCTAssertEqual(r.text, "\r\u{1B}[Ktraining: epoch 1 2.0 s\r\u{1B}[K")
+    }
+
     func testQuietPrintsNothing() {
         let r = Recorder()
         let p = r.reporter(.silent)

@@ -121,7 +121,7 @@ final class SafetensorsFileTests: XCTestCase {
             (#"{"a":{"dtype":"F99","shape":[4],"data_offsets":[0,16]}}"#, ["unknown dtype"]),
             (#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16],"x":1}}"#, ["exactly the fields"]),
             (#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},}"#, ["trailing comma"]),
-            (#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16.0]}}"#, ["floating-point"]),
+            (#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16.0]}}"#, ["data_offsets should contain non-negative integers"]),
             (#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"a":{"dtype":"F32","shape":[0],"data_offsets":[16,16]}}"#, ["duplicate key 'a'"]),
             (#"{"__metadata__":{"k":1},"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, ["metadata 'k' should be a string"]),
             (#"{'a':{}}"#, ["bad header"]),
@@ -137,6 +137,11 @@ final class SafetensorsFileTests: XCTestCase {
         assertFileError(.unsupported, mentions: ["'ids'", "I64", "expected F32, F64"]) { try SafetensorsFile.decode(int64, file: "t.st") }
         let cube = file(header: #"{"c":{"dtype":"F32","shape":[1,2,2],"data_offsets":[0,16]}}"#, data: .init(repeating: 0, count: 16))
         assertFileError(.unsupported, mentions: ["'c'", "3-D"]) { try SafetensorsFile.decode(cube, file: "t.st") }
+    }
+
+    func testNPYFileGivenAsModel() {
+        let npy = NPYFile.encode(Matrix<Float>(rows: 2, columns: 2))
+        assertFileError(.malformed, mentions: ["x.npy", "a .npy array, not a safetensors file"]) { try SafetensorsFile.decode(npy, file: "x.npy") }
     }
 
     func testMissingFile() {
