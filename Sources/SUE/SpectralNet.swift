@@ -14,6 +14,14 @@ import Spectral
 /// on mini-batches of m points, W being the D.5 affinity of the batch (kNN inside the batch, `AffinityGraph`).
 /// Since Σ Wᵢⱼ‖yᵢ − yⱼ‖² = 2·tr(Yᵀ(D − W)Y), the minimiser spans the K smallest eigenvectors of the Laplacian.
 ///
+/// **Scale.** With the orthonormaliser W held constant during a gradient step, the loss above can always be
+/// lowered by shrinking the network's raw output Ỹ (Y = ỸW shrinks with it) — a direction the next
+/// orthonormalisation undoes, so the optimiser keeps chasing it: we measured the validation loss *rising* from the
+/// first epoch on. Dividing by the D-weighted output mass, tr(YᵀDY)/m, gives the generalised Rayleigh quotient
+/// tr(YᵀLY)/tr(YᵀDY), which is scale-invariant (so the drift direction has zero gradient) and whose minimisers under
+/// the orthonormality constraint are the random-walk eigenvectors used by the numeric SE. On the 6-cluster test
+/// set this took the largest principal-angle sine to the numeric SE from 0.77–0.89 down to about 0.15.
+///
 /// **How.** An MLP (LeakyReLU hidden layers, tanh output) followed by the `OrthonormalizationLayer`: each step
 /// first runs the network on a separate random batch and sets the layer so that that batch's output is
 /// orthonormal, then takes an Adam step on the loss of a gradient batch with the layer held constant (the
@@ -120,10 +128,17 @@ public struct SpectralNet {
         let validationGraph = validationRows.isEmpty ? nil
             : try batchAffinity(x.rows(validationRows), neighbors: c.neighbors, metric: c.metric)
 
+        // The loss of a batch: the Rayleigh-quotient loss divided by the D-weighted output mass (see the type's
+        // discussion), with the orthonormaliser and the graph constant.
         func loss(_ rows: [Int], graph: Matrix<Float>, orthonormalizer: Matrix<Float>) -> Tensor<Float> {
+            let m = rows.count
             let y = tape.matmul(model(tape.gatherRows(data, rows)), tape.constant(orthonormalizer))
-            let weighted = tape.constant(graph) * tape.pairwiseSquaredDistances(y)
-            return tape.sum(weighted) / Float(2 * rows.count)
+            let rayleigh = tape.sum(tape.constant(graph) * tape.pairwiseSquaredDistances(y)) / Float(2 * m)
+            let degrees = tape.constant(rows: m, columns: 1) { v in
+                graph.withView { g in for i in 0..<m { var s: Float = 0; for j in 0..<m { s += g[i, j] }; v[i, 0] = s } }
+            }
+            let mass = tape.sum(degrees * (y * y)) / Float(m)
+            return rayleigh / mass
         }
         func outputs(_ rows: [Int]) -> Matrix<Float> {
             tape.reset()

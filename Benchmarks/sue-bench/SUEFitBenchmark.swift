@@ -1,0 +1,63 @@
+import Foundation
+import LinearAlgebra
+import SUE
+import SUEFiles
+
+// sue-bench sue-fit --x X.npy --y Y.npy [--pairs 100] [--se numeric|parametric|pca|autoencoder|none]
+//                   [--network default|paper] [--epochs E] [--mmd-epochs E] [--neighbors k] [--no-cca] [--no-mmd]
+//                   [--seed s] [--json]
+//
+// One SUE fit on all rows of X and Y (row i of X pairs with row i of Y; the first --pairs rows of a seeded
+// permutation are the known pairs), timed per stage. With --network paper the SpectralNet is the paper's
+// 4096-4096-1024 network with batch 4096; use --epochs 1 and multiply the SE stage by 100 for the paper's schedule.
+func runSUEFitBenchmark(_ args: BenchArguments) throws {
+    guard let xPath = args.string("x"), let yPath = args.string("y") else {
+        throw BenchError("sue-fit needs --x X.npy --y Y.npy")
+    }
+    let x = try NPYFile.read(URL(fileURLWithPath: xPath), as: Float.self)
+    let y = try NPYFile.read(URL(fileURLWithPath: yPath), as: Float.self)
+    guard x.rows == y.rows else { throw BenchError("X has \(x.rows) rows, Y has \(y.rows): they must be row-paired") }
+    let seed = UInt64(args.int("seed") ?? 0)
+    var rng = SeededRandom(seed: seed)
+    let order = rng.permutation(x.rows)
+    let pairCount = min(args.int("pairs") ?? 100, x.rows)
+    let pairs = order.prefix(pairCount).map { KnownPair(x: $0, y: $0) }
+
+    var c = SUE.Configuration.default
+    if let se = args.string("se") {
+        guard let mode = SUE.EmbeddingMode(rawValue: se) else { throw BenchError("unknown --se \(se)") }
+        c.se = mode
+    }
+    if args.string("network") == "paper" { c.spectralNet = .paper; c.autoencoder = .paper }
+    if let e = args.int("epochs") { c.spectralNet.epochs = e; c.autoencoder.epochs = e }
+    if let e = args.int("mmd-epochs") { c.mmdNet.epochs = e }
+    if let k = args.int("neighbors") { c.neighbors = k }
+    if args.has("no-cca") { c.cca = false }
+    if args.has("no-mmd") { c.mmd = false }
+
+    let data = WeaklyPairedData(x: x, y: y, pairs: pairs)
+    let verbose = !args.json
+    let context = FitContext(seed: seed) { stage, fraction, detail in
+        if verbose && (fraction == 1 || fraction == nil) {
+            FileHandle.standardError.write("  \(stage): \(detail)\n".data(using: .utf8)!)
+        }
+    }
+    let start = DispatchTime.now().uptimeNanoseconds
+    let model = try SUE.fit(data, configuration: c, context: context)
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+    var fields: [String: Any] = [
+        "workload": "sue-fit", "rows": x.rows, "pairs": pairCount, "se": c.se.rawValue, "cca": c.cca, "mmd": c.mmd,
+        "neighbors": c.neighbors, "seconds": (seconds * 100).rounded() / 100, "threads": Parallel.threadCount,
+        "build": buildFlavour,
+    ]
+    if c.se == .parametric {
+        fields["network"] = c.spectralNet.hidden.map(String.init).joined(separator: "-")
+        fields["batch"] = c.spectralNet.batchSize
+        fields["epochs_run_x"] = model.spectralNetX?.history.count ?? 0
+        fields["recoveries_x"] = model.spectralNetX?.recoveries ?? 0
+    }
+    for (stage, s) in model.stageSeconds {
+        fields["stage " + stage] = (s * 100).rounded() / 100
+    }
+    emit(fields, json: args.json)
+}
