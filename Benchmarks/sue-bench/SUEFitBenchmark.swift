@@ -2,14 +2,17 @@ import Foundation
 import LinearAlgebra
 import SUE
 import SUEFiles
+import Spectral
 
 // sue-bench sue-fit --x X.npy --y Y.npy [--pairs 100] [--se numeric|parametric|pca|autoencoder|none]
 //                   [--network default|paper] [--epochs E] [--mmd-epochs E] [--neighbors k] [--no-cca] [--no-mmd]
-//                   [--seed s] [--json]
+//                   [--seed s] [--compare-numeric] [--json]
 //
 // One SUE fit on all rows of X and Y (row i of X pairs with row i of Y; the first --pairs rows of a seeded
 // permutation are the known pairs), timed per stage. With --network paper the SpectralNet is the paper's
 // 4096-4096-1024 network with batch 4096; use --epochs 1 and multiply the SE stage by 100 for the paper's schedule.
+// --compare-numeric (parametric mode) also fits the numeric SE of X and reports the principal-angle sines between
+// span{1, SpectralNet(X)} and span{1, ψ(X)}.
 func runSUEFitBenchmark(_ args: BenchArguments) throws {
     guard let xPath = args.string("x"), let yPath = args.string("y") else {
         throw BenchError("sue-fit needs --x X.npy --y Y.npy")
@@ -55,6 +58,16 @@ func runSUEFitBenchmark(_ args: BenchArguments) throws {
         fields["batch"] = c.spectralNet.batchSize
         fields["epochs_run_x"] = model.spectralNetX?.history.count ?? 0
         fields["recoveries_x"] = model.spectralNetX?.recoveries ?? 0
+    }
+    if args.has("compare-numeric"), let net = model.spectralNetX {
+        let numeric = try NumericSpectralEmbedding(configuration: .init(
+            neighbors: c.neighbors, dimensions: c.seDimensions, metric: c.metric, allowUnconverged: true)).fit(x)
+        func withConstant(_ m: Matrix<Double>) -> Matrix<Double> {
+            Matrix<Double>(rows: m.rows, columns: m.columns + 1) { i, j in j == 0 ? 1 : m[i, j - 1] }
+        }
+        let distance = try subspaceDistance(withConstant(try net.transform(x)), withConstant(numeric.embedding))
+        fields["subspace_largest_sine_x"] = (distance.largestSine * 1000).rounded() / 1000
+        fields["subspace_sines_x"] = distance.sines.map { String(format: "%.3f", $0) }.joined(separator: ",")
     }
     for (stage, s) in model.stageSeconds {
         fields["stage " + stage] = (s * 100).rounded() / 100
