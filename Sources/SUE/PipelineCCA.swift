@@ -1,9 +1,16 @@
 import Foundation
 import LinearAlgebra
 
-/// The bridge from SUE's step 2 to the package's CCA (CCA.swift): canonical projections of the paired embeddings.
+/// The bridge from SUE's step 2 to the package's regularised CCA (`CanonicalCorrelation`, CCA.swift): canonical
+/// projections of the paired embeddings, unweighted, as in the paper (scikit-learn's CCA transform, 8 components).
 ///
-/// Until CCA.swift is merged this throws, and callers must pass `SUE.Configuration.aligner`.
+/// `CanonicalCorrelation` centres the pairs with their mean internally; the same mean is kept here so that any new
+/// row is centred identically. Components are capped by CCA at min(pairs, k_X, k_Y).
 func pairedCCA(_ x: Matrix<Double>, _ y: Matrix<Double>, components: Int) throws -> PairedLinearMaps {
-    throw PipelineError.invalidConfiguration("CCA is not available in this build yet: set SUE.Configuration.aligner")
+    let cca = try CanonicalCorrelation(a: x.converted(to: Float.self), b: y.converted(to: Float.self),
+                                       maxComponents: components)
+    let meanX = x.converted(to: Float.self).converted(to: Double.self).columnMeans()
+    let meanY = y.converted(to: Float.self).converted(to: Double.self).columnMeans()
+    return PairedLinearMaps(meanX: meanX, projectionX: cca.directionsX, meanY: meanY, projectionY: cca.directionsY,
+                            correlations: cca.correlations)
 }

@@ -27,3 +27,9 @@ func suePipelineMethod(_ name: String, _ summary: String, _ configuration: SUE.C
         try SUE.fit(data, configuration: configuration, context: context)
     }
 }
+
+/// Adds `pipelineMethods` to `AlignmentMethods` (idempotent), so that `AlignmentMethods.named("sue")` and the
+/// experiment runner find them next to ridge, CCA and the others.
+public func registerPipelineMethods() {
+    for method in pipelineMethods { AlignmentMethods.register(method) }
+}
