@@ -5,7 +5,8 @@ import SUEFiles
 import Spectral
 
 // sue-bench sue-fit --x X.npy --y Y.npy [--pairs 100] [--se numeric|parametric|pca|autoencoder|none]
-//                   [--network default|paper] [--epochs E] [--mmd-epochs E] [--neighbors k] [--no-cca] [--no-mmd]
+//                   [--network default|paper] [--epochs E] [--mmd-epochs E] [--neighbors k] [--dims k] [--components r]
+//                   [--no-cca] [--no-mmd]
 //                   [--seed s] [--compare-numeric] [--evaluate] [--json]
 //
 // One SUE fit on all rows of X and Y (row i of X pairs with row i of Y; the first --pairs rows of a seeded
@@ -38,6 +39,8 @@ func runSUEFitBenchmark(_ args: BenchArguments) throws {
     if let e = args.int("epochs") { c.spectralNet.epochs = e; c.autoencoder.epochs = e }
     if let e = args.int("mmd-epochs") { c.mmdNet.epochs = e }
     if let k = args.int("neighbors") { c.neighbors = k }
+    if let d = args.int("dims") { c.seDimensions = d }
+    if let r = args.int("components") { c.ccaComponents = r }
     if args.has("no-cca") { c.cca = false }
     if args.has("no-mmd") { c.mmd = false }
 
@@ -53,7 +56,7 @@ func runSUEFitBenchmark(_ args: BenchArguments) throws {
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
     var fields: [String: Any] = [
         "workload": "sue-fit", "rows": data.x.rows, "pairs": pairCount, "se": c.se.rawValue, "cca": c.cca, "mmd": c.mmd,
-        "neighbors": c.neighbors, "seconds": (seconds * 100).rounded() / 100, "threads": Parallel.threadCount,
+        "neighbors": c.neighbors, "dims": c.seDimensions, "components": c.ccaComponents, "seconds": (seconds * 100).rounded() / 100, "threads": Parallel.threadCount,
         "build": buildFlavour,
     ]
     if c.se == .parametric {

@@ -49,7 +49,7 @@ public enum SUE {
         /// How step 2 is learned when `cca` is true; nil means `SUE.canonicalCorrelation`.
         public var aligner: PairedAligner?
 
-        public init(se: EmbeddingMode = .numeric, seDimensions: Int = 10, neighbors: Int = 50,
+        public init(se: EmbeddingMode = .numeric, seDimensions: Int = 10, neighbors: Int = 100,
                     metric: DistanceMetric = .cosine, cca: Bool = true, ccaComponents: Int = 8, mmd: Bool = true,
                     spectralNet: SpectralNet.Configuration = .default, mmdNet: MMDNet.Configuration = .default,
                     autoencoder: Autoencoder.Configuration = .default, aligner: PairedAligner? = nil) {
@@ -58,7 +58,9 @@ public enum SUE {
             self.mmdNet = mmdNet; self.autoencoder = autoencoder; self.aligner = aligner
         }
 
-        /// The recommended default: numeric SE (exact, and fast on 2 cores), CCA, MMD with a shorter schedule.
+        /// The recommended default: numeric SE (exact, and fast on 2 cores: about 5 s per modality for 13 000 rows of
+        /// 384-d), the paper's k = 100 (on the text pairs R@10 was 22 % with k = 100 against 17 % with k = 15 or 50),
+        /// CCA, and the MMD net with a shorter schedule (10 epochs of 256-row batches).
         public static var `default`: Configuration { Configuration() }
 
         /// The paper's hyper-parameters (Appendix D.8): parametric SE with the 4096-4096-1024 network, k = 100,
