@@ -13,6 +13,8 @@ let fitCommand = Command(
         OptionSpec("pairs", .path(placeholder: "pairs.csv"), required: true,
                    "known pairs: CSV with header x,y, one 0-based row index into X and into Y per line"),
         OptionSpec("out", .path(placeholder: "model.safetensors"), required: true, "where to write the model"),
+        OptionSpec("method", .text(placeholder: "NAME"), default: "auto",
+                   "alignment method; auto picks one from the number of pairs (sue experiment --help lists them)"),
         OptionSpec("se", .choice(["numeric", "parametric", "none"]), default: "numeric",
                    "spectral embedding: numeric (eigenvectors + Nyström), parametric (SpectralNet) or none"),
         OptionSpec("dims", .integer(minimum: 1), default: "10", "spectral embedding dimension (the paper uses 10)"),
@@ -31,6 +33,7 @@ let fitCommand = Command(
 
 /// The checked settings of `sue fit`, handed to the method.
 struct FitSettings {
+    var method: String
     var spectralEmbedding: String
     var dimensions: Int
     var ccaComponents: Int
@@ -42,7 +45,7 @@ struct FitSettings {
 
 func runFit(_ context: RunContext) throws -> Int32 {
     let o = context.options
-    let settings = FitSettings(spectralEmbedding: o.string("se")!, dimensions: o.integer("dims")!,
+    let settings = FitSettings(method: o.string("method")!, spectralEmbedding: o.string("se")!, dimensions: o.integer("dims")!,
                                ccaComponents: o.integer("cca")!, neighbours: o.integer("knn")!,
                                mmd: o.string("mmd") == "on", seed: context.seed, output: o.url("out")!)
     try checkOutputFolder(settings.output)
