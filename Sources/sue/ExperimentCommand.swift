@@ -22,7 +22,8 @@ let experimentCommand = Command(
         OptionSpec("test", .integer(minimum: 10), default: "400", "test pairs drawn per seed"),
         OptionSpec("seeds", .integer(minimum: 1), default: "5", "repetitions with different draws (--seed is the first)"),
         OptionSpec("methods", .list(experimentMethods), default: methodRegistry.map(\.name).joined(separator: ","),
-                   "methods to compare; this build has: " + methodRegistry.map { "\($0.name) (\($0.summary))" }.joined(separator: ", ")),
+                   "methods to compare, from " + experimentMethods.joined(separator: ", ") + "; this build has: "
+                   + methodRegistry.map { "\($0.name) (\($0.summary))" }.joined(separator: ", ")),
         OptionSpec("json", .flag, "one JSON line per method instead of a table"),
     ],
     details: """

@@ -20,6 +20,11 @@ func automaticMethod(for data: WeaklyPairedData) -> (method: AlignmentMethod, re
     (CentredCoordinates.method, "the only method in this build")
 }
 
+/// Makes the model kinds defined in this executable loadable (the SUE module's own are built in).
+func registerModelKinds() {
+    ModelFormat.register(CentredCoordinates.self)
+}
+
 /// Looks a method up by name ("auto" = the automatic choice), with a clear error for unknown names.
 func lookUpMethod(named name: String, for data: WeaklyPairedData) throws -> (method: AlignmentMethod, reason: String) {
     if name == "auto" { return automaticMethod(for: data) }
