@@ -169,13 +169,19 @@ final class CommandLineTests: XCTestCase {
         try Data("x,y\n".appending((0..<15).map { "\($0),\($0)\n" }.joined()).utf8).write(to: folder.file("pairs.csv"))
     }
 
-    func testWorkflowFitEmbedEvaluateSearch() throws {
+    /// The workflow files plus `m.safetensors` fitted on them.
+    private func fittedWorkflowFolder() throws -> TemporaryFolder {
         let folder = TemporaryFolder()
         try writeWorkflowFiles(folder)
-        let dir = folder.url
         let fit = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "m.safetensors",
-                           "--knn", "10", "--cca", "4", "--quiet"], in: dir)
+                           "--knn", "10", "--cca", "4", "--quiet"], in: folder.url)
         XCTAssertEqual(fit.status, 0, fit.stderr)
+        return folder
+    }
+
+    func testWorkflowFitEmbedEvaluateSearch() throws {
+        let folder = try fittedWorkflowFolder()
+        let dir = folder.url
 
         let embed = try sue(["embed", "--model", "m.safetensors", "--modality", "y", "--in", "ty.npy", "--out", "sy.npy"], in: dir)
         XCTAssertEqual(embed.status, 0, embed.stderr)
@@ -219,12 +225,8 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testBadInputsAfterFitting() throws {
-        let folder = TemporaryFolder()
-        try writeWorkflowFiles(folder)
+        let folder = try fittedWorkflowFolder()
         let dir = folder.url
-        let fit = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "m.safetensors",
-                           "--knn", "10", "--cca", "4", "--quiet"], in: dir)
-        XCTAssertEqual(fit.status, 0, fit.stderr)
         var random = SeededRandom(seed: 2)
         try NPYFile.write(random.normalMatrix(5, 7) as Matrix<Float>, to: folder.file("wide.npy"))
         var withInf: Matrix<Float> = random.normalMatrix(5, 5)
