@@ -21,7 +21,7 @@ import SUEFiles
 /// Loading trusts nothing: the safetensors layer checks the byte layout; here `format`, `version`, `kind`
 /// are checked, every tensor must be finite, the type's own loader checks its tensors' shapes, and finally a
 /// zero row of each declared input width is mapped to see that the maps really take `x_columns`/`y_columns`
-/// inputs to `dimension` finite outputs. Every refusal is a `FileError` naming the file and the problem.
+/// inputs to `dimension` outputs. Every refusal is a `FileError` naming the file and the problem.
 public enum ModelFormat {
     public static let format = "sue-model"
 
@@ -171,8 +171,10 @@ public enum ModelFormat {
             } catch {
                 throw refuse("the \(side) map does not accept the declared \(columns) input columns: \(error)")
             }
-            guard out.rows == 1, out.columns == dimension, InputValidation.firstNonFinite(out) == nil else {
-                throw refuse("the \(side) map gives \(out.rows)×\(out.columns) (or non-finite) output for one row, expected 1×\(dimension)")
+            // Only the shape is checked: a zero row may legitimately be far from everything a non-linear map
+            // was fitted on (e.g. a Nyström extension), so its values prove nothing.
+            guard out.rows == 1, out.columns == dimension else {
+                throw refuse("the \(side) map gives \(out.rows)×\(out.columns) output for one row, expected 1×\(dimension)")
             }
         }
         return LoadedModel(embedding: embedding, kind: kind, version: version, xColumns: xColumns, yColumns: yColumns,
