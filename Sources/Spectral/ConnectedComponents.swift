@@ -23,37 +23,40 @@ extension AffinityGraph {
     /// Connected components by union–find (union by size, path halving): near-linear in the number of edges.
     public func connectedComponents() -> ConnectedComponents {
         let n = vertexCount
-        var parent = Array(0..<n), size = [Int](repeating: 1, count: n)
-        func find(_ x: Int) -> Int {
-            var x = x
-            while parent[x] != x {
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            }
-            return x
-        }
+        var parent = Array(0..<n), size = [Int](repeating: 1, count: n), root = [Int](repeating: 0, count: n)
         let rowPointers = matrix.rowPointers, columnIndices = matrix.columnIndices, weights = matrix.values
-        for i in 0..<n {
-            for p in rowPointers[i]..<rowPointers[i + 1] where weights[p] > 0 {
-                var a = find(i), b = find(columnIndices[p])
-                if a == b { continue }
-                if size[a] < size[b] { swap(&a, &b) }
-                parent[b] = a
-                size[a] += size[b]
+        parent.withUnsafeMutableBufferPointer { parent in size.withUnsafeMutableBufferPointer { size in
+            func find(_ x: Int) -> Int {
+                var x = x
+                while parent[x] != x {
+                    parent[x] = parent[parent[x]]
+                    x = parent[x]
+                }
+                return x
             }
-        }
+            for i in 0..<n {
+                for p in rowPointers[i]..<rowPointers[i + 1] where weights[p] > 0 {
+                    var a = find(i), b = find(columnIndices[p])
+                    if a == b { continue }
+                    if size[a] < size[b] { swap(&a, &b) }
+                    parent[b] = a
+                    size[a] += size[b]
+                }
+            }
+            for i in 0..<n { root[i] = find(i) }
+        } }
         // Number the roots by (decreasing size, smallest vertex): scanning vertices in order meets each
         // component first at its smallest vertex.
         var roots = [Int]()
         var firstVertex = [Int: Int]()
         for i in 0..<n {
-            let r = find(i)
+            let r = root[i]
             if firstVertex[r] == nil { firstVertex[r] = i; roots.append(r) }
         }
         roots.sort { size[$0] > size[$1] || (size[$0] == size[$1] && firstVertex[$0]! < firstVertex[$1]!) }
         var label = [Int: Int32]()
         for (c, r) in roots.enumerated() { label[r] = Int32(c) }
-        let labels = (0..<n).map { label[find($0)]! }
+        let labels = (0..<n).map { label[root[$0]]! }
         return ConnectedComponents(count: roots.count, labels: labels, sizes: roots.map { size[$0] })
     }
 }
@@ -85,8 +88,11 @@ func connectComponents(_ graph: AffinityGraph, index: NearestNeighborIndex, rho:
             best[c] = candidate
         }
         var edges = [(Int, Int, Double)]()
+        var seen = Set<[Int]>()
         for c in best.keys.sorted() {
             let (d, i, j) = best[c]!
+            // Two components may pick the same pair from either end: add it once.
+            if !seen.insert([min(i, j), max(i, j)]).inserted { continue }
             let w = max(AdaptiveKernel.weight(distance: d, rho: rho[i], sigma: sigma[i]), minimumWeight)
             edges.append((i, j, w))
         }

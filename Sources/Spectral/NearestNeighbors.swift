@@ -49,11 +49,12 @@ public struct NeighborLists: Sendable, Equatable {
 /// and once along its columns (candidates for the points of block J). That halves the GEMM work.
 ///
 /// **Accuracy.** The GEMM form loses accuracy to cancellation in `‖y‖² + ‖y'‖² − 2yᵀy'` when the norms are large
-/// compared with the distances (Float rounding of the terms is about 1e-7·‖y‖²). Three measures keep it harmless:
-/// Euclidean data are centred first (distances do not change, norms shrink); the GEMM form only *pre-selects*
-/// `k + margin` candidates (margin = max(8, k/4)); and the candidates' distances are recomputed from differences,
-/// `Σ (yᵢ − yⱼ)²`, which is accurate (exact duplicates get distance 0 exactly), before the best k are kept in the
-/// order of the recomputed distances.
+/// compared with the distances (Float rounding of the terms is about 1e-7·‖y‖²). For Euclidean data three measures
+/// keep it harmless: the data are centred first (distances do not change, norms shrink); the GEMM form only
+/// *pre-selects* `k + margin` candidates (margin = max(8, k/4)); and the candidates' distances are recomputed from
+/// differences, `Σ (yᵢ − yⱼ)²`, before the best k are kept in that order. Cosine rows have unit length, so the
+/// GEMM form is accurate to ~1e-7 absolute (what faiss and scikit-learn return too); only near-duplicates
+/// (distance < 1e-4) are recomputed from differences, so that exact duplicates get distance 0 exactly.
 ///
 /// **Determinism.** Selection is by the total order (key, index), so the result does not depend on the tiling
 /// or the thread count; ties are won by the smaller index.
@@ -90,8 +91,11 @@ public struct NearestNeighborIndex: Sendable {
                                                                     name: "the indexed points")
     }
 
-    /// Candidates pre-selected by the GEMM form for a final k, before re-ranking by exact distances.
-    static func candidates(_ k: Int, available: Int) -> Int { min(available, k + max(8, k / 4)) }
+    /// Candidates pre-selected by the GEMM form for a final k, before re-ranking by exact distances (Euclidean
+    /// only: unit-length cosine rows do not suffer the cancellation).
+    func candidates(_ k: Int, available: Int) -> Int {
+        metric == .cosine ? min(available, k) : min(available, k + max(8, k / 4))
+    }
 
     /// Normalises rows for cosine and computes squared norms.
     static func prepare(_ x: Matrix<Float>, metric: DistanceMetric, centre: [Float],
@@ -135,7 +139,7 @@ public struct NearestNeighborIndex: Sendable {
         guard k >= 1 && k < count else {
             throw SpectralError.invalidParameter("k = \(k) neighbours needs 1 ≤ k ≤ n − 1 = \(count - 1)")
         }
-        let heaps = NeighborHeaps(rows: count, k: NearestNeighborIndex.candidates(k, available: count - 1))
+        let heaps = NeighborHeaps(rows: count, k: candidates(k, available: count - 1))
         selfSearch(into: heaps)
         return finish(heaps, queries: prepared, k: k)
     }
@@ -151,7 +155,7 @@ public struct NearestNeighborIndex: Sendable {
         }
         try requireFinite(queries, "the queries")
         let (q, qNorms) = try NearestNeighborIndex.prepare(queries, metric: metric, centre: centre, name: "the queries")
-        let heaps = NeighborHeaps(rows: q.rows, k: NearestNeighborIndex.candidates(k, available: count))
+        let heaps = NeighborHeaps(rows: q.rows, k: candidates(k, available: count))
         crossSearch(q, qNorms, into: heaps, labels: nil)
         return finish(heaps, queries: q, k: k)
     }
@@ -161,7 +165,7 @@ public struct NearestNeighborIndex: Sendable {
     func nearestWithDifferentLabel(queryRows: [Int], queryLabels: [Int32], pointLabels: [Int32]) -> [(Int32, Float)] {
         let q = prepared.rows(queryRows)
         let qNorms = queryRows.map { squaredNorms[$0] }
-        let heaps = NeighborHeaps(rows: q.rows, k: NearestNeighborIndex.candidates(1, available: count))
+        let heaps = NeighborHeaps(rows: q.rows, k: candidates(1, available: count))
         crossSearch(q, qNorms, into: heaps, labels: (queryLabels, pointLabels))
         let lists = finish(heaps, queries: q, k: 1)
         return (0..<q.rows).map { (lists.indices[$0], lists.distances[$0]) }
@@ -245,6 +249,9 @@ public struct NearestNeighborIndex: Sendable {
         var indices = [Int32](repeating: 0, count: m * k)
         var distances = [Float](repeating: 0, count: m * k)
         let cosine = metric == .cosine
+        // Unit rows keep the GEMM form accurate to ~1e-7 absolute, so for cosine only near-duplicates
+        // (distance < 1e-4), where that error is large relatively, are recomputed; Euclidean keys all are.
+        let recomputeBelow: Float = cosine ? 2e-4 : .infinity
         q.withView { qv in prepared.withView { y in
             indices.withUnsafeMutableBufferPointer { ib in distances.withUnsafeMutableBufferPointer { db in
                 let ip = ib.baseAddress!, dp = db.baseAddress!
@@ -254,8 +261,8 @@ public struct NearestNeighborIndex: Sendable {
                     for i in range {
                         row.removeAll(keepingCapacity: true)
                         for t in 0..<Int(heaps.sizes[i]) {
-                            let j = heaps.indices[i * kc + t]
-                            let sq = squaredDistance(qv.row(i), y.row(Int(j)), d)
+                            let j = heaps.indices[i * kc + t], key = heaps.keys[i * kc + t]
+                            let sq = key < recomputeBelow ? squaredDistance(qv.row(i), y.row(Int(j)), d) : key
                             row.append((cosine ? 0.5 * sq : sq.squareRoot(), j))
                         }
                         row.sort { NeighborHeaps.after($1.0, $1.1, $0.0, $0.1) }
@@ -302,7 +309,7 @@ func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: 
 /// because IEEE addition is commutative, the row scan and the column scan compute the same bits for a pair.
 struct TileScan {
     static let rowChunk = 32
-    static let columnChunk = 64
+    static let columnChunk = 256
 
     let tile: UnsafePointer<Float>
     let rows: Range<Int>

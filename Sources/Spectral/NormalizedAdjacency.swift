@@ -23,7 +23,12 @@ public struct NormalizedAdjacency: Sendable {
         self.degrees = degrees
         let inv = degrees.map { 1 / $0.squareRoot() }
         self.inverseSqrtDegrees = inv
-        self.matrix = graph.matrix.scaled(rowFactors: inv, columnFactors: inv)
+        let w = graph.matrix, rp = w.rowPointers, ci = w.columnIndices
+        var values = w.values
+        for i in 0..<graph.vertexCount {
+            for p in rp[i]..<rp[i + 1] { values[p] = inv[i] * values[p] * inv[ci[p]] }
+        }
+        self.matrix = try! SparseMatrix(rows: w.rows, columns: w.columns, rowPointers: rp, columnIndices: ci, values: values)
     }
 
     public var dimension: Int { graph.vertexCount }
