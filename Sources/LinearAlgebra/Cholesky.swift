@@ -78,7 +78,7 @@ func choleskyFactor<S: MatrixScalar>(_ input: Matrix<S>) throws -> Matrix<S> {
             k0 += kb
         }
         // Zero the strictly upper triangle (it still holds the input's upper part and update garbage).
-        for i in 0..<n { for j in (i + 1)..<max(n, i + 1) { m[i, j] = 0 } }
+        for i in 0..<n { for j in (i + 1)..<n { m[i, j] = 0 } }
     }
     if let failure { throw failure }
     return a

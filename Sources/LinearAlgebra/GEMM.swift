@@ -74,9 +74,9 @@ extension Double {
 /// once per depth panel.
 ///
 /// Parallelism and determinism: within each (jc, pc) step, the (ic, jr) rectangle of C is cut into tasks
-/// of whole micro-tiles, run with `Parallel.forEach`. Every C element is computed by the same sequence of
-/// operations whichever task computes it: the products for one depth panel are summed in increasing p in
-/// registers, and the panels are added to C in increasing pc. Only the depth blocking KC affects the
+/// of whole micro-tiles, handed out to `Parallel.forEach` workers one at a time (`forEachTask`). Every C
+/// element is computed by the same sequence of operations whichever task computes it: the products for
+/// one depth panel are summed in increasing p in registers, and the panels are added to C in increasing pc. Only the depth blocking KC affects the
 /// rounding, and KC is a constant of the type, so the result is bit-identical for any thread count. The
 /// task shape may therefore depend on the thread count (for load balance) without affecting the bits.
 ///
@@ -127,7 +127,7 @@ func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, 
             let stepBeta = pc == 0 ? beta : 1
 
             let bChunk = packingChunk(slivers: colSlivers, sliverSize: nr * kc, threads: threads)
-            Parallel.forEachChunk(colSlivers, chunk: bChunk) { slivers in
+            forEachChunk(colSlivers, chunk: bChunk, threads: threads) { slivers in
                 let columns = (jc + slivers.lowerBound * nr)..<min(jc + slivers.upperBound * nr, jc + nc)
                 packB(b, transB, depth: depth, columns: columns, into: packedB + slivers.lowerBound * nr * kc)
             }
@@ -136,18 +136,19 @@ func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, 
                 let mw = min(waveRows, m - ic)
                 let rowSlivers = (mw + mr - 1) / mr
                 let aChunk = packingChunk(slivers: rowSlivers, sliverSize: mr * kc, threads: threads)
-                Parallel.forEachChunk(rowSlivers, chunk: aChunk) { slivers in
+                forEachChunk(rowSlivers, chunk: aChunk, threads: threads) { slivers in
                     let rows = (ic + slivers.lowerBound * mr)..<min(ic + slivers.upperBound * mr, ic + mw)
                     packA(a, transA, rows: rows, depth: depth, into: packedA + slivers.lowerBound * mr * kc)
                 }
 
-                // Tasks: rowBlocks × colGroups rectangles of whole micro-tiles. Row blocks of at most MC rows,
-                // their number rounded up to a multiple of the thread count; column groups only when there
-                // are too few row blocks to occupy every thread.
+                // Tasks: rowBlocks × colGroups rectangles of whole micro-tiles: row blocks of at most MC rows,
+                // their number rounded up to a multiple of the thread count, and column groups of at most
+                // `maxSliversPerTask` slivers, so that there are several tasks per thread to balance.
                 var rowBlocks = (rowSlivers * mr + mcMax - 1) / mcMax
                 rowBlocks = min(rowSlivers, roundUp(rowBlocks, to: threads))
-                let colGroups = rowBlocks >= threads ? 1 : min(colSlivers, (threads + rowBlocks - 1) / rowBlocks)
-                Parallel.forEach(rowBlocks * colGroups) { task in
+                let colGroups = min(colSlivers, max((colSlivers + maxSliversPerTask - 1) / maxSliversPerTask,
+                                                    (threads + rowBlocks - 1) / rowBlocks))
+                forEachTask(rowBlocks * colGroups, threads: threads) { task in
                     let rowPart = evenPart(rowSlivers, parts: rowBlocks, index: task / colGroups)
                     let colPart = evenPart(colSlivers, parts: colGroups, index: task % colGroups)
                     macroKernel(depth: kc, packedA: packedA, rowSlivers: rowPart, firstRow: ic, rowEnd: ic + mw,
@@ -166,6 +167,48 @@ let smallGEMMWorkLimit = 160 * 160 * 160
 
 /// Products with fewer multiply-adds than this run on the calling thread only.
 let parallelWorkLimit = 1 << 20
+
+/// Upper bound on the B̃ slivers of one compute task (512 columns for native Float).
+let maxSliversPerTask = 16
+
+/// Runs `body(task)` for every task in `0..<count` on up to `threads` workers that claim the next
+/// unclaimed task when they finish one.
+///
+/// On a machine shared with other processes, one worker may be descheduled for milliseconds; with a fixed
+/// assignment of tasks to workers the others would then wait for it at the end. Claiming tasks
+/// dynamically lets the running workers take over its share. The tasks write disjoint parts of C and each
+/// computes its elements the same way whoever runs it, so the result does not depend on who ran what.
+func forEachTask(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+    let workers = min(threads, count, Parallel.threadCount)
+    if workers <= 1 {
+        for task in 0..<count { body(task) }
+        return
+    }
+    let counter = TaskCounter()
+    Parallel.forEach(workers) { _ in
+        while let task = counter.claim(below: count) { body(task) }
+    }
+}
+
+/// `forEachTask` over consecutive chunks of `0..<count` of at most `chunk` indices.
+func forEachChunk(_ count: Int, chunk: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+    let tasks = (count + chunk - 1) / chunk
+    forEachTask(tasks, threads: threads) { t in body((t * chunk)..<min(count, (t + 1) * chunk)) }
+}
+
+/// A shared "next task" counter behind a lock (a handful of claims per GEMM step, so the lock is cheap).
+final class TaskCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+
+    func claim(below count: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
+    }
+}
 
 /// The two inner loops (jr, ir) over one task's rectangle of micro-tiles.
 ///
@@ -307,8 +350,8 @@ final class PackBufferPool: @unchecked Sendable {
     }
 }
 
-/// Slivers per packing task: one share per thread, but not so few that the dispatch costs more than the
-/// copy (a task copies at least about 16K elements).
+/// Slivers per packing task: about a quarter of a share per thread (for balance), but not so few that
+/// the dispatch costs more than the copy (a task copies at least about 16K elements).
 func packingChunk(slivers: Int, sliverSize: Int, threads: Int) -> Int {
-    max((slivers + threads - 1) / threads, (1 << 14) / max(1, sliverSize))
+    max((slivers + 4 * threads - 1) / (4 * threads), (1 << 14) / max(1, sliverSize))
 }

@@ -129,7 +129,7 @@ func jacobiEigen<S: MatrixScalar>(_ a: inout Matrix<S>) throws -> ([S], Matrix<S
         var offSquares: S = 0, offAbs: S = 0, normSquares: S = 0
         for i in 0..<n {
             normSquares += diagonal[i] * diagonal[i]
-            for j in (i + 1)..<n where j < n {
+            for j in (i + 1)..<n {
                 offSquares += 2 * a[i, j] * a[i, j]
                 offAbs += abs(a[i, j])
             }
@@ -320,7 +320,7 @@ func applyTridiagonalisationTransposed<S: MatrixScalar>(reflectors: Matrix<S>, t
         for j in 0..<kb {
             let k = blockStart + j
             vt[j, k + 1 - offset] = 1
-            for g in (k + 2)..<n where k + 2 < n { vt[j, g - offset] = reflectors[k, g] }
+            for g in (k + 2)..<n { vt[j, g - offset] = reflectors[k, g] }   // k ≤ n − 3, so k + 2 < n
         }
         let t = vt.withView { Householder.triangularFactor($0, Array(tau[blockStart..<(blockStart + kb)])) }
         vt.withView { vv in

@@ -19,14 +19,14 @@ public struct EigensolverConfiguration: Sendable {
     /// Lanczos basis size (nil: the solver's default).
     public var basisSize: Int? = nil
     /// Lanczos budget of matrix–vector products, per component.
-    public var maxMatrixVectorProducts: Int = 100_000
+    public var maxMatrixVectorProducts: Int = 10_000
     /// Optional Lanczos wall-clock budget in seconds, per component.
     public var timeLimit: Double? = nil
     /// Seed of the Lanczos start vector.
     public var seed: UInt64 = 0
 
     public init(method: Method = .automatic, denseThreshold: Int = 1000, tolerance: Double = 1e-8,
-                basisSize: Int? = nil, maxMatrixVectorProducts: Int = 100_000, timeLimit: Double? = nil,
+                basisSize: Int? = nil, maxMatrixVectorProducts: Int = 10_000, timeLimit: Double? = nil,
                 seed: UInt64 = 0) {
         self.method = method
         self.denseThreshold = denseThreshold

@@ -11,14 +11,15 @@ public struct LanczosConfiguration: Sendable {
     public var tolerance: Double = 1e-8
     /// Krylov basis size m (default `max(2·count + 16, 40)`, capped by the dimension). Memory is (m + 1)·n Doubles.
     public var basisSize: Int? = nil
-    /// Budget of products with A; when it is spent, the solver stops and reports what has converged.
-    public var maxMatrixVectorProducts: Int = 100_000
+    /// Budget of products with A; when it is spent, the solver stops and reports what has converged. Typical
+    /// graph problems converge in a few hundred; the default bounds a hopeless run to minutes, not hours.
+    public var maxMatrixVectorProducts: Int = 10_000
     /// Optional wall-clock budget in seconds, checked once per restart.
     public var timeLimit: Double? = nil
     /// Seed of the random start vector (and of fresh directions after an exact breakdown).
     public var seed: UInt64 = 0
 
-    public init(count: Int, tolerance: Double = 1e-8, basisSize: Int? = nil, maxMatrixVectorProducts: Int = 100_000,
+    public init(count: Int, tolerance: Double = 1e-8, basisSize: Int? = nil, maxMatrixVectorProducts: Int = 10_000,
                 timeLimit: Double? = nil, seed: UInt64 = 0) {
         self.count = count
         self.tolerance = tolerance

@@ -1,0 +1,117 @@
+import Foundation
+import LinearAlgebra
+
+/// Regularised canonical correlation analysis on row-aligned samples.
+///
+/// Canonical directions `w_x`, `w_y` maximise `corr(X·w_x, Y·w_y)` subject to unit variance, in decreasing
+/// order of that correlation, each uncorrelated with the previous ones (Hotelling 1936). The exact solution:
+///
+/// 1. covariances `C_xx = AᵀA/n + ε_x·I`, `C_yy = BᵀB/n + ε_y·I`, `C_xy = AᵀB/n` (A, B centred);
+/// 2. whitening by Cholesky factors `C_xx = L_x·L_xᵀ`, `C_yy = L_y·L_yᵀ`;
+/// 3. `M = L_x⁻¹·C_xy·L_y⁻ᵀ = U·diag(ρ)·Vᵀ` (SVD): ρ are the canonical correlations;
+/// 4. directions `W_x = L_x⁻ᵀ·U`, `W_y = L_y⁻ᵀ·V`.
+///
+/// Regularisation rule: `ε = γ·tr(C)/d` with `γ = d/(n + d)` on each side (d that side's dimension, n the
+/// number of samples, or the total weight when samples are weighted). This is shrinkage of the covariance
+/// towards a multiple of the identity whose strength falls like 1/n once n ≫ d — the regime where the
+/// sample covariance is reliable — and approaches the identity itself when n ≪ d, where an unregularised
+/// C_xx would be singular (Ledoit & Wolf 2004 give the motivation; γ = d/(n+d) is the simple scale-free
+/// choice that needs no tuning and no pairs held out). It also keeps every correlation below 1, so CCA on
+/// fewer pairs than dimensions returns finite, meaningful directions rather than NaN or a perfect spurious fit.
+///
+/// Components: at most `rank = min(n, dx, dy)` (directions beyond the rank of C_xy have ρ = 0 and carry no
+/// signal), fewer if `maxComponents` says so.
+public struct CanonicalCorrelation: Sendable {
+    /// dx × r canonical directions for X (columns), in decreasing order of correlation.
+    public var directionsX: Matrix<Double>
+    /// dy × r canonical directions for Y.
+    public var directionsY: Matrix<Double>
+    /// The r canonical correlations (of the regularised problem), descending, in [0, 1).
+    public var correlations: [Double]
+    /// The shrinkage strengths γ used for X and Y.
+    public var shrinkageX: Double
+    public var shrinkageY: Double
+
+    /// Fits CCA on row-aligned `a` (n × dx) and `b` (n × dy). The rows are centred here with the
+    /// (weighted) mean of the samples. `weights` (one per row, ≥ 0) default to 1.
+    public init(a: Matrix<Float>, b: Matrix<Float>, weights: [Double]? = nil, maxComponents: Int? = nil,
+                shrinkage: Double? = nil) throws {
+        guard a.rows == b.rows else { throw AlignmentError.shapeMismatch("CCA: \(a.rows) X rows but \(b.rows) Y rows") }
+        guard a.rows >= 1 else { throw AlignmentError.insufficientData("CCA needs at least one pair") }
+        if let w = weights, w.count != a.rows || w.contains(where: { !($0 >= 0) }) {
+            throw AlignmentError.invalidConfiguration("CCA: need \(a.rows) non-negative weights, got \(w.count)")
+        }
+        let n = a.rows, dx = a.columns, dy = b.columns
+        let w = weights ?? [Double](repeating: 1, count: n)
+        let total = w.reduce(0, +)
+        guard total > 0 else { throw AlignmentError.insufficientData("CCA: all sample weights are zero") }
+        // Centred, √w-scaled copies so that AᵀA = Σ w_i a_i a_iᵀ.
+        func centred(_ m: Matrix<Float>) -> Matrix<Double> {
+            var mean = [Double](repeating: 0, count: m.columns)
+            for i in 0..<n { for j in 0..<m.columns { mean[j] += w[i] * Double(m[i, j]) } }
+            for j in 0..<m.columns { mean[j] /= total }
+            return Matrix<Double>(rows: n, columns: m.columns) { i, j in (Double(m[i, j]) - mean[j]) * w[i].squareRoot() }
+        }
+        let ac = centred(a), bc = centred(b)
+        func covariance(_ p: Matrix<Double>, _ q: Matrix<Double>) -> Matrix<Double> {
+            var c = Matrix.multiply(p, .transposed, q, .none)
+            for k in c.elements.indices { c.elements[k] /= total }
+            return c
+        }
+        func shrunk(_ c: Matrix<Double>, _ gamma: Double) -> Matrix<Double> {
+            var s = c
+            let d = c.rows
+            var trace = 0.0
+            for i in 0..<d { trace += c[i, i] }
+            // A floor keeps ε > 0 when the data are all zero (trace 0): then everything is whitened to 0 anyway.
+            let epsilon = max(gamma * trace / Double(d), 1e-12)
+            for i in 0..<d { s[i, i] += epsilon }
+            return s
+        }
+        shrinkageX = shrinkage ?? Double(dx) / (total + Double(dx))
+        shrinkageY = shrinkage ?? Double(dy) / (total + Double(dy))
+        let lx = try cholesky(shrunk(covariance(ac, ac), shrinkageX))
+        let ly = try cholesky(shrunk(covariance(bc, bc), shrinkageY))
+        let cxy = covariance(ac, bc)
+        // M = Lx⁻¹ · Cxy · Ly⁻ᵀ
+        let left = try solveTriangular(lx, cxy, lower: true)
+        let m = try solveTriangular(ly, left, lower: true, transpose: true, side: .right)
+        let svd = try singularValueDecomposition(m)
+        let rank = min(n, dx, dy, svd.singularValues.count)
+        let r = min(rank, maxComponents ?? rank)
+        let u = svd.u.columns(0..<r), v = svd.v.columns(0..<r)
+        directionsX = try solveTriangular(lx, u, lower: true, transpose: true)
+        directionsY = try solveTriangular(ly, v, lower: true, transpose: true)
+        correlations = Array(svd.singularValues.prefix(r)).map { min(max($0, 0), 1) }
+    }
+
+    /// Maps for a shared space in which cosine similarity is meaningful: each canonical direction scaled by
+    /// `ρ^power` on both sides, so an inner product in the shared space weights component k by `ρ_k^(2·power)`.
+    /// With `power = ½` (VecMap's symmetric re-weighting, Artetxe et al. 2018) strongly correlated components
+    /// dominate and the noise-level ones fade out smoothly, with no component count to choose.
+    public func weightedMaps(power: Double = 0.5) -> (x: Matrix<Float>, y: Matrix<Float>) {
+        var mx = directionsX, my = directionsY
+        for k in 0..<correlations.count {
+            let scale = pow(correlations[k], power)
+            for i in 0..<mx.rows { mx[i, k] *= scale }
+            for i in 0..<my.rows { my[i, k] *= scale }
+        }
+        return (mx.converted(to: Float.self), my.converted(to: Float.self))
+    }
+}
+
+extension AlignmentMethods {
+    /// Regularised CCA on the known pairs, components re-weighted by √ρ.
+    public static let cca = AlignmentMethod(
+        name: "cca",
+        summary: "regularised CCA on the known pairs (shrinkage d/(n+d)), components weighted by √(correlation)"
+    ) { data, _ in try fitCCA(data) }
+
+    public static func fitCCA(_ data: WeaklyPairedData) throws -> LinearAlignment {
+        let prepared = try PreparedProblem(data)
+        let (a, b) = prepared.pairedRows()
+        let cca = try CanonicalCorrelation(a: a, b: b)
+        let maps = cca.weightedMaps()
+        return prepared.model(mapX: maps.x, mapY: maps.y)
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import LinearAlgebra
+
+/// Settings of self-learning alignment (what the user chooses; the learned state is `SelfLearningResult`).
+public struct SelfLearningConfiguration: Sendable, Equatable {
+    /// Upper bound on refinement rounds (each costs two passes over all unpaired X × unpaired Y similarities).
+    public var maxIterations: Int = 10
+    /// Neighbourhood size of CSLS's hubness correction.
+    public var neighbours: Int = 10
+    /// Canonical components are scaled by ρ^power in the shared space (see `CanonicalCorrelation.weightedMaps`).
+    public var correlationPower: Double = 0.5
+    /// Stop when the mean CSLS score of the mutual matches improves by less than this fraction of itself.
+    public var relativeTolerance: Double = 0.005
+    /// Cap on the shared dimension used for matching and returned (nil: all canonical components).
+    public var maxSharedDimension: Int? = nil
+
+    public init() {}
+}
+
+/// One refinement round.
+public struct SelfLearningIteration: Sendable, Equatable {
+    public var iteration: Int
+    /// Number of pseudo-pairs (mutual CSLS matches among the unpaired rows) found in this round.
+    public var matches: Int
+    /// Their mean CSLS score: the label-free objective.
+    public var meanScore: Double
+    /// Their mean confidence margin.
+    public var meanMargin: Double
+    /// Fraction of this round's pseudo-pairs that were not in the previous round's set.
+    public var newFraction: Double
+}
+
+/// The learned state of self-learning.
+public struct SelfLearningResult: Sendable {
+    /// The final maps (CCA on known pairs + the best round's pseudo-pairs).
+    public var alignment: LinearAlignment
+    /// The pseudo-pairs behind the final maps, as rows of the training X and Y, with their CSLS scores and
+    /// confidence margins.
+    public var pseudoPairs: MutualMatches
+    public var iterations: [SelfLearningIteration]
+    /// Why the loop stopped.
+    public var stopReason: String
+}
+
+/// Self-learning alignment over all unpaired rows.
+///
+/// Fit a map on what is known, use it to find new correspondences among the unpaired rows, refit on the known
+/// pairs plus those, and repeat (the self-learning loop of VecMap: Artetxe, Labaka & Agirre 2018, "A robust
+/// self-learning method for fully unsupervised cross-lingual mappings of word embeddings"):
+///
+/// 1. **Map.** Regularised CCA (`CanonicalCorrelation`) on the dictionary — the known pairs plus the current
+///    pseudo-pairs — with components weighted by √ρ. CCA whitens each side, so that the map is a rotation
+///    between whitened spaces; this is far more stable than ridge when the dictionary is large and noisy, and
+///    the shrinkage rule γ = d/(n+d) keeps the first round on few pairs well posed.
+/// 2. **Match.** Map every unpaired X and Y row; the pseudo-pairs are the mutual nearest neighbours under
+///    CSLS (`cslsMutualNearestNeighbours`), each with its score and a confidence margin.
+/// 3. **Stop** when the mean CSLS score of the mutual matches — how many and how confident the matches are,
+///    which needs no labels — improves by less than `relativeTolerance` of itself, when the pseudo-pair set
+///    no longer changes, or after `maxIterations`. The round with the best objective is kept.
+///
+/// The start (round 0) is, in order of preference: `initial` (any other aligner's shared embedding: SE+CCA,
+/// SUE's output, ridge …), else CCA on the known pairs; with no known pairs `initial` is required (see
+/// `zeroPairInitialisation`).
+///
+/// Works on any features: raw encoder outputs, spectral embeddings, or another method's shared space.
+/// Cost per round: two GEMM passes over |unpaired X| × |unpaired Y| × r, plus a CCA on the dictionary.
+public func selfLearningAlignment(_ data: WeaklyPairedData,
+                                  configuration: SelfLearningConfiguration = SelfLearningConfiguration(),
+                                  initial: SharedEmbedding? = nil,
+                                  context: FitContext = FitContext(seed: 0)) throws -> SelfLearningResult {
+    guard configuration.maxIterations >= 1, configuration.neighbours >= 1,
+          configuration.relativeTolerance >= 0, configuration.correlationPower >= 0 else {
+        throw AlignmentError.invalidConfiguration("self-learning: maxIterations and neighbours must be ≥ 1, tolerance and power ≥ 0 (got \(configuration))")
+    }
+    let prepared = try PreparedProblem(data)
+    let unpairedX = data.unpairedXRows, unpairedY = data.unpairedYRows
+    guard !unpairedX.isEmpty, !unpairedY.isEmpty else {
+        throw AlignmentError.insufficientData("self-learning needs unpaired rows on both sides (X: \(unpairedX.count), Y: \(unpairedY.count))")
+    }
+    let poolX = prepared.x.rows(unpairedX), poolY = prepared.y.rows(unpairedY)
+
+    /// CCA maps fitted on the known pairs plus `pseudo` (indices into the pools).
+    func fitMaps(_ pseudo: MutualMatches) throws -> (x: Matrix<Float>, y: Matrix<Float>) {
+        let rowsX = prepared.pairs.map(\.x) + pseudo.x.map { unpairedX[$0] }
+        let rowsY = prepared.pairs.map(\.y) + pseudo.y.map { unpairedY[$0] }
+        let cca = try CanonicalCorrelation(a: prepared.x.rows(rowsX), b: prepared.y.rows(rowsY),
+                                           maxComponents: configuration.maxSharedDimension)
+        return cca.weightedMaps(power: configuration.correlationPower)
+    }
+
+    // Round 0: the starting shared space.
+    var embeddedX: Matrix<Float>, embeddedY: Matrix<Float>
+    if let initial {
+        embeddedX = try initial.embedX(data.x.rows(unpairedX))
+        embeddedY = try initial.embedY(data.y.rows(unpairedY))
+    } else {
+        guard prepared.pairs.count >= 2 else {
+            throw AlignmentError.insufficientData("self-learning without an initial alignment needs at least 2 known pairs, got \(prepared.pairs.count)")
+        }
+        let maps = try fitMaps(MutualMatches(x: [], y: [], score: [], margin: []))
+        embeddedX = Matrix.multiply(poolX, .none, maps.x, .none)
+        embeddedY = Matrix.multiply(poolY, .none, maps.y, .none)
+    }
+
+    var history: [SelfLearningIteration] = []
+    var best: (score: Double, matches: MutualMatches)? = nil
+    var previous: Set<Int64> = []
+    var stopReason = "reached maxIterations (\(configuration.maxIterations))"
+    for round in 0..<configuration.maxIterations {
+        let matches = try cslsMutualNearestNeighbours(embeddedX, embeddedY, k: configuration.neighbours)
+        let keys = Set(zip(matches.x, matches.y).map { Int64($0) << 32 | Int64($1) })
+        let fresh = keys.isEmpty ? 0 : Double(keys.subtracting(previous).count) / Double(keys.count)
+        let meanMargin = matches.margin.isEmpty ? 0 : matches.margin.reduce(0.0) { $0 + Double($1) } / Double(matches.count)
+        let record = SelfLearningIteration(iteration: round, matches: matches.count, meanScore: matches.meanScore,
+                                           meanMargin: meanMargin, newFraction: fresh)
+        history.append(record)
+        context.report("self-learning", Double(round + 1) / Double(configuration.maxIterations),
+                       "round \(round): \(matches.count) pseudo-pairs, mean CSLS \(String(format: "%.4f", record.meanScore)), \(String(format: "%.1f", 100 * fresh))% new")
+        if let b = best, record.meanScore <= b.score + configuration.relativeTolerance * abs(b.score) {
+            if record.meanScore > b.score { best = (record.meanScore, matches) }
+            stopReason = "mean CSLS improved by less than \(configuration.relativeTolerance) (relative) in round \(round)"
+            break
+        }
+        best = (record.meanScore, matches)
+        if keys == previous {
+            stopReason = "pseudo-pairs unchanged in round \(round)"
+            break
+        }
+        previous = keys
+        if round + 1 < configuration.maxIterations {
+            let maps = try fitMaps(matches)
+            embeddedX = Matrix.multiply(poolX, .none, maps.x, .none)
+            embeddedY = Matrix.multiply(poolY, .none, maps.y, .none)
+        }
+    }
+    let chosen = best?.matches ?? MutualMatches(x: [], y: [], score: [], margin: [])
+    guard prepared.pairs.count + chosen.count >= 2 else {
+        throw AlignmentError.insufficientData("self-learning found no pseudo-pairs to fit a map on")
+    }
+    let maps = try fitMaps(chosen)
+    var pseudo = chosen
+    pseudo.x = chosen.x.map { unpairedX[$0] }
+    pseudo.y = chosen.y.map { unpairedY[$0] }
+    return SelfLearningResult(alignment: prepared.model(mapX: maps.x, mapY: maps.y), pseudoPairs: pseudo,
+                              iterations: history, stopReason: stopReason)
+}
+
+extension AlignmentMethods {
+    /// Self-learning from the known pairs (CCA start), over all unpaired rows.
+    public static let selfLearning = AlignmentMethod(
+        name: "self-learning",
+        summary: "CCA on known pairs, then rounds of CSLS mutual-NN pseudo-pairs over the unpaired rows and refit"
+    ) { data, context in
+        if data.pairs.count < 2 {
+            let start = try zeroPairInitialisation(data, context: context)
+            return try selfLearningAlignment(data, initial: start, context: context).alignment
+        }
+        return try selfLearningAlignment(data, context: context).alignment
+    }
+}

@@ -1,0 +1,363 @@
+import Foundation
+import LinearAlgebra
+import SUE
+import SUEFiles
+import XCTest
+
+/// Tests of the alignment layer: retrieval metric, CSLS mutual neighbours, the D.7 split, ridge, CCA,
+/// self-learning and the automatic choice.
+final class AlignmentTests: XCTestCase {
+
+    // MARK: retrieval
+
+    /// Hand-checked: 3 test pairs in 2-D.
+    ///   x0=(1,0) x1=(0,1) x2=(1,1)     y0=(1,0.1) y1=(1,0) y2=(0,1)
+    /// cos(x0, ·) = (0.995, 1, 0):      partner y0 has one better (y1)  → rank 1
+    /// cos(x1, ·) = (0.0995, 0, 1):     partner y1 is beaten by y0, y2  → rank 2
+    /// cos(x2, ·) = (0.774, 0.707, 0.707): partner y2 beaten by y0       → rank 1
+    /// y→x: column j compares cos(x_i, y_j) over i with cos(x_j, y_j):
+    ///   y0: (0.995, 0.0995, 0.774), truth 0.995 → rank 0
+    ///   y1: (1, 0, 0.707), truth 0 → rank 2
+    ///   y2: (0, 1, 0.707), truth 0.707 → rank 1
+    func testRecallHandCheckedExample() throws {
+        let x = Matrix<Float>([[1, 0], [0, 1], [1, 1]])
+        let y = Matrix<Float>([[1, 0.1], [1, 0], [0, 1]])
+        let r = try retrievalRecall(x, y)
+        XCTAssertEqual(r.xToY.r1, 0)
+        XCTAssertEqual(r.xToY.r5, 100)
+        XCTAssertEqual(r.yToX.r1, 100.0 / 3, accuracy: 1e-9)
+        XCTAssertEqual(r.yToX.r10, 100)
+        XCTAssertEqual(recallFromRanks([0, 4, 5, 9, 10]), Recall(r1: 20, r5: 40, r10: 80))
+    }
+
+    func testRecallMatchesBruteForceAcrossBlocks() throws {
+        // 300 rows: two row blocks of the similarity matrix.
+        var random = SeededRandom(seed: 3)
+        let x: Matrix<Float> = random.normalMatrix(300, 7)
+        var y = x
+        for k in y.elements.indices { y.elements[k] += Float(1.5 * random.normal()) }
+        let r = try retrievalRecall(x, y)
+        let xn = x.converted(to: Double.self), yn = y.converted(to: Double.self)
+        func cosine(_ i: Int, _ j: Int) -> Double {
+            var d = 0.0, a = 0.0, b = 0.0
+            for t in 0..<7 { d += xn[i, t] * yn[j, t]; a += xn[i, t] * xn[i, t]; b += yn[j, t] * yn[j, t] }
+            return d / (a * b).squareRoot()
+        }
+        var rowRanks = [Int](), columnRanks = [Int]()
+        for i in 0..<300 {
+            let t = cosine(i, i)
+            rowRanks.append((0..<300).filter { cosine(i, $0) > t }.count)
+            columnRanks.append((0..<300).filter { cosine($0, i) > t }.count)
+        }
+        XCTAssertEqual(r.xToY, recallFromRanks(rowRanks))
+        XCTAssertEqual(r.yToX, recallFromRanks(columnRanks))
+        XCTAssertThrowsError(try retrievalRecall(x, y.rows(0..<10)))
+    }
+
+    // MARK: CSLS mutual nearest neighbours
+
+    func testMutualNeighboursMatchBruteForce() throws {
+        var random = SeededRandom(seed: 11)
+        for (np, nq, k) in [(1, 1, 10), (7, 5, 3), (300, 263, 10), (65, 600, 10)] {
+            let p: Matrix<Float> = random.normalMatrix(np, 6)
+            let q: Matrix<Float> = random.normalMatrix(nq, 6)
+            let m = try cslsMutualNearestNeighbours(p, q, k: k)
+            // Brute force in Double.
+            let pd = p.converted(to: Double.self), qd = q.converted(to: Double.self)
+            func norm(_ a: Matrix<Double>, _ i: Int) -> Double { (0..<6).reduce(0.0) { $0 + a[i, $1] * a[i, $1] }.squareRoot() }
+            var s = Matrix<Double>(rows: np, columns: nq)
+            for i in 0..<np { for j in 0..<nq {
+                var d = 0.0
+                for t in 0..<6 { d += pd[i, t] * qd[j, t] }
+                s[i, j] = d / (norm(pd, i) * norm(qd, j))
+            } }
+            let kp = min(k, nq), kq = min(k, np)
+            let rp = (0..<np).map { i in (0..<nq).map { s[i, $0] }.sorted(by: >).prefix(kp).reduce(0, +) / Double(kp) }
+            let rq = (0..<nq).map { j in (0..<np).map { s[$0, j] }.sorted(by: >).prefix(kq).reduce(0, +) / Double(kq) }
+            func csls(_ i: Int, _ j: Int) -> Double { 2 * s[i, j] - rp[i] - rq[j] }
+            var expected = [(Int, Int)]()
+            for i in 0..<np {
+                let j = (0..<nq).max { csls(i, $0) < csls(i, $1) }!
+                let back = (0..<np).max { csls($0, j) < csls($1, j) }!
+                if back == i { expected.append((i, j)) }
+            }
+            XCTAssertEqual(m.x, expected.map(\.0), "sizes \(np)×\(nq)")
+            XCTAssertEqual(m.y, expected.map(\.1), "sizes \(np)×\(nq)")
+            for (t, (i, j)) in expected.enumerated() {
+                XCTAssertEqual(Double(m.score[t]), csls(i, j), accuracy: 1e-5)
+                XCTAssertGreaterThanOrEqual(m.margin[t], 0)
+            }
+        }
+    }
+
+    func testMutualNeighboursRecoverAPermutationAndAreThreadIndependent() throws {
+        var random = SeededRandom(seed: 5)
+        let p: Matrix<Float> = random.normalMatrix(700, 16)
+        let perm = random.permutation(700)
+        var q = p.rows(perm)   // q[j] = p[perm[j]]
+        for k in q.elements.indices { q.elements[k] += Float(0.05 * random.normal()) }
+        let one = try Parallel.withThreads(1) { try cslsMutualNearestNeighbours(p, q) }
+        let two = try Parallel.withThreads(2) { try cslsMutualNearestNeighbours(p, q) }
+        XCTAssertEqual(one, two)
+        XCTAssertEqual(one.count, 700)
+        for t in 0..<one.count { XCTAssertEqual(perm[one.y[t]], one.x[t]) }
+    }
+
+    // MARK: protocol
+
+    func testSplitFollowsTheProtocol() throws {
+        let split = try AlignmentSplit(rows: 1000, pairs: 20, test: 100, seed: 7)
+        XCTAssertEqual(split.testRows.count, 100)
+        XCTAssertEqual(split.pairedRows.count, 20)
+        XCTAssertEqual(split.unpairedX.count, 792)   // 880 − round(88)
+        XCTAssertEqual(split.unpairedY.count, 792)
+        XCTAssertTrue(Set(split.testRows).isDisjoint(with: split.pairedRows + split.unpairedX + split.unpairedY))
+        XCTAssertTrue(Set(split.pairedRows).isDisjoint(with: split.unpairedX + split.unpairedY))
+        XCTAssertNotEqual(split.unpairedX, split.unpairedY)   // shuffled and dropped independently
+        XCTAssertEqual(split, try AlignmentSplit(rows: 1000, pairs: 20, test: 100, seed: 7))
+        XCTAssertNotEqual(split, try AlignmentSplit(rows: 1000, pairs: 20, test: 100, seed: 8))
+        XCTAssertThrowsError(try AlignmentSplit(rows: 100, pairs: 20, test: 100, seed: 1))
+        let summary = RecallSummary([RetrievalScores(xToY: Recall(r1: 1, r5: 2, r10: 3), yToX: Recall(r1: 0, r5: 0, r10: 0)),
+                                     RetrievalScores(xToY: Recall(r1: 3, r5: 2, r10: 5), yToX: Recall(r1: 0, r5: 0, r10: 0))])
+        XCTAssertEqual(summary.mean.xToY, Recall(r1: 2, r5: 2, r10: 4))
+        XCTAssertEqual(summary.standardDeviation.xToY, Recall(r1: 1, r5: 0, r10: 1))
+    }
+
+    // MARK: ridge
+
+    func testRidgeLeaveOneOutMatchesBruteForce() throws {
+        var random = SeededRandom(seed: 2)
+        for (n, d) in [(7, 12), (30, 5), (2, 3)] {
+            let a: Matrix<Float> = random.normalMatrix(n, d)
+            let b: Matrix<Float> = random.normalMatrix(n, 4)
+            let lambda = 0.37
+            let fitted = try RidgeRegression(a: a, b: b, lambdaGrid: [lambda])
+            var total = 0.0
+            for i in 0..<n {
+                let keep = (0..<n).filter { $0 != i }
+                let w = ridgeNormalEquations(a.rows(keep).converted(to: Double.self), b.rows(keep).converted(to: Double.self), lambda)
+                for j in 0..<4 {
+                    var prediction = 0.0
+                    for t in 0..<d { prediction += Double(a[i, t]) * w[t, j] }
+                    total += (Double(b[i, j]) - prediction) * (Double(b[i, j]) - prediction)
+                }
+            }
+            XCTAssertEqual(fitted.leaveOneOutError, total / Double(n), accuracy: 1e-6 * total / Double(n), "n \(n) d \(d)")
+            // The weights are the full-data ridge solution.
+            let w = ridgeNormalEquations(a.converted(to: Double.self), b.converted(to: Double.self), lambda)
+            for t in 0..<d { for j in 0..<4 { XCTAssertEqual(Double(fitted.weights[t, j]), w[t, j], accuracy: 1e-4) } }
+        }
+        XCTAssertThrowsError(try RidgeRegression(a: Matrix(rows: 1, columns: 3), b: Matrix(rows: 1, columns: 2)))
+    }
+
+    /// (AᵀA + λI)⁻¹AᵀB by Gaussian elimination, the independent reference.
+    private func ridgeNormalEquations(_ a: Matrix<Double>, _ b: Matrix<Double>, _ lambda: Double) -> Matrix<Double> {
+        let d = a.columns
+        var m = Matrix.multiply(a, .transposed, a, .none)
+        for i in 0..<d { m[i, i] += lambda }
+        var rhs = Matrix.multiply(a, .transposed, b, .none)
+        for col in 0..<d {
+            let pivot = (col..<d).max { abs(m[$0, col]) < abs(m[$1, col]) }!
+            for j in 0..<d { let t = m[col, j]; m[col, j] = m[pivot, j]; m[pivot, j] = t }
+            for j in 0..<rhs.columns { let t = rhs[col, j]; rhs[col, j] = rhs[pivot, j]; rhs[pivot, j] = t }
+            for r in 0..<d where r != col {
+                let f = m[r, col] / m[col, col]
+                for j in 0..<d { m[r, j] -= f * m[col, j] }
+                for j in 0..<rhs.columns { rhs[r, j] -= f * rhs[col, j] }
+            }
+        }
+        for r in 0..<d { for j in 0..<rhs.columns { rhs[r, j] /= m[r, r] } }
+        return rhs
+    }
+
+    // MARK: CCA
+
+    /// Planted structure: latent pairs (u_k, v_k) with corr ρ_k = 0.9, 0.6, 0.3, plus 3 independent noise
+    /// dimensions per side, all mixed by random invertible matrices. Unregularised CCA is invariant to those
+    /// mixes, so its correlations must come out as ρ up to sampling error ~1/√n. (The default shrinkage is
+    /// not mixing-invariant — it shrinks towards the identity of the observed coordinates — so it is tested
+    /// on the unmixed data, where γ = d/(n+d) = 0.1 % barely moves the correlations.)
+    func testCCARecoversPlantedCorrelations() throws {
+        var random = SeededRandom(seed: 9)
+        let n = 6000, rho = [0.9, 0.6, 0.3]
+        var lx = Matrix<Double>(rows: n, columns: 6), ly = Matrix<Double>(rows: n, columns: 6)
+        for i in 0..<n {
+            for k in 0..<3 {
+                let u = random.normal()
+                lx[i, k] = u
+                ly[i, k] = rho[k] * u + (1 - rho[k] * rho[k]).squareRoot() * random.normal()
+            }
+            for k in 3..<6 { lx[i, k] = random.normal(); ly[i, k] = random.normal() }
+        }
+        let mixX: Matrix<Double> = random.normalMatrix(6, 6), mixY: Matrix<Double> = random.normalMatrix(6, 6)
+        let a = Matrix.multiply(lx, .none, mixX, .none).converted(to: Float.self)
+        let b = Matrix.multiply(ly, .none, mixY, .none).converted(to: Float.self)
+        let cca = try CanonicalCorrelation(a: a, b: b, shrinkage: 0)
+        XCTAssertEqual(cca.correlations.count, 6)
+        let unmixed = try CanonicalCorrelation(a: lx.converted(to: Float.self), b: ly.converted(to: Float.self))
+        for k in 0..<3 { XCTAssertEqual(unmixed.correlations[k], rho[k], accuracy: 0.03) }
+        for k in 0..<3 { XCTAssertEqual(cca.correlations[k], rho[k], accuracy: 0.03) }
+        for k in 3..<6 { XCTAssertLessThan(cca.correlations[k], 0.06) }
+        // Canonical variates have unit (regularised) variance and the stated correlation.
+        let u = Matrix.multiply(a.converted(to: Double.self), .none, cca.directionsX, .none)
+        let v = Matrix.multiply(b.converted(to: Double.self), .none, cca.directionsY, .none)
+        var suv = 0.0, suu = 0.0, svv = 0.0, mu = 0.0, mv = 0.0
+        for i in 0..<n { mu += u[i, 0]; mv += v[i, 0] }
+        mu /= Double(n); mv /= Double(n)
+        for i in 0..<n { suv += (u[i, 0] - mu) * (v[i, 0] - mv); suu += (u[i, 0] - mu) * (u[i, 0] - mu); svv += (v[i, 0] - mv) * (v[i, 0] - mv) }
+        XCTAssertEqual(suv / (suu * svv).squareRoot(), cca.correlations[0], accuracy: 0.01)
+    }
+
+    func testCCAWithFewerPairsThanDimensionsIsFinite() throws {
+        var random = SeededRandom(seed: 4)
+        for n in [1, 2, 5] {
+            let a: Matrix<Float> = random.normalMatrix(n, 20), b: Matrix<Float> = random.normalMatrix(n, 13)
+            let cca = try CanonicalCorrelation(a: a, b: b)
+            XCTAssertLessThanOrEqual(cca.correlations.count, n)
+            XCTAssertTrue(cca.correlations.allSatisfy { $0.isFinite && $0 >= 0 && $0 < 1 })
+            XCTAssertTrue(cca.directionsX.elements.allSatisfy(\.isFinite))
+            XCTAssertTrue(cca.directionsY.elements.allSatisfy(\.isFinite))
+            let maps = cca.weightedMaps()
+            XCTAssertTrue(maps.x.elements.allSatisfy(\.isFinite))
+        }
+        // Duplicated rows / rank-deficient inputs.
+        let a = Matrix<Float>(rows: 4, columns: 3, repeating: 1), b = Matrix<Float>(rows: 4, columns: 2, repeating: 2)
+        let cca = try CanonicalCorrelation(a: a, b: b)
+        XCTAssertTrue(cca.correlations.allSatisfy(\.isFinite))
+    }
+
+    // MARK: self-learning and the automatic choice
+
+    /// Synthetic data (1 500 rows, 10 known pairs): self-learning over the unpaired rows must clearly beat ridge.
+    func testSelfLearningBeatsRidgeWithFewPairsOnSyntheticData() throws {
+        let (x, y) = makeSyntheticPairs(rows: 1700, latent: 16, dx: 64, dy: 48, noise: 0.1, seed: 21)
+        let split = try AlignmentSplit(rows: 1700, pairs: 10, test: 200, seed: 1)
+        let training = split.trainingData(x: x, y: y)
+        let test = split.testData(x: x, y: y)
+        let ridge = try AlignmentMethods.fitRidge(training)
+        let learned = try selfLearningAlignment(training)
+        let ridgeRecall = try retrievalRecall(try ridge.embedX(test.x), try ridge.embedY(test.y))
+        let learnedRecall = try retrievalRecall(try learned.alignment.embedX(test.x), try learned.alignment.embedY(test.y))
+        XCTAssertGreaterThan(learnedRecall.xToY.r10, ridgeRecall.xToY.r10 + 10,
+                             "self-learning \(learnedRecall) vs ridge \(ridgeRecall); rounds \(learned.iterations)")
+        XCTAssertGreaterThan(learnedRecall.xToY.r10, 60)
+        XCTAssertFalse(learned.iterations.isEmpty)
+        XCTAssertEqual(learned.pseudoPairs.count, learned.pseudoPairs.margin.count)
+
+        let auto = try automaticAlignment(training)
+        let autoRecall = try retrievalRecall(try auto.embedX(test.x), try auto.embedY(test.y))
+        XCTAssertGreaterThanOrEqual(autoRecall.xToY.r10, ridgeRecall.xToY.r10 - 5, "auto chose \(auto.choice): \(auto.reason)")
+    }
+
+    func testSelfLearningIsThreadIndependent() throws {
+        let (x, y) = makeSyntheticPairs(rows: 600, seed: 3)
+        let split = try AlignmentSplit(rows: 600, pairs: 8, test: 50, seed: 2)
+        let training = split.trainingData(x: x, y: y)
+        var config = SelfLearningConfiguration()
+        config.maxIterations = 3
+        let one = try Parallel.withThreads(1) { try selfLearningAlignment(training, configuration: config) }
+        let two = try Parallel.withThreads(2) { try selfLearningAlignment(training, configuration: config) }
+        XCTAssertEqual(one.alignment, two.alignment)
+        XCTAssertEqual(one.iterations, two.iterations)
+    }
+
+    func testBadInputsThrowNamedErrors() throws {
+        let x = Matrix<Float>(rows: 5, columns: 3, repeating: 1), y = Matrix<Float>(rows: 4, columns: 2, repeating: 1)
+        let bad = WeaklyPairedData(x: x, y: y, pairs: [KnownPair(x: 0, y: 9)])
+        XCTAssertThrowsError(try AlignmentMethods.fitRidge(bad)) { error in
+            XCTAssertTrue("\(error)".contains("Y row 9"), "\(error)")
+        }
+        let twice = WeaklyPairedData(x: x, y: y, pairs: [KnownPair(x: 0, y: 0), KnownPair(x: 0, y: 1)])
+        XCTAssertThrowsError(try selfLearningAlignment(twice))
+        XCTAssertThrowsError(try AlignmentMethods.named("no-such-method")) { error in
+            XCTAssertTrue("\(error)".contains("ridge"), "\(error)")
+        }
+        var nan = x
+        nan[2, 1] = .nan
+        XCTAssertThrowsError(try AlignmentMethods.fitCCA(WeaklyPairedData(x: nan, y: y, pairs: [KnownPair(x: 0, y: 0), KnownPair(x: 1, y: 1)])))
+    }
+
+    func testExperimentRunsEveryBuiltInMethod() throws {
+        let (x, y) = makeSyntheticPairs(rows: 500, seed: 8)
+        let results = try runAlignmentExperiment(x: x, y: y, pairs: 12, test: 60, seeds: 2,
+                                                 methods: ["ridge", "procrustes", "cca", "self-learning", "auto"])
+        XCTAssertEqual(results.map(\.method), ["ridge", "procrustes", "cca", "self-learning", "auto"])
+        for r in results {
+            XCTAssertEqual(r.perSeed.count, 2)
+            XCTAssertTrue(r.recall.mean.xToY.r10 >= 0 && r.recall.mean.xToY.r10 <= 100)
+        }
+        XCTAssertEqual(results[4].choices.count, 2)
+    }
+
+    // MARK: real data (skipped when absent)
+
+    /// The package root's parent + /shared/data/textpairs (or one level higher, for a git worktree checked out
+    /// under a sibling folder; or $SUE_TEXTPAIRS).
+    private var textpairsFolder: URL {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        var candidates = [root.deletingLastPathComponent().appendingPathComponent("shared/data/textpairs"),
+                          root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/textpairs")]
+        if let custom = ProcessInfo.processInfo.environment["SUE_TEXTPAIRS"] {
+            candidates.insert(URL(fileURLWithPath: custom), at: 0)
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("minilm.npy").path) }
+            ?? candidates[0]
+    }
+
+    private func loadTextpairs(rows: Int?) throws -> (Matrix<Float>, Matrix<Float>) {
+        let folder = textpairsFolder
+        let fx = folder.appendingPathComponent("minilm.npy"), fy = folder.appendingPathComponent("e5small.npy")
+        guard FileManager.default.fileExists(atPath: fx.path), FileManager.default.fileExists(atPath: fy.path) else {
+            throw XCTSkip("textpairs data not found at \(folder.path)")
+        }
+        let x = try NPYFile.read(fx, as: Float.self), y = try NPYFile.read(fy, as: Float.self)
+        guard let rows else { return (x, y) }
+        return (x.rows(0..<rows), y.rows(0..<rows))
+    }
+
+    /// Cheap check on 3 000 real rows (MiniLM ↔ e5), one seed, 50 pairs: the default must not lose to ridge and
+    /// must clear a conservative bound.
+    func testTextpairsSubsetSelfLearning() throws {
+        let (x, y) = try loadTextpairs(rows: 3000)
+        let results = try runAlignmentExperiment(x: x, y: y, pairs: 50, test: 400, seeds: 1, methods: ["ridge", "auto"])
+        let ridge = results[0].recall.mean.xToY.r10, auto = results[1].recall.mean.xToY.r10
+        XCTAssertGreaterThanOrEqual(auto, ridge - 2, "auto (\(results[1].choices)) \(auto) vs ridge \(ridge)")
+        XCTAssertGreaterThan(auto, 80)
+    }
+
+    /// A measurement tool rather than a test (skipped unless SUE_ALIGNMENT_EXPERIMENT is set): runs the D.7
+    /// protocol and prints a markdown table row per method. Examples:
+    ///   SUE_ALIGNMENT_EXPERIMENT=textpairs SUE_PAIRS=0,5,10,20,50,100 SUE_SEEDS=5 \
+    ///     swift test -c release --disable-swift-testing --filter testAlignmentExperimentFromEnvironment
+    ///   SUE_ALIGNMENT_EXPERIMENT=synthetic:1700:16:64:48:0.1 SUE_PAIRS=10 SUE_TEST=200 ...
+    /// (synthetic:rows:latent:dx:dy:noise). SUE_METHODS (default ridge,cca,self-learning,auto), SUE_ROWS caps
+    /// the textpairs rows.
+    func testAlignmentExperimentFromEnvironment() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let source = env["SUE_ALIGNMENT_EXPERIMENT"] else { throw XCTSkip("set SUE_ALIGNMENT_EXPERIMENT to run") }
+        let x: Matrix<Float>, y: Matrix<Float>
+        if source.hasPrefix("synthetic:") {
+            let f = source.split(separator: ":").dropFirst().map(String.init)
+            (x, y) = makeSyntheticPairs(rows: Int(f[0])!, latent: Int(f[1])!, dx: Int(f[2])!, dy: Int(f[3])!,
+                                        noise: Double(f[4])!, seed: 21)
+        } else {
+            (x, y) = try loadTextpairs(rows: env["SUE_ROWS"].flatMap { Int($0) })
+        }
+        let pairCounts = (env["SUE_PAIRS"] ?? "20,50").split(separator: ",").compactMap { Int($0) }
+        let seeds = Int(env["SUE_SEEDS"] ?? "1") ?? 1
+        let test = Int(env["SUE_TEST"] ?? "400") ?? 400
+        let methods = (env["SUE_METHODS"] ?? "ridge,cca,self-learning,auto").split(separator: ",").map(String.init)
+        for pairs in pairCounts {
+            let results = try runAlignmentExperiment(x: x, y: y, pairs: pairs, test: test, seeds: seeds, methods: methods) {
+                print($0)
+            }
+            for r in results {
+                let m = r.recall.mean
+                print(String(format: "| %d | %@ | %.1f | %.1f | %.1f (%.1f) | %.1f | %.1f | %.1f | %.1f | %@ |",
+                             pairs, r.method, m.xToY.r1, m.xToY.r5, m.xToY.r10, r.recall.standardDeviation.xToY.r10,
+                             m.yToX.r1, m.yToX.r5, m.yToX.r10, r.fitSeconds, r.choices.joined(separator: ",")))
+            }
+        }
+    }
+}
