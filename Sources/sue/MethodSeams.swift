@@ -25,14 +25,23 @@ func fitAndWriteModel(_ inputs: InputValidation.FitInputs<Float>, _ settings: Fi
     var seen = Set<PairsFile.Pair>()
     let pairs = inputs.pairs.filter { seen.insert($0).inserted }.map { KnownPair(x: $0.x, y: $0.y) }
     let data = WeaklyPairedData(x: inputs.x, y: inputs.y, pairs: pairs)
-    let (method, reason) = try lookUpMethod(named: settings.method, for: data)
+    let method = try lookUpMethod(named: settings.method)
 
     let start = DispatchTime.now()
-    let fitted = try method.fit(data, FitContext(seed: settings.seed, progress: context.progress.report))
+    var fitted = try method.fit(data, FitContext(seed: settings.seed, progress: context.progress.report))
     context.progress.end()
     let seconds = secondsSince(start)
+    // The automatic choice says what it chose and why; the model file stores the chosen embedding itself.
+    var chosen = method.name, reason = "requested with --method \(settings.method)"
+    var diagnostics = [JSONValue.Field]()
+    if let automatic = fitted as? AutomaticAlignment {
+        chosen = automatic.choice
+        reason = automatic.reason
+        diagnostics = automatic.scores.sorted { $0.key < $1.key }.map { JSONValue.Field($0.key, .number($0.value)) }
+        fitted = automatic.model
+    }
     guard let storable = fitted as? StorableEmbedding else {
-        throw MethodUnavailable.notStorable(method.name)
+        throw MethodUnavailable.notStorable(chosen)
     }
     let configuration = JSONValue.object([
         "method": .string(settings.method),
@@ -44,8 +53,9 @@ func fitAndWriteModel(_ inputs: InputValidation.FitInputs<Float>, _ settings: Fi
         "seed": .integer(Int(settings.seed)),
     ])
     let report = JSONValue.object([
-        "method": .string(method.name),
+        "method": .string(chosen),
         "reason": .string(reason),
+        "selection_scores": .object(diagnostics),
         "pairs": .integer(pairs.count),
         "x_rows": .integer(data.x.rows),
         "y_rows": .integer(data.y.rows),
@@ -55,7 +65,8 @@ func fitAndWriteModel(_ inputs: InputValidation.FitInputs<Float>, _ settings: Fi
         try ModelFormat.save(storable, xColumns: data.x.columns, yColumns: data.y.columns,
                              configuration: configuration, report: report, to: settings.output)
     }
-    print("method:   \(method.name) — \(method.summary) (\(reason))")
+    print("method:   \(chosen)" + (chosen == method.name ? " — \(method.summary)" : " (chosen by \(method.name))"))
+    print("why:      \(reason)")
     print("data:     X \(data.x.rows)×\(data.x.columns), Y \(data.y.rows)×\(data.y.columns), \(pairs.count) known pairs")
     print("model:    \(settings.output.path), shared dimension \(storable.dimension)")
     print(String(format: "time:     %.2f s to fit", seconds))
@@ -97,7 +108,7 @@ func evaluateModel(_ model: SafetensorsFile, modelFile: String, x: Matrix<Float>
         (try embed(loaded, modelFile: modelFile, modality: "x", x, inputFile: options.string("x")!),
          try embed(loaded, modelFile: modelFile, modality: "y", y, inputFile: options.string("y")!))
     }
-    let recall = interimRecall(sx, sy)
+    let recall = try retrievalRecall(sx, sy)
     if json {
         print(JSONValue.object([
             "method": .string(loaded.report["method"]?.stringValue ?? loaded.kind),
@@ -126,7 +137,7 @@ func searchWithModel(_ model: SafetensorsFile, modelFile: String, queryModality:
                           inputFile: options.string("query-\(queryModality)")!)
         let i = try embed(loaded, modelFile: modelFile, modality: indexModality, index,
                           inputFile: options.string("index-\(indexModality)")!)
-        return interimTopK(q, i, k: k)
+        return cosineTopK(q, i, k: k)
     }
     var lines = [String]()
     for (query, best) in results.enumerated() {
@@ -146,154 +157,134 @@ func searchWithModel(_ model: SafetensorsFile, modelFile: String, queryModality:
 
 // MARK: experiment and demo
 
-/// One method's results over the seeds of an experiment.
-struct MethodResults {
-    var method: String
-    var pairs: Int
-    var xToY: [InterimRecall] = []
-    var yToX: [InterimRecall] = []
-    var fitSeconds: [Double] = []
-}
-
 /// Fits `method` on the training part of `split` and measures retrieval on its test part.
-private func fitAndScore(_ method: AlignmentMethod, x: Matrix<Float>, y: Matrix<Float>, split: InterimSplit,
+private func fitAndScore(_ method: AlignmentMethod, x: Matrix<Float>, y: Matrix<Float>, split: AlignmentSplit,
                          seed: UInt64, _ context: RunContext)
-    throws -> (fitted: SharedEmbedding, xToY: InterimRecall, yToX: InterimRecall, seconds: Double) {
-    let n = split.pairedRows.count
-    let data = WeaklyPairedData(x: x.rows(split.pairedRows + split.unpairedX), y: y.rows(split.pairedRows + split.unpairedY),
-                                pairs: (0..<n).map { KnownPair(x: $0, y: $0) })
+    throws -> (fitted: SharedEmbedding, scores: RetrievalScores, seconds: Double) {
     let start = DispatchTime.now()
-    let fitted = try method.fit(data, FitContext(seed: seed, progress: context.progress.report))
+    let fitted = try method.fit(split.trainingData(x: x, y: y), FitContext(seed: seed, progress: context.progress.report))
     let seconds = secondsSince(start)
     context.progress.end()
-    let recall = interimRecall(try fitted.embedX(x.rows(split.testRows)), try fitted.embedY(y.rows(split.testRows)))
-    return (fitted, recall.xToY, recall.yToX, seconds)
+    let test = split.testData(x: x, y: y)
+    return (fitted, try retrievalRecall(try fitted.embedX(test.x), try fitted.embedY(test.y)), seconds)
 }
 
 func runExperimentMethods(x: Matrix<Float>, y: Matrix<Float>, _ settings: ExperimentSettings,
                           _ context: RunContext) throws -> Int32 {
-    let methods = try settings.methods.map { name -> AlignmentMethod in
-        guard let m = methodRegistry.first(where: { $0.name == name }) else { throw MethodUnavailable(name: name) }
-        return m
+    for name in settings.methods { _ = try lookUpMethod(named: name) }
+    let results = try runAlignmentExperiment(x: x, y: y, pairs: settings.pairs, test: settings.test, seeds: settings.seeds,
+                                             methods: settings.methods) { line in
+        context.progress.report("experiment", nil, line.trimmingCharacters(in: .whitespaces))
     }
-    var results = methods.map { MethodResults(method: $0.name, pairs: settings.pairs) }
-    for s in 0..<settings.seeds {
-        let seed = settings.seed &+ UInt64(s)
-        let split = InterimSplit(rows: x.rows, pairs: settings.pairs, test: settings.test, seed: seed)
-        for (m, method) in methods.enumerated() {
-            let r = try fitAndScore(method, x: x, y: y, split: split, seed: seed, context)
-            results[m].xToY.append(r.xToY)
-            results[m].yToX.append(r.yToX)
-            results[m].fitSeconds.append(r.seconds)
-        }
-    }
+    context.progress.end()
     if settings.json {
-        for r in results { print(experimentJSON(r, seeds: settings.seeds).text) }
+        for r in results {
+            print(experimentJSON(method: r.method, pairs: r.pairs, seeds: r.seeds, recall: r.recall,
+                                 fitSeconds: r.fitSeconds, choices: r.choices).text)
+        }
     } else {
         print("Recall@k (%) on \(settings.test) test pairs, \(settings.pairs) known pairs, mean ± sd over \(settings.seeds) seed(s)")
-        print(resultsTable(results, showPairs: false).render())
+        print(resultsTable(results.map { ($0.method, $0.pairs, $0.recall, $0.fitSeconds) }, showPairs: false).render())
     }
     return ExitStatus.success
 }
 
 /// `{"method":…,"pairs":…,"seeds":…,"x_to_y":{"r1":…,"r5":…,"r10":…},"y_to_x":{…},"fit_seconds":…,"sd":{…}}`
-/// (means over seeds; `sd` holds the population standard deviations of the same figures).
-func experimentJSON(_ r: MethodResults, seeds: Int) -> JSONValue {
-    func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(max(v.count, 1)) }
-    func sd(_ v: [Double]) -> Double {
-        let m = mean(v)
-        return (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(v.count, 1))).squareRoot()
-    }
-    func summary(_ v: [InterimRecall], _ f: ([Double]) -> Double) -> JSONValue {
-        .object([
-            "r1": .fixed(f(v.map(\.r1)), decimals: 2),
-            "r5": .fixed(f(v.map(\.r5)), decimals: 2),
-            "r10": .fixed(f(v.map(\.r10)), decimals: 2),
-        ])
-    }
-    return .object([
-        "method": .string(r.method),
-        "pairs": .integer(r.pairs),
-        "seeds": .integer(seeds),
-        "x_to_y": summary(r.xToY, mean),
-        "y_to_x": summary(r.yToX, mean),
-        "fit_seconds": .fixed(mean(r.fitSeconds), decimals: 3),
-        "sd": .object([
-            "x_to_y": summary(r.xToY, sd),
-            "y_to_x": summary(r.yToX, sd),
-            "fit_seconds": .fixed(sd(r.fitSeconds), decimals: 3),
-        ]),
-    ])
+/// (means over seeds, in percent; `sd` holds the standard deviations over seeds of the same figures; `auto`
+/// adds the method it chose per seed).
+func experimentJSON(method: String, pairs: Int, seeds: Int, recall: RecallSummary, fitSeconds: Double,
+                    choices: [String] = []) -> JSONValue {
+    var fields: [JSONValue.Field] = [
+        .init("method", .string(method)),
+        .init("pairs", .integer(pairs)),
+        .init("seeds", .integer(seeds)),
+        .init("x_to_y", recallJSON(recall.mean.xToY)),
+        .init("y_to_x", recallJSON(recall.mean.yToX)),
+        .init("fit_seconds", .fixed(fitSeconds, decimals: 3)),
+        .init("sd", .object(["x_to_y": recallJSON(recall.standardDeviation.xToY),
+                             "y_to_x": recallJSON(recall.standardDeviation.yToX)])),
+    ]
+    if !choices.isEmpty { fields.append(.init("choices", .array(choices.map { .string($0) }))) }
+    return .object(fields)
 }
 
 /// The readable table of `sue experiment` and `sue demo`: one row per method (and pair count).
-func resultsTable(_ results: [MethodResults], showPairs: Bool) -> TextTable {
+func resultsTable(_ rows: [(method: String, pairs: Int, recall: RecallSummary, fitSeconds: Double)],
+                  showPairs: Bool) -> TextTable {
     var table = TextTable(header: ["method"] + (showPairs ? ["pairs"] : [])
                           + ["X→Y R@1", "R@5", "R@10", "Y→X R@1", "R@5", "R@10", "fit s"])
-    for r in results {
-        func cell(_ v: [Double]) -> String {
-            let m = v.reduce(0, +) / Double(max(v.count, 1))
-            guard v.count > 1 else { return String(format: "%.1f", m) }
-            let sd = (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count)).squareRoot()
-            return String(format: "%.1f±%.1f", m, sd)
+    for r in rows {
+        let m = r.recall.mean, sd = r.recall.standardDeviation
+        func cell(_ mean: Double, _ spread: Double) -> String {
+            r.recall.count > 1 ? String(format: "%.1f±%.1f", mean, spread) : String(format: "%.1f", mean)
         }
-        let t = r.fitSeconds.reduce(0, +) / Double(max(r.fitSeconds.count, 1))
         table.append([r.method] + (showPairs ? [String(r.pairs)] : [])
-                     + [cell(r.xToY.map(\.r1)), cell(r.xToY.map(\.r5)), cell(r.xToY.map(\.r10)),
-                        cell(r.yToX.map(\.r1)), cell(r.yToX.map(\.r5)), cell(r.yToX.map(\.r10)),
-                        String(format: "%.2f", t)])
+                     + [cell(m.xToY.r1, sd.xToY.r1), cell(m.xToY.r5, sd.xToY.r5), cell(m.xToY.r10, sd.xToY.r10),
+                        cell(m.yToX.r1, sd.yToX.r1), cell(m.yToX.r5, sd.yToX.r5), cell(m.yToX.r10, sd.yToX.r10),
+                        String(format: "%.2f", r.fitSeconds)])
     }
     return table
 }
 
+/// The methods `sue demo` compares: the default (`auto`) first, then the other methods of this build except
+/// self-learning, which `auto` already runs (and shows, when it chooses it).
+var demoMethods: [AlignmentMethod] {
+    let all = methodRegistry
+    return all.filter { $0.name == "auto" } + all.filter { $0.name != "auto" && $0.name != "self-learning" }
+}
+
 func runDemoMethods(x: Matrix<Float>, y: Matrix<Float>, texts: [String], categories: [String], pairs: [Int], test: Int,
                     svg: URL, json: Bool, _ context: RunContext) throws -> Int32 {
-    let methods = methodRegistry
-    var results = [MethodResults]()
+    let methods = demoMethods
+    var rows = [(method: String, pairs: Int, recall: RecallSummary, fitSeconds: Double)]()
     var pictured = [(name: String, fitted: SharedEmbedding)]()
-    var split = InterimSplit(rows: x.rows, pairs: 0, test: test, seed: context.seed)
-    let total = Double(pairs.count * methods.count)
-    for (p, n) in pairs.enumerated() {
-        split = InterimSplit(rows: x.rows, pairs: n, test: test, seed: context.seed)
-        for (m, method) in methods.enumerated() {
-            context.progress.report("demo", Double(p * methods.count + m) / total, "fitting \(method.name) with \(n) pairs")
+    var lastSplit: AlignmentSplit?
+    for n in pairs {
+        let split = try AlignmentSplit(rows: x.rows, pairs: n, test: test, seed: context.seed)
+        lastSplit = split
+        for method in methods {
+            context.progress.report("demo", nil, "fitting \(method.name) with \(n) pairs")
             let r = try fitAndScore(method, x: x, y: y, split: split, seed: context.seed, context)
-            results.append(MethodResults(method: method.name, pairs: n, xToY: [r.xToY], yToX: [r.yToX], fitSeconds: [r.seconds]))
-            if n == pairs.last! { pictured.append((method.name, r.fitted)) }
+            var name = method.name
+            if let automatic = r.fitted as? AutomaticAlignment { name += " → " + automatic.choice }
+            rows.append((name, n, RecallSummary([r.scores]), r.seconds))
+            if n == pairs.last! { pictured.append((name, r.fitted)) }
         }
     }
     context.progress.end()
 
     // The picture: the held-out texts of both encoders in each method's shared space, in one joint 2-D view
     // per method (Fig. 13 of the paper); grey lines join the two embeddings of a few of the same texts.
-    let tx = x.rows(split.testRows), ty = y.rows(split.testRows)
+    let split = lastSplit!
+    let held = split.testData(x: x, y: y)
     var panels = [SVGScatterPlot.Panel]()
     for (name, fitted) in pictured {
-        let plane = PlanarProjection.principalPlane(try fitted.embedX(tx), try fitted.embedY(ty))
+        let plane = PlanarProjection.principalPlane(try fitted.embedX(held.x), try fitted.embedY(held.y))
         panels.append(SVGScatterPlot.Panel(title: "\(name), \(pairs.last!) pairs", x: plane.x, y: plane.y,
                                            links: (0..<min(25, test)).map { (x: $0, y: $0) }))
     }
     let labels = split.testRows.map { "\(texts[$0]) [\(categories[$0])]" }
     let picture = SVGScatterPlot(
-        title: "Demo: \(test) held-out texts in the shared space", panels: panels,
+        title: "sue demo: \(test) held-out texts in each method's shared space", panels: panels,
         xName: "MiniLM-L6 (X)", yName: "e5-small (Y)",
-        caption: "Joint PCA of both modalities in each method's shared space; grey lines join the two embeddings of 25 test texts.",
+        caption: "Joint PCA of both modalities in each shared space; grey lines join the two embeddings of 25 test texts (short lines = aligned).",
         xLabels: labels, yLabels: labels)
     try picture.write(to: svg)
 
     if json {
-        for r in results { print(experimentJSON(r, seeds: 1).text) }
+        for r in rows { print(experimentJSON(method: r.method, pairs: r.pairs, seeds: 1, recall: r.recall, fitSeconds: r.fitSeconds).text) }
     } else {
         print("sue demo: \(x.rows) texts embedded by two encoders (X: MiniLM-L6 \(x.columns)-d, Y: e5-small \(y.columns)-d).")
         print("Each method sees the unpaired rows of both encoders and N known pairs; Recall@k (%) on \(test) held-out texts, seed \(context.seed).")
         print("")
-        print(resultsTable(results, showPairs: true).render())
+        print(resultsTable(rows, showPairs: true).render())
         print("")
-        print(wrap("What it means: for each held-out text embedded by one encoder, the method ranks all \(test) texts "
+        print(wrap("What it means: for each held-out text embedded by one encoder, a method ranks all \(test) texts "
                    + "embedded by the other encoder by cosine similarity in its shared space; R@1 is how often the same "
                    + "text comes first (chance: \(String(format: "%.1f", 100 / Double(test))) %), R@10 how often it is "
-                   + "among the first ten. The higher, the better a few known pairs suffice to connect two "
-                   + "embedding models that were never trained together.", width: 100, indent: 0))
+                   + "among the first ten. A method that reaches high recall from a few dozen pairs has connected two "
+                   + "embedding models that were never trained together; ridge (and the other baselines) shows what "
+                   + "the pairs alone can do.", width: 100, indent: 0))
     }
     print("picture of the shared space: \(svg.path)")
     return ExitStatus.success
@@ -305,11 +296,11 @@ private func secondsSince(_ start: DispatchTime) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) * 1e-9
 }
 
-private func recallJSON(_ r: InterimRecall) -> JSONValue {
+private func recallJSON(_ r: Recall) -> JSONValue {
     .object(["r1": .fixed(r.r1, decimals: 2), "r5": .fixed(r.r5, decimals: 2), "r10": .fixed(r.r10, decimals: 2)])
 }
 
-private func percentCells(_ r: InterimRecall) -> [String] {
+private func percentCells(_ r: Recall) -> [String] {
     [r.r1, r.r5, r.r10].map { String(format: "%.1f", $0) }
 }
 

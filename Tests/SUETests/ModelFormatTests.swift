@@ -188,4 +188,29 @@ final class ModelFormatTests: XCTestCase {
         bytes.removeLast(4)
         XCTAssertThrowsError(try SafetensorsFile.decode(bytes, file: "m.safetensors"))
     }
+
+    // MARK: LinearAlignment (the linear methods' model)
+
+    func testLinearAlignmentRoundTripAndShapeChecks() throws {
+        var random = SeededRandom(seed: 8)
+        let x: Matrix<Float> = random.normalMatrix(60, 7), y: Matrix<Float> = random.normalMatrix(50, 5)
+        let data = WeaklyPairedData(x: x, y: y, pairs: (0..<12).map { KnownPair(x: $0, y: $0) })
+        let fitted = try AlignmentMethods.named("ridge").fit(data, FitContext(seed: 1))
+        let model = try XCTUnwrap(fitted as? LinearAlignment, "ridge gives a LinearAlignment")
+        let f = ModelFormat.file(for: model, xColumns: 7, yColumns: 5, configuration: .null, report: .null)
+        XCTAssertEqual(f.metadata["kind"], "linear-alignment")
+        let back = try XCTUnwrap(try ModelFormat.load(f, source: "m.safetensors").embedding as? LinearAlignment)
+        XCTAssertEqual(back, model)
+        XCTAssertEqual(try back.embedX(x), try model.embedX(x))
+
+        var wrongMean = f
+        wrongMean.tensors["y.mean"] = Matrix(rows: 1, columns: 4)
+        assertRefused(wrongMean, mentions: ["y.mean is 1×4 and y.map is 5×"])
+        var wrongWidth = f
+        wrongWidth.tensors["x.map"] = Matrix(rows: 7, columns: model.dimension + 1)
+        assertRefused(wrongWidth, mentions: ["x.map has \(model.dimension + 1) columns but y.map has \(model.dimension)"])
+        var missing = f
+        missing.tensors["x.mean"] = nil
+        assertRefused(missing, mentions: ["tensor 'x.mean' is missing"])
+    }
 }
