@@ -14,7 +14,7 @@ let fitCommand = Command(
                    "known pairs: CSV with header x,y, one 0-based row index into X and into Y per line"),
         OptionSpec("out", .path(placeholder: "model.safetensors"), required: true, "where to write the model"),
         OptionSpec("method", .text(placeholder: "NAME"), default: "auto",
-                   "alignment method; auto picks one from the number of pairs (sue experiment --help lists them)"),
+                   "alignment method: auto (chooses by cross-validation on the pairs and says why), or a name from sue experiment --help"),
         OptionSpec("se", .choice(["numeric", "parametric", "none"]), default: "numeric",
                    "spectral embedding: numeric (eigenvectors + Nyström), parametric (SpectralNet) or none"),
         OptionSpec("dims", .integer(minimum: 1), default: "10", "spectral embedding dimension (the paper uses 10)"),
@@ -28,6 +28,9 @@ let fitCommand = Command(
           sue fit --x images.npy --y captions.npy --pairs pairs.csv --out model.safetensors
         Checks before fitting: files exist and are float .npy, no empty matrix, no NaN/Inf (the row is named),
         every pair index in range (the line is named), at least as many distinct pairs as --cca components.
+        --se, --dims, --knn and --mmd configure the SUE pipeline methods; the linear methods (ridge, procrustes,
+        cca, self-learning, and auto, which picks among them) do not use them. All are recorded in the model's
+        "config" metadata, and the method actually fitted and why in its "report".
         """,
     run: runFit)
 
