@@ -154,16 +154,22 @@ final class CommandLineTests: XCTestCase {
 
     // MARK: The workflow of the README: fit → embed → evaluate → search, and experiment
 
-    /// A small synthetic problem: one latent variable seen through two different maps, row-aligned.
-    private func writeWorkflowFiles(_ folder: TemporaryFolder) throws {
+    /// A synthetic problem: a latent variable seen through two different linear maps plus a little noise,
+    /// row-aligned; the first `train` rows are the training files, the last 40 the test files. Widths are
+    /// 6 (X) and 5 (Y) unless `wide`.
+    private func writeWorkflowFiles(_ folder: TemporaryFolder, train: Int = 120, wide: Bool = false) throws {
         var random = SeededRandom(seed: 21)
-        let latent: Matrix<Float> = random.normalMatrix(160, 3)
-        let a: Matrix<Float> = random.normalMatrix(3, 6), b: Matrix<Float> = random.normalMatrix(3, 5)
-        let x = Matrix.multiply(latent, .none, a, .none), y = Matrix.multiply(latent, .none, b, .none)
-        try NPYFile.write(x.rows(0..<120), to: folder.file("x.npy"))
-        try NPYFile.write(y.rows(0..<120), to: folder.file("y.npy"))
-        try NPYFile.write(x.rows(120..<160), to: folder.file("tx.npy"))
-        try NPYFile.write(y.rows(120..<160), to: folder.file("ty.npy"))
+        let (latentWidth, dx, dy) = wide ? (8, 24, 20) : (3, 6, 5)
+        let latent: Matrix<Float> = random.normalMatrix(train + 40, latentWidth)
+        let a: Matrix<Float> = random.normalMatrix(latentWidth, dx), b: Matrix<Float> = random.normalMatrix(latentWidth, dy)
+        var x = Matrix.multiply(latent, .none, a, .none), y = Matrix.multiply(latent, .none, b, .none)
+        let noiseX: Matrix<Float> = random.normalMatrix(x.rows, dx), noiseY: Matrix<Float> = random.normalMatrix(y.rows, dy)
+        for i in 0..<x.elements.count { x.elements[i] += 0.1 * noiseX.elements[i] }
+        for i in 0..<y.elements.count { y.elements[i] += 0.1 * noiseY.elements[i] }
+        try NPYFile.write(x.rows(0..<train), to: folder.file("x.npy"))
+        try NPYFile.write(y.rows(0..<train), to: folder.file("y.npy"))
+        try NPYFile.write(x.rows(train..<(train + 40)), to: folder.file("tx.npy"))
+        try NPYFile.write(y.rows(train..<(train + 40)), to: folder.file("ty.npy"))
         try NPYFile.write(x, to: folder.file("allx.npy"))
         try NPYFile.write(y, to: folder.file("ally.npy"))
         try Data("x,y\n".appending((0..<15).map { "\($0),\($0)\n" }.joined()).utf8).write(to: folder.file("pairs.csv"))
@@ -200,6 +206,8 @@ final class CommandLineTests: XCTestCase {
             }
             let r1 = scores[direction]!["r1"]!.doubleValue!, r10 = scores[direction]!["r10"]!.doubleValue!
             XCTAssertLessThanOrEqual(r1, r10)
+            // The two views are linear images of one latent variable: any working method beats chance (25 %) by far.
+            XCTAssertGreaterThan(r10, 60, "\(direction): \(evaluate.stdout)")
         }
         let table = try sue(["evaluate", "--model", "m.safetensors", "--x", "tx.npy", "--y", "ty.npy"], in: dir)
         XCTAssertTrue(table.stdout.contains("X→Y") && table.stdout.contains("R@10"), table.stdout)
@@ -298,8 +306,9 @@ final class CommandLineTests: XCTestCase {
     // MARK: Same seed → same bytes, whatever --threads is
 
     func testSameSeedGivesIdenticalFilesWhateverTheThreadCount() throws {
+        // Large enough that the GEMMs and the search blocks are split between threads.
         let folder = TemporaryFolder()
-        try writeWorkflowFiles(folder)
+        try writeWorkflowFiles(folder, train: 700, wide: true)
         let dir = folder.url
         var outputs = [[Data]]()
         for threads in ["1", "2"] {
@@ -309,7 +318,7 @@ final class CommandLineTests: XCTestCase {
             let embed = try sue(["embed", "--model", "m\(threads).safetensors", "--modality", "x", "--in", "allx.npy",
                                  "--out", "e\(threads).npy", "--threads", threads], in: dir)
             XCTAssertEqual(embed.status, 0, embed.stderr)
-            let search = try sue(["search", "--model", "m\(threads).safetensors", "--query-x", "tx.npy", "--index-y", "ally.npy",
+            let search = try sue(["search", "--model", "m\(threads).safetensors", "--query-x", "allx.npy", "--index-y", "ally.npy",
                                   "-k", "5", "--json", "--threads", threads], in: dir)
             XCTAssertEqual(search.status, 0, search.stderr)
             outputs.append([try Data(contentsOf: folder.file("m\(threads).safetensors")),
