@@ -46,6 +46,7 @@ func runExperiment(_ context: RunContext) throws -> Int32 {
     let o = context.options
     let settings = ExperimentSettings(pairs: o.integer("pairs")!, test: o.integer("test")!, seeds: o.integer("seeds")!,
                                       methods: o.list("methods"), json: o.flag("json"), seed: context.seed)
+    for name in settings.methods { _ = try lookUpMethod(named: name) }  // before a long load
     let (x, y) = try context.progress.step("loading inputs") {
         (try InputValidation.loadEmbeddings(o.url("x")!, as: Float.self),
          try InputValidation.loadEmbeddings(o.url("y")!, as: Float.self))

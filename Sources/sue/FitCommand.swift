@@ -52,6 +52,7 @@ func runFit(_ context: RunContext) throws -> Int32 {
                                ccaComponents: o.integer("cca")!, neighbours: o.integer("knn")!,
                                mmd: o.string("mmd") == "on", seed: context.seed, output: o.url("out")!)
     try checkOutputFolder(settings.output)
+    _ = try lookUpMethod(named: settings.method)  // before a long load
     let inputs = try context.progress.step("loading inputs") {
         try InputValidation.loadFitInputs(x: o.url("x")!, y: o.url("y")!, pairs: o.url("pairs")!,
                                           ccaComponents: settings.ccaComponents, as: Float.self)

@@ -171,7 +171,6 @@ private func fitAndScore(_ method: AlignmentMethod, x: Matrix<Float>, y: Matrix<
 
 func runExperimentMethods(x: Matrix<Float>, y: Matrix<Float>, _ settings: ExperimentSettings,
                           _ context: RunContext) throws -> Int32 {
-    for name in settings.methods { _ = try lookUpMethod(named: name) }
     let results = try runAlignmentExperiment(x: x, y: y, pairs: settings.pairs, test: settings.test, seeds: settings.seeds,
                                              methods: settings.methods) { line in
         context.progress.report("experiment", nil, line.trimmingCharacters(in: .whitespaces))
