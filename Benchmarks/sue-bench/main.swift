@@ -11,6 +11,7 @@ let workloads: [String: (BenchArguments) throws -> Void] = [
     "train-step": runTrainStepBenchmark,
     "knn": runKNNBenchmark,
     "eigen": runEigenBenchmark,
+    "sue-fit": runSUEFitBenchmark,
 ]
 
 let argv = Array(CommandLine.arguments.dropFirst())

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import SUE
 import SUEFiles
 
 /// What every command receives: its checked options, the progress reporter and the seed.
@@ -28,7 +29,7 @@ enum ExitStatus {
 }
 
 enum CommandLineTool {
-    static let version = "0.1.0"
+    static let version = SUEVersion.current
 
     static let commands: [Command] = [
         fitCommand, embedCommand, evaluateCommand, searchCommand, demoCommand, experimentCommand, inspectCommand,

@@ -7,9 +7,9 @@ import SUEFiles
 let demoCommand = Command(
     name: "demo",
     summary: "fit SUE and the baselines on the embedded demo data and show what they achieve",
-    usage: "sue demo [--pairs 100] [--svg sue-demo.svg]",
+    usage: "sue demo [--pairs 20,50] [--svg sue-demo.svg]",
     options: [
-        OptionSpec("pairs", .integer(minimum: 2), default: "100", "known pairs given to the methods"),
+        OptionSpec("pairs", .text(placeholder: "N,N,…"), default: "20,50", "numbers of known pairs given to the methods"),
         OptionSpec("test", .integer(minimum: 10), default: "500", "held-out pairs used to measure retrieval"),
         OptionSpec("svg", .path(placeholder: "FILE.svg"), default: "sue-demo.svg", "where to draw the shared space"),
         OptionSpec("json", .flag, "print the results as JSON lines instead of a table"),
@@ -25,9 +25,14 @@ let demoCommand = Command(
 func runDemo(_ context: RunContext) throws -> Int32 {
     let o = context.options
     let data = try context.progress.step("loading the demo data") { try DemoData.load() }
-    let pairs = o.integer("pairs")!, test = o.integer("test")!
-    if pairs + test > data.x.rows {
-        throw UsageError(message: "sue demo: --pairs \(pairs) + --test \(test) exceeds the \(data.x.rows) rows of the demo data",
+    let test = o.integer("test")!
+    let pairs = o.list("pairs").compactMap { Int($0) }
+    guard !pairs.isEmpty, pairs.count == o.list("pairs").count, pairs.allSatisfy({ $0 >= 2 }) else {
+        throw UsageError(message: "sue demo: --pairs expects comma-separated integers ≥ 2, found '\(o.string("pairs")!)'",
+                         hint: "see 'sue demo --help'")
+    }
+    if pairs.max()! + test >= data.x.rows {
+        throw UsageError(message: "sue demo: --pairs \(pairs.max()!) + --test \(test) leaves no unpaired rows of the \(data.x.rows) demo rows",
                          hint: "use smaller numbers")
     }
     let svg = o.url("svg")!

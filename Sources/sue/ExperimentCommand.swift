@@ -2,8 +2,13 @@ import Foundation
 import LinearAlgebra
 import SUEFiles
 
-/// The method names `sue experiment` understands.
-let experimentMethods = ["sue", "sue-numeric", "sue-parametric", "ridge", "contrastive", "cca", "mmd", "ae"]
+/// The method names of issue 5, plus whatever else this build's registry offers; `--methods` accepts these
+/// (a name not in this build's registry is refused when the command runs, naming what is available).
+let experimentMethods: [String] = {
+    var names = ["sue", "sue-numeric", "sue-parametric", "ridge", "contrastive", "cca", "mmd", "ae"]
+    for m in methodRegistry where !names.contains(m.name) { names.append(m.name) }
+    return names
+}()
 
 /// `sue experiment`: "how well would SUE work on my data with N pairs?", by the paper's protocol.
 let experimentCommand = Command(
@@ -13,11 +18,12 @@ let experimentCommand = Command(
     options: [
         OptionSpec("x", .path(placeholder: "X.npy"), required: true, "embeddings of modality X"),
         OptionSpec("y", .path(placeholder: "Y.npy"), required: true, "embeddings of modality Y; row i pairs with row i of --x"),
-        OptionSpec("pairs", .integer(minimum: 2), default: "100", "training pairs kept per seed"),
+        OptionSpec("pairs", .integer(minimum: 0), default: "100", "training pairs kept per seed (0 for methods that need none)"),
         OptionSpec("test", .integer(minimum: 10), default: "400", "test pairs drawn per seed"),
-        OptionSpec("seeds", .integer(minimum: 1), default: "5", "repetitions with different draws (--seed is the first)"),
-        OptionSpec("methods", .list(experimentMethods), default: experimentMethods.joined(separator: ","),
-                   "methods to compare: " + experimentMethods.joined(separator: ", ")),
+        OptionSpec("seeds", .integer(minimum: 1), default: "5", "repetitions with different draws: seeds 0, 1, …, N−1 (the protocol fixes them, so results are comparable across runs; --seed is not used)"),
+        OptionSpec("methods", .list(experimentMethods), default: methodRegistry.map(\.name).joined(separator: ","),
+                   "methods to compare, from " + experimentMethods.joined(separator: ", ") + "; this build has: "
+                   + methodRegistry.map { "\($0.name) (\($0.summary))" }.joined(separator: ", ")),
         OptionSpec("json", .flag, "one JSON line per method instead of a table"),
     ],
     details: """
@@ -40,14 +46,15 @@ func runExperiment(_ context: RunContext) throws -> Int32 {
     let o = context.options
     let settings = ExperimentSettings(pairs: o.integer("pairs")!, test: o.integer("test")!, seeds: o.integer("seeds")!,
                                       methods: o.list("methods"), json: o.flag("json"), seed: context.seed)
+    for name in settings.methods { _ = try lookUpMethod(named: name) }  // before a long load
     let (x, y) = try context.progress.step("loading inputs") {
         (try InputValidation.loadEmbeddings(o.url("x")!, as: Float.self),
          try InputValidation.loadEmbeddings(o.url("y")!, as: Float.self))
     }
     try InputValidation.rowAlignmentCheck(x: x, xFile: o.string("x")!, y: y, yFile: o.string("y")!)
-    if settings.pairs + settings.test > x.rows {
+    if settings.pairs + settings.test >= x.rows {
         throw FileError(.invalidValue, file: o.string("x")!,
-                        "has \(x.rows) rows, fewer than --pairs \(settings.pairs) + --test \(settings.test)")
+                        "has \(x.rows) rows; --pairs \(settings.pairs) + --test \(settings.test) leave no unpaired rows")
     }
     return try runExperimentMethods(x: x, y: y, settings, context)
 }

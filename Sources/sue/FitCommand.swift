@@ -13,6 +13,8 @@ let fitCommand = Command(
         OptionSpec("pairs", .path(placeholder: "pairs.csv"), required: true,
                    "known pairs: CSV with header x,y, one 0-based row index into X and into Y per line"),
         OptionSpec("out", .path(placeholder: "model.safetensors"), required: true, "where to write the model"),
+        OptionSpec("method", .text(placeholder: "NAME"), default: "auto",
+                   "alignment method: auto (chooses by cross-validation on the pairs and says why), or a name from sue experiment --help"),
         OptionSpec("se", .choice(["numeric", "parametric", "none"]), default: "numeric",
                    "spectral embedding: numeric (eigenvectors + Nyström), parametric (SpectralNet) or none"),
         OptionSpec("dims", .integer(minimum: 1), default: "10", "spectral embedding dimension (the paper uses 10)"),
@@ -26,11 +28,15 @@ let fitCommand = Command(
           sue fit --x images.npy --y captions.npy --pairs pairs.csv --out model.safetensors
         Checks before fitting: files exist and are float .npy, no empty matrix, no NaN/Inf (the row is named),
         every pair index in range (the line is named), at least as many distinct pairs as --cca components.
+        --se, --dims, --knn and --mmd configure the SUE pipeline methods; the linear methods (ridge, procrustes,
+        cca, self-learning, and auto, which picks among them) do not use them. All are recorded in the model's
+        "config" metadata, and the method actually fitted and why in its "report".
         """,
     run: runFit)
 
 /// The checked settings of `sue fit`, handed to the method.
 struct FitSettings {
+    var method: String
     var spectralEmbedding: String
     var dimensions: Int
     var ccaComponents: Int
@@ -42,10 +48,11 @@ struct FitSettings {
 
 func runFit(_ context: RunContext) throws -> Int32 {
     let o = context.options
-    let settings = FitSettings(spectralEmbedding: o.string("se")!, dimensions: o.integer("dims")!,
+    let settings = FitSettings(method: o.string("method")!, spectralEmbedding: o.string("se")!, dimensions: o.integer("dims")!,
                                ccaComponents: o.integer("cca")!, neighbours: o.integer("knn")!,
                                mmd: o.string("mmd") == "on", seed: context.seed, output: o.url("out")!)
     try checkOutputFolder(settings.output)
+    _ = try lookUpMethod(named: settings.method)  // before a long load
     let inputs = try context.progress.step("loading inputs") {
         try InputValidation.loadFitInputs(x: o.url("x")!, y: o.url("y")!, pairs: o.url("pairs")!,
                                           ccaComponents: settings.ccaComponents, as: Float.self)

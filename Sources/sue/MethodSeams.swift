@@ -6,55 +6,305 @@ import SUEFiles
 // THE SEAMS between the command line and the SUE method.
 //
 // Every command parses its options, loads and checks its inputs (see the *Command.swift files and
-// `InputValidation`), and then calls exactly one function below with checked, typed arguments. To connect
-// the method, replace the bodies here — nothing else in the command layer needs to change:
-//   fit        → SUE.fit(...), then write the model with `SafetensorsFile(...).write(to: settings.output)`
-//                (configuration, version and training report go in `metadata`)
-//   embed      → load the model from `model`, check `input.columns`, map, `NPYFile.write(_, to: output)`
-//   evaluate   → map both sides, Recall@1/5/10 both ways, print a table or one JSON object
-//   search     → map queries and index, top-k by cosine similarity, print results
-//   demo       → fit SUE and the baselines, print the table, write the SVG, print where it is
-//   experiment → the protocol of issue 5
-// Progress: `context.progress.begin/update/end` (or `.step`) for anything that may exceed a second; the
-// same `ProgressReporter` (SUEFiles) can be passed into library code.
-// Outputs: every file through `AtomicFile`, `NPYFile.write`, `SafetensorsFile.write` or `SVGScatterPlot.write`.
-// Model metadata: suggested keys "format" ("sue-model"), "version" (CommandLineTool.version), "config" and
-// "report" as JSON text built with `JSONValue(...).text` and read back with `JSONValue.parse`.
-// Results on stdout: `TextTable` for people, `JSONValue.object([...]).text` (one line each) for --json.
-// The SVG: `PlanarProjection.principalPlane(xShared, yShared)` gives 2-D points for each stage's panel.
+// `InputValidation`), and then calls exactly one function below with checked, typed arguments. This is the
+// only file where the commands touch the method layer:
+//   fit        → pick the method (`MethodRegistry.swift`), fit it on `WeaklyPairedData`, save with `ModelFormat`
+//   embed      → `ModelFormat.load`, check the input's columns against the model, map, `NPYFile.write`
+//   evaluate   → map both sides, Recall@1/5/10 both ways, a table or one JSON object
+//   search     → map queries and index, top-k by cosine similarity, a table or JSON lines
+//   demo       → fit the methods on the embedded data, print the table, write the SVG, say where it is
+//   experiment → the protocol of issue 5 (Appendix D.7 split per seed), a table or one JSON line per method
+// Progress goes to `context.progress` (stderr); results to stdout. Every file is written atomically.
+// Nothing that depends on the run (times, thread count) goes into a file, so the same seed gives the same bytes.
+
+// MARK: fit
 
 func fitAndWriteModel(_ inputs: InputValidation.FitInputs<Float>, _ settings: FitSettings,
                       _ context: RunContext) throws -> Int32 {
-    throw NotImplementedYet(command: "fit", checked:
-        "inputs are valid: X \(inputs.x.rows)×\(inputs.x.columns), Y \(inputs.y.rows)×\(inputs.y.columns), \(inputs.pairs.count) pairs")
+    // A pair listed twice is one pair: duplicates would weight it twice and break methods that match rows one to one.
+    var seen = Set<PairsFile.Pair>()
+    let pairs = inputs.pairs.filter { seen.insert($0).inserted }.map { KnownPair(x: $0.x, y: $0.y) }
+    let data = WeaklyPairedData(x: inputs.x, y: inputs.y, pairs: pairs)
+    let method = try lookUpMethod(named: settings.method)
+
+    let start = DispatchTime.now()
+    var fitted = try method.fit(data, FitContext(seed: settings.seed, progress: context.progress.report))
+    context.progress.end()
+    let seconds = secondsSince(start)
+    // The automatic choice says what it chose and why; the model file stores the chosen embedding itself.
+    var chosen = method.name, reason = "requested with --method \(settings.method)"
+    var diagnostics = [JSONValue.Field]()
+    if let automatic = fitted as? AutomaticAlignment {
+        chosen = automatic.choice
+        reason = automatic.reason
+        diagnostics = automatic.scores.sorted { $0.key < $1.key }.map { JSONValue.Field($0.key, .number($0.value)) }
+        fitted = automatic.model
+    }
+    guard let storable = fitted as? StorableEmbedding else {
+        throw MethodUnavailable.notStorable(chosen)
+    }
+    let configuration = JSONValue.object([
+        "method": .string(settings.method),
+        "se": .string(settings.spectralEmbedding),
+        "dims": .integer(settings.dimensions),
+        "cca": .integer(settings.ccaComponents),
+        "knn": .integer(settings.neighbours),
+        "mmd": .bool(settings.mmd),
+        "seed": .integer(Int(settings.seed)),
+    ])
+    let report = JSONValue.object([
+        "method": .string(chosen),
+        "reason": .string(reason),
+        "selection_scores": .object(diagnostics),
+        "pairs": .integer(pairs.count),
+        "x_rows": .integer(data.x.rows),
+        "y_rows": .integer(data.y.rows),
+        "seed": .integer(Int(settings.seed)),
+    ])
+    try context.progress.step("writing the model") {
+        try ModelFormat.save(storable, xColumns: data.x.columns, yColumns: data.y.columns,
+                             configuration: configuration, report: report, to: settings.output)
+    }
+    print("method:   \(chosen)" + (chosen == method.name ? " — \(method.summary)" : " (chosen by \(method.name))"))
+    print("why:      \(reason)")
+    print("data:     X \(data.x.rows)×\(data.x.columns), Y \(data.y.rows)×\(data.y.columns), \(pairs.count) known pairs")
+    print("model:    \(settings.output.path), shared dimension \(storable.dimension)")
+    print(String(format: "time:     %.2f s to fit", seconds))
+    return ExitStatus.success
+}
+
+// MARK: embed, evaluate, search
+
+/// Loads a model file, with errors naming it.
+private func loadModel(_ file: SafetensorsFile, _ name: String) throws -> ModelFormat.LoadedModel {
+    try ModelFormat.load(file, source: name)
+}
+
+/// Maps `input` (rows of modality `modality`) into the shared space, after checking its width.
+private func embed(_ model: ModelFormat.LoadedModel, modelFile: String, modality: String, _ input: Matrix<Float>,
+                   inputFile: String) throws -> Matrix<Float> {
+    let expected = modality == "x" ? model.xColumns : model.yColumns
+    try InputValidation.columnCheck(input, expected: expected, file: inputFile,
+                                    purpose: "the model \(modelFile) (its \(modality.uppercased()) side)")
+    return modality == "x" ? try model.embedding.embedX(input) : try model.embedding.embedY(input)
 }
 
 func embedWithModel(_ model: SafetensorsFile, modelFile: String, modality: String, input: Matrix<Float>,
                     inputFile: String, output: URL, _ context: RunContext) throws -> Int32 {
-    throw NotImplementedYet(command: "embed", checked:
-        "inputs are valid: model with \(model.names.count) tensors, \(inputFile) \(input.rows)×\(input.columns)")
+    let loaded = try loadModel(model, modelFile)
+    let shared = try context.progress.step("mapping \(input.rows) rows") {
+        try embed(loaded, modelFile: modelFile, modality: modality, input, inputFile: inputFile)
+    }
+    try NPYFile.write(shared, to: output)
+    print("wrote \(output.path): \(shared.rows) rows × \(shared.columns) columns (shared space, float32)")
+    return ExitStatus.success
 }
 
 func evaluateModel(_ model: SafetensorsFile, modelFile: String, x: Matrix<Float>, y: Matrix<Float>, json: Bool,
                    _ context: RunContext) throws -> Int32 {
-    throw NotImplementedYet(command: "evaluate", checked:
-        "inputs are valid: \(x.rows) test pairs, X \(x.columns) columns, Y \(y.columns) columns")
+    let loaded = try loadModel(model, modelFile)
+    let options = context.options
+    let (sx, sy) = try context.progress.step("mapping and ranking \(x.rows) test pairs") {
+        (try embed(loaded, modelFile: modelFile, modality: "x", x, inputFile: options.string("x")!),
+         try embed(loaded, modelFile: modelFile, modality: "y", y, inputFile: options.string("y")!))
+    }
+    let recall = try retrievalRecall(sx, sy)
+    if json {
+        print(JSONValue.object([
+            "method": .string(loaded.report["method"]?.stringValue ?? loaded.kind),
+            "test_pairs": .integer(x.rows),
+            "x_to_y": recallJSON(recall.xToY),
+            "y_to_x": recallJSON(recall.yToX),
+        ]).text)
+    } else {
+        var table = TextTable(header: ["direction", "R@1", "R@5", "R@10"])
+        table.append(["X→Y"] + percentCells(recall.xToY))
+        table.append(["Y→X"] + percentCells(recall.yToX))
+        print("Recall@k (%) on \(x.rows) test pairs; chance level for R@1 is \(String(format: "%.2f", 100 / Double(x.rows)))")
+        print(table.render())
+    }
+    return ExitStatus.success
 }
 
 func searchWithModel(_ model: SafetensorsFile, modelFile: String, queryModality: String, queries: Matrix<Float>,
                      index: Matrix<Float>, k: Int, json: Bool, _ context: RunContext) throws -> Int32 {
-    throw NotImplementedYet(command: "search", checked:
-        "inputs are valid: \(queries.rows) queries of modality \(queryModality), \(index.rows) index rows, k = \(k)")
+    let loaded = try loadModel(model, modelFile)
+    let options = context.options
+    let indexModality = queryModality == "x" ? "y" : "x"
+    let results = try context.progress.step("searching \(index.rows) rows for \(queries.rows) queries") {
+        () -> [[(row: Int, score: Float)]] in
+        let q = try embed(loaded, modelFile: modelFile, modality: queryModality, queries,
+                          inputFile: options.string("query-\(queryModality)")!)
+        let i = try embed(loaded, modelFile: modelFile, modality: indexModality, index,
+                          inputFile: options.string("index-\(indexModality)")!)
+        return cosineTopK(q, i, k: k)
+    }
+    var lines = [String]()
+    for (query, best) in results.enumerated() {
+        if json {
+            lines.append(JSONValue.object([
+                "query": .integer(query),
+                "rows": .array(best.map { .integer($0.row) }),
+                "scores": .array(best.map { .fixed(Double($0.score), decimals: 4) }),
+            ]).text)
+        } else {
+            lines.append("query \(query): " + best.map { "\($0.row) (\(String(format: "%.4f", $0.score)))" }.joined(separator: ", "))
+        }
+    }
+    print(lines.joined(separator: "\n"))
+    return ExitStatus.success
 }
 
-func runDemoMethods(x: Matrix<Float>, y: Matrix<Float>, texts: [String], categories: [String], pairs: Int, test: Int,
-                    svg: URL, json: Bool, _ context: RunContext) throws -> Int32 {
-    throw NotImplementedYet(command: "demo", checked:
-        "demo data loaded: \(x.rows) texts, X \(x.columns)-d, Y \(y.columns)-d, \(Set(categories).count) categories")
+// MARK: experiment and demo
+
+/// Fits `method` on the training part of `split` and measures retrieval on its test part.
+private func fitAndScore(_ method: AlignmentMethod, x: Matrix<Float>, y: Matrix<Float>, split: AlignmentSplit,
+                         seed: UInt64, _ context: RunContext)
+    throws -> (fitted: SharedEmbedding, scores: RetrievalScores, seconds: Double) {
+    let start = DispatchTime.now()
+    let fitted = try method.fit(split.trainingData(x: x, y: y), FitContext(seed: seed, progress: context.progress.report))
+    let seconds = secondsSince(start)
+    context.progress.end()
+    let test = split.testData(x: x, y: y)
+    return (fitted, try retrievalRecall(try fitted.embedX(test.x), try fitted.embedY(test.y)), seconds)
 }
 
 func runExperimentMethods(x: Matrix<Float>, y: Matrix<Float>, _ settings: ExperimentSettings,
                           _ context: RunContext) throws -> Int32 {
-    throw NotImplementedYet(command: "experiment", checked:
-        "inputs are valid: \(x.rows) paired rows; methods \(settings.methods.joined(separator: ","))")
+    let results = try runAlignmentExperiment(x: x, y: y, pairs: settings.pairs, test: settings.test, seeds: settings.seeds,
+                                             methods: settings.methods) { line in
+        context.progress.report("experiment", nil, line.trimmingCharacters(in: .whitespaces))
+    }
+    context.progress.end()
+    if settings.json {
+        for r in results {
+            print(experimentJSON(method: r.method, pairs: r.pairs, seeds: r.seeds, recall: r.recall,
+                                 fitSeconds: r.fitSeconds, choices: r.choices).text)
+        }
+    } else {
+        print("Recall@k (%) on \(settings.test) test pairs, \(settings.pairs) known pairs, mean ± sd over \(settings.seeds) seed(s)")
+        print(resultsTable(results.map { ($0.method, $0.pairs, $0.recall, $0.fitSeconds) }, showPairs: false).render())
+    }
+    return ExitStatus.success
+}
+
+/// `{"method":…,"pairs":…,"seeds":…,"x_to_y":{"r1":…,"r5":…,"r10":…},"y_to_x":{…},"fit_seconds":…,"sd":{…}}`
+/// (means over seeds, in percent; `sd` holds the standard deviations over seeds of the same figures; `auto`
+/// adds the method it chose per seed).
+func experimentJSON(method: String, pairs: Int, seeds: Int, recall: RecallSummary, fitSeconds: Double,
+                    choices: [String] = []) -> JSONValue {
+    var fields: [JSONValue.Field] = [
+        .init("method", .string(method)),
+        .init("pairs", .integer(pairs)),
+        .init("seeds", .integer(seeds)),
+        .init("x_to_y", recallJSON(recall.mean.xToY)),
+        .init("y_to_x", recallJSON(recall.mean.yToX)),
+        .init("fit_seconds", .fixed(fitSeconds, decimals: 3)),
+        .init("sd", .object(["x_to_y": recallJSON(recall.standardDeviation.xToY),
+                             "y_to_x": recallJSON(recall.standardDeviation.yToX)])),
+    ]
+    if !choices.isEmpty { fields.append(.init("choices", .array(choices.map { .string($0) }))) }
+    return .object(fields)
+}
+
+/// The readable table of `sue experiment` and `sue demo`: one row per method (and pair count).
+func resultsTable(_ rows: [(method: String, pairs: Int, recall: RecallSummary, fitSeconds: Double)],
+                  showPairs: Bool) -> TextTable {
+    var table = TextTable(header: ["method"] + (showPairs ? ["pairs"] : [])
+                          + ["X→Y R@1", "R@5", "R@10", "Y→X R@1", "R@5", "R@10", "fit s"])
+    for r in rows {
+        let m = r.recall.mean, sd = r.recall.standardDeviation
+        func cell(_ mean: Double, _ spread: Double) -> String {
+            r.recall.count > 1 ? String(format: "%.1f±%.1f", mean, spread) : String(format: "%.1f", mean)
+        }
+        table.append([r.method] + (showPairs ? [String(r.pairs)] : [])
+                     + [cell(m.xToY.r1, sd.xToY.r1), cell(m.xToY.r5, sd.xToY.r5), cell(m.xToY.r10, sd.xToY.r10),
+                        cell(m.yToX.r1, sd.yToX.r1), cell(m.yToX.r5, sd.yToX.r5), cell(m.yToX.r10, sd.yToX.r10),
+                        String(format: "%.2f", r.fitSeconds)])
+    }
+    return table
+}
+
+/// The methods `sue demo` compares: the default (`auto`) first, then the other methods of this build except
+/// self-learning, which `auto` already runs (and shows, when it chooses it).
+var demoMethods: [AlignmentMethod] {
+    let all = methodRegistry
+    return all.filter { $0.name == "auto" } + all.filter { $0.name != "auto" && $0.name != "self-learning" }
+}
+
+func runDemoMethods(x: Matrix<Float>, y: Matrix<Float>, texts: [String], categories: [String], pairs: [Int], test: Int,
+                    svg: URL, json: Bool, _ context: RunContext) throws -> Int32 {
+    let methods = demoMethods
+    var rows = [(method: String, pairs: Int, recall: RecallSummary, fitSeconds: Double)]()
+    var pictured = [(name: String, fitted: SharedEmbedding)]()
+    var lastSplit: AlignmentSplit?
+    for n in pairs {
+        let split = try AlignmentSplit(rows: x.rows, pairs: n, test: test, seed: context.seed)
+        lastSplit = split
+        for method in methods {
+            context.progress.report("demo", nil, "fitting \(method.name) with \(n) pairs")
+            let r = try fitAndScore(method, x: x, y: y, split: split, seed: context.seed, context)
+            var name = method.name
+            if let automatic = r.fitted as? AutomaticAlignment { name += " → " + automatic.choice }
+            rows.append((name, n, RecallSummary([r.scores]), r.seconds))
+            if n == pairs.last! { pictured.append((name, r.fitted)) }
+        }
+    }
+    context.progress.end()
+
+    // The picture: the held-out texts of both encoders in each method's shared space, in one joint 2-D view
+    // per method (Fig. 13 of the paper); grey lines join the two embeddings of a few of the same texts.
+    let split = lastSplit!
+    let held = split.testData(x: x, y: y)
+    var panels = [SVGScatterPlot.Panel]()
+    for (name, fitted) in pictured {
+        let plane = PlanarProjection.principalPlane(try fitted.embedX(held.x), try fitted.embedY(held.y))
+        panels.append(SVGScatterPlot.Panel(title: "\(name), \(pairs.last!) pairs", x: plane.x, y: plane.y,
+                                           links: (0..<min(25, test)).map { (x: $0, y: $0) }))
+    }
+    let labels = split.testRows.map { "\(texts[$0]) [\(categories[$0])]" }
+    let picture = SVGScatterPlot(
+        title: "sue demo: \(test) held-out texts in each method's shared space", panels: panels,
+        xName: "MiniLM-L6 (X)", yName: "e5-small (Y)",
+        caption: "Joint PCA of both modalities in each shared space; grey lines join the two embeddings of 25 test texts (short lines = aligned).",
+        xLabels: labels, yLabels: labels)
+    try picture.write(to: svg)
+
+    if json {
+        for r in rows { print(experimentJSON(method: r.method, pairs: r.pairs, seeds: 1, recall: r.recall, fitSeconds: r.fitSeconds).text) }
+    } else {
+        print("sue demo: \(x.rows) texts embedded by two encoders (X: MiniLM-L6 \(x.columns)-d, Y: e5-small \(y.columns)-d).")
+        print("Each method sees the unpaired rows of both encoders and N known pairs; Recall@k (%) on \(test) held-out texts, seed \(context.seed).")
+        print("")
+        print(resultsTable(rows, showPairs: true).render())
+        print("")
+        print(wrap("What it means: for each held-out text embedded by one encoder, a method ranks all \(test) texts "
+                   + "embedded by the other encoder by cosine similarity in its shared space; R@1 is how often the same "
+                   + "text comes first (chance: \(String(format: "%.1f", 100 / Double(test))) %), R@10 how often it is "
+                   + "among the first ten. A method that reaches high recall from a few dozen pairs has connected two "
+                   + "embedding models that were never trained together; ridge (and the other baselines) shows what "
+                   + "the pairs alone can do.", width: 100, indent: 0))
+    }
+    print("picture of the shared space: \(svg.path)")
+    return ExitStatus.success
+}
+
+// MARK: helpers
+
+private func secondsSince(_ start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) * 1e-9
+}
+
+private func recallJSON(_ r: Recall) -> JSONValue {
+    .object(["r1": .fixed(r.r1, decimals: 2), "r5": .fixed(r.r5, decimals: 2), "r10": .fixed(r.r10, decimals: 2)])
+}
+
+private func percentCells(_ r: Recall) -> [String] {
+    [r.r1, r.r5, r.r10].map { String(format: "%.1f", $0) }
+}
+
+extension MethodUnavailable {
+    static func notStorable(_ name: String) -> Error {
+        UsageError(message: "sue fit: method '\(name)' cannot be saved to a model file in this build", hint: "choose another --method")
+    }
 }

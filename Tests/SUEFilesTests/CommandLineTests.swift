@@ -125,17 +125,21 @@ final class CommandLineTests: XCTestCase {
         try assertFails(fit("x.npy", "y.npy", "pairs.csv", ["--knn", "30"]), in: dir, status: 64, mentions: ["--knn 30"])
         try assertFails(fit("pairs.csv", "y.npy", "pairs.csv"), in: dir, status: 1, mentions: ["pairs.csv: not a .npy file"])
 
-        // Valid inputs: until the method is connected the command says so with status 2; once it is, it must
-        // succeed and leave a loadable model behind.
+        // Valid inputs: the command succeeds and leaves a sue model behind that records the input widths.
         let valid = try sue(fit("x.npy", "y.npy", "pairs.csv", ["--cca", "4", "--dims", "3"]), in: dir)
-        if valid.status == 2 {
-            XCTAssertTrue(valid.stderr.contains("inputs are valid"), valid.stderr)
-            XCTAssertTrue(valid.stderr.contains("not implemented yet"), valid.stderr)
-            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("model.safetensors").path))
-        } else {
-            XCTAssertEqual(valid.status, 0, valid.stderr)
-            XCTAssertNoThrow(try SafetensorsFile.read(folder.file("model.safetensors")))
-        }
+        XCTAssertEqual(valid.status, 0, valid.stderr)
+        XCTAssertTrue(valid.stdout.contains("method:"), valid.stdout)
+        let model = try SafetensorsFile.read(folder.file("model.safetensors"))
+        XCTAssertEqual(model.metadata["format"], "sue-model")
+        XCTAssertEqual(model.metadata["x_columns"], "6")
+        XCTAssertEqual(model.metadata["y_columns"], "4")
+        XCTAssertNotNil(model.metadata["kind"])
+        let report = try JSONValue.parse(try XCTUnwrap(model.metadata["report"]), source: "report")
+        XCTAssertEqual(report["pairs"]?.intValue, 12)
+        XCTAssertNotNil(report["method"]?.stringValue)
+
+        try assertFails(fit("x.npy", "y.npy", "pairs.csv", ["--cca", "4", "--method", "magic"]), in: dir, status: 1,
+                        mentions: ["method 'magic' is not available", "available:"])
     }
 
     func testInspect() throws {
@@ -146,5 +150,194 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("float32, shape (2, 3) → 2 rows × 3 columns"), r.stdout)
         XCTAssertTrue(r.stdout.contains("row norms 1 … 5"), r.stdout)
         try assertFails(["inspect", folder.file("nothing.npy").path], status: 1, mentions: ["nothing.npy: no such file"])
+    }
+
+    // MARK: The workflow of the README: fit → embed → evaluate → search, and experiment
+
+    /// A synthetic problem: a latent variable seen through two different linear maps plus a little noise,
+    /// row-aligned; the first `train` rows are the training files, the last 40 the test files. Widths are
+    /// 6 (X) and 5 (Y) unless `wide`.
+    private func writeWorkflowFiles(_ folder: TemporaryFolder, train: Int = 120, wide: Bool = false) throws {
+        var random = SeededRandom(seed: 21)
+        let (latentWidth, dx, dy) = wide ? (8, 24, 20) : (3, 6, 5)
+        let latent: Matrix<Float> = random.normalMatrix(train + 40, latentWidth)
+        let a: Matrix<Float> = random.normalMatrix(latentWidth, dx), b: Matrix<Float> = random.normalMatrix(latentWidth, dy)
+        var x = Matrix.multiply(latent, .none, a, .none), y = Matrix.multiply(latent, .none, b, .none)
+        let noiseX: Matrix<Float> = random.normalMatrix(x.rows, dx), noiseY: Matrix<Float> = random.normalMatrix(y.rows, dy)
+        for i in 0..<x.elements.count { x.elements[i] += 0.1 * noiseX.elements[i] }
+        for i in 0..<y.elements.count { y.elements[i] += 0.1 * noiseY.elements[i] }
+        try NPYFile.write(x.rows(0..<train), to: folder.file("x.npy"))
+        try NPYFile.write(y.rows(0..<train), to: folder.file("y.npy"))
+        try NPYFile.write(x.rows(train..<(train + 40)), to: folder.file("tx.npy"))
+        try NPYFile.write(y.rows(train..<(train + 40)), to: folder.file("ty.npy"))
+        try NPYFile.write(x, to: folder.file("allx.npy"))
+        try NPYFile.write(y, to: folder.file("ally.npy"))
+        try Data("x,y\n".appending((0..<15).map { "\($0),\($0)\n" }.joined()).utf8).write(to: folder.file("pairs.csv"))
+    }
+
+    /// The workflow files plus `m.safetensors` fitted on them.
+    private func fittedWorkflowFolder() throws -> TemporaryFolder {
+        let folder = TemporaryFolder()
+        try writeWorkflowFiles(folder)
+        let fit = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "m.safetensors",
+                           "--knn", "10", "--cca", "4", "--quiet"], in: folder.url)
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        return folder
+    }
+
+    func testWorkflowFitEmbedEvaluateSearch() throws {
+        let folder = try fittedWorkflowFolder()
+        let dir = folder.url
+
+        let embed = try sue(["embed", "--model", "m.safetensors", "--modality", "y", "--in", "ty.npy", "--out", "sy.npy"], in: dir)
+        XCTAssertEqual(embed.status, 0, embed.stderr)
+        let shared = try NPYFile.read(folder.file("sy.npy"), as: Float.self)
+        let model = try SafetensorsFile.read(folder.file("m.safetensors"))
+        XCTAssertEqual(shared.rows, 40)
+        XCTAssertEqual(String(shared.columns), model.metadata["dimension"])
+
+        let evaluate = try sue(["evaluate", "--model", "m.safetensors", "--x", "tx.npy", "--y", "ty.npy", "--json"], in: dir)
+        XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+        let scores = try JSONValue.parse(evaluate.stdout, source: "evaluate")
+        for direction in ["x_to_y", "y_to_x"] {
+            for k in ["r1", "r5", "r10"] {
+                let v = try XCTUnwrap(scores[direction]?[k]?.doubleValue, "\(direction).\(k) in \(evaluate.stdout)")
+                XCTAssertTrue((0...100).contains(v))
+            }
+            let r1 = scores[direction]!["r1"]!.doubleValue!, r10 = scores[direction]!["r10"]!.doubleValue!
+            XCTAssertLessThanOrEqual(r1, r10)
+            // The two views are linear images of one latent variable: any working method beats chance (25 %) by far.
+            XCTAssertGreaterThan(r10, 60, "\(direction): \(evaluate.stdout)")
+        }
+        let table = try sue(["evaluate", "--model", "m.safetensors", "--x", "tx.npy", "--y", "ty.npy"], in: dir)
+        XCTAssertTrue(table.stdout.contains("X→Y") && table.stdout.contains("R@10"), table.stdout)
+
+        let search = try sue(["search", "--model", "m.safetensors", "--query-y", "ty.npy", "--index-x", "tx.npy", "-k", "3", "--json"], in: dir)
+        XCTAssertEqual(search.status, 0, search.stderr)
+        let lines = search.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 40)
+        for (i, line) in lines.enumerated() {
+            let result = try JSONValue.parse(String(line), source: "search")
+            XCTAssertEqual(result["query"]?.intValue, i)
+            let rows = try XCTUnwrap(result["rows"]?.arrayValue).compactMap(\.intValue)
+            let scores = try XCTUnwrap(result["scores"]?.arrayValue).compactMap(\.doubleValue)
+            XCTAssertEqual(rows.count, 3)
+            XCTAssertEqual(Set(rows).count, 3)
+            XCTAssertTrue(rows.allSatisfy { (0..<40).contains($0) })
+            XCTAssertEqual(scores, scores.sorted(by: >), "best first")
+            XCTAssertTrue(scores.allSatisfy { $0 >= -1.0001 && $0 <= 1.0001 }, "cosines")
+        }
+        let mirror = try sue(["search", "--model", "m.safetensors", "--query-x", "tx.npy", "--index-y", "ty.npy", "-k", "2"], in: dir)
+        XCTAssertEqual(mirror.status, 0, mirror.stderr)
+        XCTAssertTrue(mirror.stdout.hasPrefix("query 0: "), mirror.stdout)
+    }
+
+    func testBadInputsAfterFitting() throws {
+        let folder = try fittedWorkflowFolder()
+        let dir = folder.url
+        var random = SeededRandom(seed: 2)
+        try NPYFile.write(random.normalMatrix(5, 7) as Matrix<Float>, to: folder.file("wide.npy"))
+        var withInf: Matrix<Float> = random.normalMatrix(5, 5)
+        withInf[3, 0] = -.infinity
+        try NPYFile.write(withInf, to: folder.file("inf.npy"))
+
+        // The input's width must match the model's side.
+        try assertFails(["embed", "--model", "m.safetensors", "--modality", "y", "--in", "wide.npy", "--out", "o.npy"], in: dir,
+                        status: 1, mentions: ["wide.npy: has 7 columns", "expects 5"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("o.npy").path), "no output after a failure")
+        try assertFails(["embed", "--model", "m.safetensors", "--modality", "y", "--in", "inf.npy", "--out", "o.npy"], in: dir,
+                        status: 1, mentions: ["inf.npy", "row 3 contains -Inf"])
+        try assertFails(["evaluate", "--model", "m.safetensors", "--x", "tx.npy", "--y", "y.npy"], in: dir,
+                        status: 1, mentions: ["y.npy: has 120 rows", "row-aligned"])
+        try assertFails(["embed", "--model", "nothing.safetensors", "--modality", "x", "--in", "tx.npy", "--out", "o.npy"], in: dir,
+                        status: 1, mentions: ["nothing.safetensors: no such file"])
+        try assertFails(["search", "--model", "m.safetensors", "--query-y", "ty.npy", "--index-x", "tx.npy", "-k", "41"], in: dir,
+                        status: 1, mentions: ["tx.npy: has 40 rows, fewer than -k 41"])
+
+        // A model that is not what it claims is refused with the file named.
+        var model = try SafetensorsFile.read(folder.file("m.safetensors"))
+        model.metadata["kind"] = "mystery"
+        try model.write(to: folder.file("kind.safetensors"))
+        try assertFails(["embed", "--model", "kind.safetensors", "--modality", "x", "--in", "tx.npy", "--out", "o.npy"], in: dir,
+                        status: 1, mentions: ["kind.safetensors", "unknown model kind \"mystery\""])
+        model = try SafetensorsFile.read(folder.file("m.safetensors"))
+        model.metadata["version"] = "latest"
+        try model.write(to: folder.file("version.safetensors"))
+        try assertFails(["evaluate", "--model", "version.safetensors", "--x", "tx.npy", "--y", "ty.npy"], in: dir,
+                        status: 1, mentions: ["version.safetensors", "MAJOR.MINOR.PATCH"])
+        model = try SafetensorsFile.read(folder.file("m.safetensors"))
+        let someTensor = try XCTUnwrap(model.names.first)
+        model.tensors[someTensor] = nil
+        try model.write(to: folder.file("missing.safetensors"))
+        try assertFails(["embed", "--model", "missing.safetensors", "--modality", "x", "--in", "tx.npy", "--out", "o.npy"], in: dir,
+                        status: 1, mentions: ["missing.safetensors", "'\(someTensor)' is missing"])
+        try assertFails(["embed", "--model", "x.npy", "--modality", "x", "--in", "tx.npy", "--out", "o.npy"], in: dir,
+                        status: 1, mentions: ["x.npy"])
+
+        // Experiment and demo: impossible splits are refused before any work.
+        try assertFails(["experiment", "--x", "allx.npy", "--y", "ally.npy", "--pairs", "100", "--test", "60"], in: dir,
+                        status: 1, mentions: ["allx.npy: has 160 rows", "leave no unpaired rows"])
+        try assertFails(["demo", "--pairs", "20,x"], in: dir, status: 64, mentions: ["--pairs expects comma-separated integers"])
+    }
+
+    func testExperimentJSONLines() throws {
+        let folder = TemporaryFolder()
+        try writeWorkflowFiles(folder)
+        let r = try sue(["experiment", "--x", "allx.npy", "--y", "ally.npy", "--pairs", "10", "--test", "50", "--seeds", "2",
+                         "--json", "--quiet"], in: folder.url)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertGreaterThanOrEqual(lines.count, 1)
+        for line in lines {
+            let v = try JSONValue.parse(String(line), source: "experiment")
+            XCTAssertNotNil(v["method"]?.stringValue)
+            XCTAssertEqual(v["pairs"]?.intValue, 10)
+            XCTAssertEqual(v["seeds"]?.intValue, 2)
+            for direction in ["x_to_y", "y_to_x"] {
+                for k in ["r1", "r5", "r10"] {
+                    XCTAssertNotNil(v[direction]?[k]?.doubleValue, "\(direction).\(k)")
+                    XCTAssertNotNil(v["sd"]?[direction]?[k]?.doubleValue, "sd.\(direction).\(k)")
+                }
+            }
+            XCTAssertNotNil(v["fit_seconds"]?.doubleValue)
+        }
+    }
+
+    // MARK: Same seed → same bytes, whatever --threads is
+
+    func testSameSeedGivesIdenticalFilesWhateverTheThreadCount() throws {
+        // Large enough that the GEMMs and the search blocks are split between threads.
+        let folder = TemporaryFolder()
+        try writeWorkflowFiles(folder, train: 700, wide: true)
+        let dir = folder.url
+        var outputs = [[Data]]()
+        for threads in ["1", "2"] {
+            let fit = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "m\(threads).safetensors",
+                               "--knn", "10", "--cca", "4", "--seed", "7", "--threads", threads, "--quiet"], in: dir)
+            XCTAssertEqual(fit.status, 0, fit.stderr)
+            let embed = try sue(["embed", "--model", "m\(threads).safetensors", "--modality", "x", "--in", "allx.npy",
+                                 "--out", "e\(threads).npy", "--threads", threads], in: dir)
+            XCTAssertEqual(embed.status, 0, embed.stderr)
+            let search = try sue(["search", "--model", "m\(threads).safetensors", "--query-x", "allx.npy", "--index-y", "ally.npy",
+                                  "-k", "5", "--json", "--threads", threads], in: dir)
+            XCTAssertEqual(search.status, 0, search.stderr)
+            outputs.append([try Data(contentsOf: folder.file("m\(threads).safetensors")),
+                            try Data(contentsOf: folder.file("e\(threads).npy")), Data(search.stdout.utf8)])
+        }
+        XCTAssertEqual(outputs[0][0], outputs[1][0], "model bytes differ between --threads 1 and 2")
+        XCTAssertEqual(outputs[0][1], outputs[1][1], "embed output differs between --threads 1 and 2")
+        XCTAssertEqual(outputs[0][2], outputs[1][2], "search results differ between --threads 1 and 2")
+    }
+
+    func testDemoWritesPictureAndTable() throws {
+        let folder = TemporaryFolder()
+        let r = try sue(["demo", "--pairs", "20", "--test", "200", "--svg", "shared.svg", "--quiet"], in: folder.url)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("R@1"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("shared.svg"), r.stdout)
+        let svg = try String(contentsOf: folder.file("shared.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.hasPrefix("<?xml"))
+        XCTAssertTrue(svg.contains("<line "), "test pairs are joined")
+        XCTAssertTrue(svg.hasSuffix("</svg>\n"))
     }
 }
