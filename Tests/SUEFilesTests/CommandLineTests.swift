@@ -283,11 +283,11 @@ final class CommandLineTests: XCTestCase {
     func testExperimentJSONLines() throws {
         let folder = TemporaryFolder()
         try writeWorkflowFiles(folder)
-        let r = try sue(["experiment", "--x", "allx.npy", "--y", "ally.npy", "--pairs", "10", "--test", "50", "--seeds", "2",
+        let r = try sue(["experiment", "--x", "allx.npy", "--y", "ally.npy", "--pairs", "10", "--test", "50", "--seeds", "2", "--methods", "ridge,auto,cca",
                          "--json", "--quiet"], in: folder.url)
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n")
-        XCTAssertGreaterThanOrEqual(lines.count, 1)
+        XCTAssertEqual(lines.count, 3, r.stdout)
         for line in lines {
             let v = try JSONValue.parse(String(line), source: "experiment")
             XCTAssertNotNil(v["method"]?.stringValue)
