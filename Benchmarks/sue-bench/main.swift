@@ -12,6 +12,7 @@ let workloads: [String: (BenchArguments) throws -> Void] = [
     "knn": runKNNBenchmark,
     "eigen": runEigenBenchmark,
     "sue-fit": runSUEFitBenchmark,
+    "csls": runCSLSBenchmark,
 ]
 
 let argv = Array(CommandLine.arguments.dropFirst())

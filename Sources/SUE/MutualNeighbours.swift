@@ -35,11 +35,14 @@ public struct MutualMatches: Sendable, Equatable {
 /// neighbourhood similarity penalises hubs and rewards points whose match stands out from their neighbourhood.
 /// A pair is kept when `j` is the best CSLS match of `i` *and* `i` is the best of `j`.
 ///
-/// Cost: two passes of `|P|·|Q|·d` multiply-adds (one for the `r` terms, one for the matches), in row blocks of
-/// `similarityRowBlock`. Memory: O(block·|Q|) per running task plus O(groups·|Q|·k) for per-column partial
-/// results, where the number of groups is a constant; the blocks and groups are fixed by the sizes, so the
-/// result is the same for any thread count. Ties go to the smaller index.
-public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, k: Int = 10) throws -> MutualMatches {
+/// Cost: `|P|·|Q|·d` multiply-adds for the similarities, which two selection passes read (one for the `r`
+/// terms, one for the matches). When `|P|·|Q|` is at most `similarityCacheLimit` the similarities are kept
+/// between the passes (4·|P|·|Q| bytes: 530 MB for 11 500²); above it they are recomputed per row block in the
+/// second pass, so memory stays O(block·|Q|) per running task. Per-column partial results take
+/// O(groups·|Q|·k), where the number of groups is a constant; blocks and groups are fixed by the sizes, so the
+/// result is the same for any thread count and either way. Ties go to the smaller index.
+public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, k: Int = 10,
+                                        maxCachedSimilarities: Int = similarityCacheLimit) throws -> MutualMatches {
     guard p.columns == q.columns else {
         throw AlignmentError.shapeMismatch("CSLS matching: P has \(p.columns) columns, Q has \(q.columns)")
     }
@@ -52,13 +55,15 @@ public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, 
     let np = p.rows, nq = q.rows
     let kp = min(k, nq), kq = min(k, np)
     let groups = min(tiles.blockCount, 8)
+    let cache: UnsafeMutablePointer<Float>? = np * nq <= maxCachedSimilarities ? .allocate(capacity: np * nq) : nil
+    defer { cache?.deallocate() }
 
     // Pass 1: r_P per row; per group, the k largest similarities of every column (merged afterwards).
     var rP = [Float](repeating: 0, count: np)
     var columnTop = [[Float]](repeating: [], count: groups)
     rP.withUnsafeMutableBufferPointer { rp in
         columnTop.withUnsafeMutableBufferPointer { tops in
-            forEachGroup(tiles, groups: groups) { g, blocks in
+            forEachGroup(tiles, groups: groups, cache: cache, cacheFilled: false) { g, blocks in
                 var top = [Float](repeating: -.infinity, count: nq * kq)
                 var topMin = [Float](repeating: -.infinity, count: nq)
                 var rowTop = [Float](repeating: 0, count: kp)
@@ -99,21 +104,36 @@ public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, 
         rowBestValue.withUnsafeMutableBufferPointer { rbv in
             rowSecond.withUnsafeMutableBufferPointer { rs in
                 columnBest.withUnsafeMutableBufferPointer { cb in
-                    forEachGroup(tiles, groups: groups) { g, blocks in
+                    forEachGroup(tiles, groups: groups, cache: cache, cacheFilled: true) { g, blocks in
                         var col = BestTwo(count: nq)
-                        for (range, s) in blocks {
-                            for i in range {
-                                let row = s + (i - range.lowerBound) * nq
-                                let ri = rP[i]
-                                var best: Float = -.infinity, second: Float = -.infinity, arg = -1
-                                for j in 0..<nq {
-                                    let c = 2 * row[j] - ri - rQ[j]
-                                    if c > best { second = best; best = c; arg = j } else if c > second { second = c }
-                                    col.offer(c, index: i, at: j)
+                        col.best.withUnsafeMutableBufferPointer { colBest in
+                            col.second.withUnsafeMutableBufferPointer { colSecond in
+                                col.index.withUnsafeMutableBufferPointer { colIndex in
+                                    rQ.withUnsafeBufferPointer { rq in
+                                        for (range, s) in blocks {
+                                            for i in range {
+                                                let row = s + (i - range.lowerBound) * nq
+                                                let ri = rP[i]
+                                                var best: Float = -.infinity, second: Float = -.infinity, arg = -1
+                                                for j in 0..<nq {
+                                                    let c = 2 * row[j] - ri - rq[j]
+                                                    if c > best { second = best; best = c; arg = j } else if c > second { second = c }
+                                                    // BestTwo.offer, inlined on raw buffers (this loop runs |P|·|Q| times).
+                                                    if c > colBest[j] || (c == colBest[j] && i < colIndex[j]) {
+                                                        colSecond[j] = max(colSecond[j], colBest[j])
+                                                        colBest[j] = c
+                                                        colIndex[j] = i
+                                                    } else if c > colSecond[j] {
+                                                        colSecond[j] = c
+                                                    }
+                                                }
+                                                rb[i] = arg
+                                                rbv[i] = best
+                                                rs[i] = second
+                                            }
+                                        }
+                                    }
                                 }
-                                rb[i] = arg
-                                rbv[i] = best
-                                rs[i] = second
                             }
                         }
                         cb[g] = col
@@ -139,10 +159,14 @@ public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, 
     return out
 }
 
+/// Similarity matrices up to this many entries (1 GiB of Float) are kept between the two CSLS passes.
+public let similarityCacheLimit = 1 << 28
+
 /// Runs `body(group, blocks)` for `groups` fixed groups of row blocks, in parallel over groups. Group g owns
-/// blocks g, g + groups, g + 2·groups, … and receives them in increasing order; the similarity rows of each
-/// block are computed just before the body sees them and freed afterwards.
-private func forEachGroup(_ tiles: SimilarityTiles, groups: Int,
+/// blocks g, g + groups, g + 2·groups, … and receives them in increasing order. Without a `cache` the
+/// similarity rows of each block are computed just before the body sees them and freed afterwards; with one
+/// (|P|·|Q| floats) they are computed into it unless `cacheFilled`, and read from it otherwise.
+private func forEachGroup(_ tiles: SimilarityTiles, groups: Int, cache: UnsafeMutablePointer<Float>?, cacheFilled: Bool,
                           _ body: (Int, AnySequence<(Range<Int>, UnsafeMutablePointer<Float>)>) -> Void) {
     let n = tiles.q.rows
     let count = tiles.blockCount
@@ -150,7 +174,7 @@ private func forEachGroup(_ tiles: SimilarityTiles, groups: Int,
         tiles.q.withView { qv in
             Parallel.forEach(groups) { g in
                 let blockRows = tiles.blockRows
-                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * n)
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: cache == nil ? blockRows * n : 0)
                 defer { buffer.deallocate() }
                 let seq = AnySequence<(Range<Int>, UnsafeMutablePointer<Float>)> { () -> AnyIterator<(Range<Int>, UnsafeMutablePointer<Float>)> in
                     var b = g
@@ -158,9 +182,12 @@ private func forEachGroup(_ tiles: SimilarityTiles, groups: Int,
                         guard b < count else { return nil }
                         let range = (b * blockRows)..<min(tiles.p.rows, (b + 1) * blockRows)
                         b += groups
-                        let c = MutableMatrixView(base: buffer, rows: range.count, columns: n, rowStride: n)
-                        gemm(.none, .transposed, pv.rows(range), qv, c)
-                        return (range, buffer)
+                        let rows = cache.map { $0 + range.lowerBound * n } ?? buffer
+                        if cache == nil || !cacheFilled {
+                            let c = MutableMatrixView(base: rows, rows: range.count, columns: n, rowStride: n)
+                            gemm(.none, .transposed, pv.rows(range), qv, c)
+                        }
+                        return (range, rows)
                     }
                 }
                 body(g, seq)

@@ -14,7 +14,13 @@ public struct SelfLearningConfiguration: Sendable, Equatable {
     /// Stop when the mean CSLS score of the mutual matches improves by less than this fraction of itself.
     public var relativeTolerance: Double = 0.005
     /// Cap on the shared dimension used for matching and returned (nil: all canonical components).
-    public var maxSharedDimension: Int? = nil
+    ///
+    /// Each round costs |unpaired X|·|unpaired Y|·r multiply-adds, so r sets the speed. The leading canonical
+    /// components carry the correspondence and the √ρ weighting already shrinks the tail; on the text pairs
+    /// (384-d) keeping 128 components locked in at the same round as keeping all 384 (pseudo-pair precision
+    /// 4.6 → 7.0 → 10.3 → 16.2 → 30.5 % over rounds 0–4 at 20 pairs, against 4.6 → 7.0 → 10.8 → 18.3 → 38.5 %),
+    /// at a third of the cost.
+    public var maxSharedDimension: Int? = 128
 
     public init() {}
 }
@@ -40,6 +46,8 @@ public struct SelfLearningResult: Sendable {
     /// confidence margins.
     public var pseudoPairs: MutualMatches
     public var iterations: [SelfLearningIteration]
+    /// The best round's mean CSLS score (the label-free objective the final maps come from).
+    public var bestObjective: Double
     /// Why the loop stopped.
     public var stopReason: String
 }
@@ -144,7 +152,7 @@ public func selfLearningAlignment(_ data: WeaklyPairedData,
     pseudo.x = chosen.x.map { unpairedX[$0] }
     pseudo.y = chosen.y.map { unpairedY[$0] }
     return SelfLearningResult(alignment: prepared.model(mapX: maps.x, mapY: maps.y), pseudoPairs: pseudo,
-                              iterations: history, stopReason: stopReason)
+                              iterations: history, bestObjective: best?.score ?? 0, stopReason: stopReason)
 }
 
 extension AlignmentMethods {

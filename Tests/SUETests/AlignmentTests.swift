@@ -62,6 +62,8 @@ final class AlignmentTests: XCTestCase {
             let p: Matrix<Float> = random.normalMatrix(np, 6)
             let q: Matrix<Float> = random.normalMatrix(nq, 6)
             let m = try cslsMutualNearestNeighbours(p, q, k: k)
+            // Recomputing the similarities per block instead of keeping them must not change anything.
+            XCTAssertEqual(m, try cslsMutualNearestNeighbours(p, q, k: k, maxCachedSimilarities: 0), "sizes \(np)×\(nq)")
             // Brute force in Double.
             let pd = p.converted(to: Double.self), qd = q.converted(to: Double.self)
             func norm(_ a: Matrix<Double>, _ i: Int) -> Double { (0..<6).reduce(0.0) { $0 + a[i, $1] * a[i, $1] }.squareRoot() }
@@ -99,6 +101,7 @@ final class AlignmentTests: XCTestCase {
         let one = try Parallel.withThreads(1) { try cslsMutualNearestNeighbours(p, q) }
         let two = try Parallel.withThreads(2) { try cslsMutualNearestNeighbours(p, q) }
         XCTAssertEqual(one, two)
+        XCTAssertEqual(one, try Parallel.withThreads(2) { try cslsMutualNearestNeighbours(p, q, maxCachedSimilarities: 0) })
         XCTAssertEqual(one.count, 700)
         for t in 0..<one.count { XCTAssertEqual(perm[one.y[t]], one.x[t]) }
     }
@@ -247,6 +250,31 @@ final class AlignmentTests: XCTestCase {
         let auto = try automaticAlignment(training)
         let autoRecall = try retrievalRecall(try auto.embedX(test.x), try auto.embedY(test.y))
         XCTAssertGreaterThanOrEqual(autoRecall.xToY.r10, ridgeRecall.xToY.r10 - 5, "auto chose \(auto.choice): \(auto.reason)")
+    }
+
+    func testAutoDoesNotTrustSelfLearningWithoutACorrespondence() throws {
+        // X and Y are unrelated: any mutual matches self-learning settles on are noise it has fitted, so the
+        // null run from shuffled pairs must score as well, and auto must fall back to a map from the pairs.
+        var random = SeededRandom(seed: 21)
+        let x: Matrix<Float> = random.normalMatrix(900, 12)
+        let y: Matrix<Float> = random.normalMatrix(900, 10)
+        let data = WeaklyPairedData(x: x, y: y, pairs: (0..<12).map { KnownPair(x: $0, y: $0) })
+        let auto = try automaticAlignment(data)
+        XCTAssertNotEqual(auto.choice, "self-learning", auto.reason)
+        XCTAssertTrue(auto.reason.contains("no correspondence found"), auto.reason)
+        XCTAssertNotNil(auto.scores["ridge"]); XCTAssertNotNil(auto.scores["cca"])
+        XCTAssertNil(auto.scores["self-learning"])
+    }
+
+    func testDerangementsHaveNoFixedPoint() {
+        var random = SeededRandom(seed: 4)
+        for n in [2, 3, 7, 64, 1000] {
+            for _ in 0..<20 {
+                let p = random.derangement(n)
+                XCTAssertEqual(Set(p), Set(0..<n))
+                XCTAssertFalse(p.indices.contains { p[$0] == $0 }, "n = \(n): \(p)")
+            }
+        }
     }
 
     func testSelfLearningIsThreadIndependent() throws {
