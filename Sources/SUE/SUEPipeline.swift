@@ -245,11 +245,14 @@ public final class FittedSUE: SharedEmbedding {
     public let mmdNet: FittedMMDNet?
     /// Wall-clock seconds per stage of the fit.
     public let stageSeconds: [(stage: String, seconds: Double)]
+    /// For a model read from a file: its record of the training settings (metadata `sue.training`), written
+    /// back unchanged, since the loaded `configuration` has only defaults for them.
+    let storedTrainingRecord: String?
 
     init(configuration: SUE.Configuration, mapX: EmbeddingMap, mapY: EmbeddingMap, linear: PairedLinearMaps,
-         mmdNet: FittedMMDNet?, stageSeconds: [(stage: String, seconds: Double)]) {
+         mmdNet: FittedMMDNet?, stageSeconds: [(stage: String, seconds: Double)], storedTrainingRecord: String? = nil) {
         self.configuration = configuration; self.mapX = mapX; self.mapY = mapY; self.linear = linear
-        self.mmdNet = mmdNet; self.stageSeconds = stageSeconds
+        self.mmdNet = mmdNet; self.stageSeconds = stageSeconds; self.storedTrainingRecord = storedTrainingRecord
     }
 
     public var dimension: Int { linear.dimension }

@@ -48,7 +48,7 @@ extension FittedSUE: StorableEmbedding {
         parts.metadata["sue.cca_components"] = String(c.ccaComponents)
         parts.metadata["sue.mmd"] = String(mmdNet != nil)
         parts.metadata["sue.aligner"] = c.aligner == nil ? "cca" : "custom"
-        parts.metadata["sue.training"] = JSONValue.object([
+        parts.metadata["sue.training"] = storedTrainingRecord ?? JSONValue.object([
             "spectral_net": settingsJSON(c.spectralNet), "mmd_net": settingsJSON(c.mmdNet),
             "autoencoder": settingsJSON(c.autoencoder),
         ]).text
@@ -109,7 +109,8 @@ extension FittedSUE: StorableEmbedding {
                                bestEpoch: try r.integer("mmd.best_epoch"))
         }
         try r.requireEverythingUsed("a sue-pipeline model with se \(c.se.rawValue), cca \(c.cca), mmd \(c.mmd)")
-        self.init(configuration: c, mapX: mapX, mapY: mapY, linear: linear, mmdNet: mmd, stageSeconds: [])
+        self.init(configuration: c, mapX: mapX, mapY: mapY, linear: linear, mmdNet: mmd, stageSeconds: [],
+                  storedTrainingRecord: metadata["sue.training"])
     }
 }
 
