@@ -91,18 +91,7 @@ final class StorableSUETests: XCTestCase {
         try assertRoundTrip(configuration(.autoencoder))                     // the `ae` method
     }
 
-    // MARK: Inconsistent files
-
-    /// Loading must fail with a FileError naming the file and mentioning every fragment.
-    private func assertRefused(_ f: SafetensorsFile, mentions: [String], line: UInt = #line) {
-        XCTAssertThrowsError(try ModelFormat.load(f, source: "m.safetensors"), line: line) { error in
-            guard let e = error as? FileError else { return XCTFail("not a FileError: \(error)", line: line) }
-            XCTAssertEqual(e.file, "m.safetensors", line: line)
-            for fragment in mentions {
-                XCTAssertTrue(e.problem.contains(fragment), "'\(e.problem)' does not mention '\(fragment)'", line: line)
-            }
-        }
-    }
+    // MARK: Inconsistent files (`assertRefused` is in ModelFormatTests.swift)
 
     func testInconsistentFilesAreRefusedNamingTheTensor() throws {
         let (data, _, _) = problem()
