@@ -22,7 +22,7 @@ let fitCommand = Command(
         OptionSpec("cca", .integerOrWord(minimum: 1, word: "off"), default: "8",
                    "CCA components, at most the number of pairs (the paper uses 8), or off for per-side standardisation (the mmd method's default is off)"),
         OptionSpec("knn", .integer(minimum: 1), default: "100",
-                   "neighbours per point in the numeric SE's graph (the paper uses 100; capped at the rows − 1)"),
+                   "neighbours per point in the numeric SE's graph (the paper uses 100; the default is capped at the rows − 1, a larger value given here is an error)"),
         OptionSpec("mmd", .choice(["on", "off"]), default: "on", "refine the alignment with the MMD residual network"),
     ],
     details: """
