@@ -19,10 +19,11 @@ public struct AlignmentExperimentResult: Sendable {
 /// The paper's evaluation protocol (Appendix D.7) for several methods: for each seed, `AlignmentSplit` draws
 /// `test` test pairs, `pairs` known pairs and the unpaired rest (10 % dropped per modality, shuffled); each
 /// method is fitted on the training part only and scored by Recall@1/5/10 (cosine, both directions) among the
-/// test pairs. `x` and `y` must be fully paired row by row. Seeds are `0..<seeds`; all methods see the same
-/// splits. `progress` receives one line per fit.
+/// test pairs. `x` and `y` must be fully paired row by row. Seeds are `firstSeed, firstSeed + 1, …,
+/// firstSeed + seeds − 1` (each seeds both the split and the fits); all methods see the same splits. `progress`
+/// receives one line per fit.
 public func runAlignmentExperiment(x: Matrix<Float>, y: Matrix<Float>, pairs: Int, test: Int = 400, seeds: Int,
-                                   methods: [String], dropFraction: Double = 0.1,
+                                   firstSeed: UInt64 = 0, methods: [String], dropFraction: Double = 0.1,
                                    progress: ((String) -> Void)? = nil) throws -> [AlignmentExperimentResult] {
     guard x.rows == y.rows else {
         throw AlignmentError.shapeMismatch("experiment: X has \(x.rows) rows and Y has \(y.rows); they must be paired row by row")
@@ -32,12 +33,12 @@ public func runAlignmentExperiment(x: Matrix<Float>, y: Matrix<Float>, pairs: In
     var perMethod = [[RetrievalScores]](repeating: [], count: resolved.count)
     var seconds = [Double](repeating: 0, count: resolved.count)
     var choices = [[String]](repeating: [], count: resolved.count)
-    for seed in 0..<seeds {
-        let split = try AlignmentSplit(rows: x.rows, pairs: pairs, test: test, dropFraction: dropFraction, seed: UInt64(seed))
+    for seed in (0..<UInt64(seeds)).map({ firstSeed &+ $0 }) {
+        let split = try AlignmentSplit(rows: x.rows, pairs: pairs, test: test, dropFraction: dropFraction, seed: seed)
         let training = split.trainingData(x: x, y: y)
         let testData = split.testData(x: x, y: y)
         for (m, method) in resolved.enumerated() {
-            let context = FitContext(seed: UInt64(seed)) { stage, _, detail in progress?("  \(method.name) seed \(seed) \(stage): \(detail)") }
+            let context = FitContext(seed: seed) { stage, _, detail in progress?("  \(method.name) seed \(seed) \(stage): \(detail)") }
             let start = DispatchTime.now().uptimeNanoseconds
             let model = try method.fit(training, context)
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

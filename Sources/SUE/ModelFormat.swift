@@ -6,7 +6,8 @@ import SUEFiles
 ///
 /// Layout (everything in one `SafetensorsFile`):
 /// - tensors: the embedding's own tensors under their own names (`storedTensors()`, e.g. `x.map`,
-///   `y.mean`), each name carrying its component prefix, stored as F32;
+///   `y.mean`), each name carrying its component prefix, stored as F32 — or as F64 for the values a model
+///   computes with in double precision (`storedDoubleTensors()`);
 /// - `__metadata__`, all strings:
 ///   - `format` = `"sue-model"`, `version` = the writing package's `SUEVersion.current`, `kind` = the type's
 ///     `kind`;
@@ -20,7 +21,7 @@ import SUEFiles
 ///
 /// Loading trusts nothing: the safetensors layer checks the byte layout; here `format`, `version`, `kind`
 /// are checked, every tensor must be finite, the type's own loader checks its tensors' shapes, and finally a
-/// zero row of each declared input width is mapped to see that the maps really take `x_columns`/`y_columns`
+/// row of ones of each declared input width is mapped to see that the maps really take `x_columns`/`y_columns`
 /// inputs to `dimension` outputs. Every refusal is a `FileError` naming the file and the problem.
 public enum ModelFormat {
     public static let format = "sue-model"
@@ -56,7 +57,7 @@ public enum ModelFormat {
     }()
 
     /// The storable types of this module, known without registration.
-    static var builtInTypes: [StorableEmbedding.Type] { [LinearAlignment.self] }
+    static var builtInTypes: [StorableEmbedding.Type] { [LinearAlignment.self, FittedSUE.self] }
 
     /// Makes files of `type.kind` loadable. Registering the same kind twice keeps the last type.
     public static func register(_ type: StorableEmbedding.Type) {
@@ -92,7 +93,10 @@ public enum ModelFormat {
         metadata["dimension"] = String(embedding.dimension)
         metadata["config"] = configuration.text
         metadata["report"] = report.text
-        return SafetensorsFile(tensors: embedding.storedTensors(), metadata: metadata)
+        let single = embedding.storedTensors(), double = embedding.storedDoubleTensors()
+        let both = Set(single.keys).intersection(double.keys)
+        precondition(both.isEmpty, "\(Swift.type(of: embedding)) stores \(both.sorted()) in both precisions")
+        return SafetensorsFile(tensors: single, doubleTensors: double, metadata: metadata)
     }
 
     /// Writes the model file atomically (temporary file, then rename).
@@ -141,19 +145,21 @@ public enum ModelFormat {
         let configuration = try m["config"].map { try JSONValue.parse($0, source: source + " (metadata 'config')") } ?? .null
         let report = try m["report"].map { try JSONValue.parse($0, source: source + " (metadata 'report')") } ?? .null
 
-        var tensors = [String: Matrix<Float>]()
-        for name in file.names {
-            let t: Matrix<Float> = try file.matrix(name, file: source)
-            if let bad = InputValidation.firstNonFinite(t) {
-                throw refuse("tensor '\(name)' contains \(bad.value) at row \(bad.row), column \(bad.column)")
+        // Each tensor keeps the precision it was stored in (F16 arrives widened to Float).
+        func requireFinite<S: MatrixScalar>(_ tensors: [String: Matrix<S>]) throws {
+            for name in tensors.keys.sorted() {
+                if let bad = InputValidation.firstNonFinite(tensors[name]!) {
+                    throw refuse("tensor '\(name)' contains \(bad.value) at row \(bad.row), column \(bad.column)")
+                }
             }
-            tensors[name] = t
         }
+        try requireFinite(file.tensors)
+        try requireFinite(file.doubleTensors)
         var own = m
         for key in reservedKeys { own[key] = nil }
         let embedding: StorableEmbedding
         do {
-            embedding = try type.init(storedTensors: tensors, metadata: own)
+            embedding = try type.init(storedTensors: file.tensors, doubleTensors: file.doubleTensors, metadata: own)
         } catch let error as FileError {
             throw refuse(error.kind, "cannot rebuild the \(kind) model: \(error.problem)")
         } catch {
@@ -164,14 +170,15 @@ public enum ModelFormat {
         }
         // The maps must accept the declared widths and give `dimension` finite columns.
         for (side, columns) in [("X", xColumns), ("Y", yColumns)] {
-            let probe = Matrix<Float>(rows: 1, columns: columns)
+            // A row of ones, not zeros: a zero row has no cosine direction, which a cosine kNN search refuses.
+            let probe = Matrix<Float>(rows: 1, columns: columns, repeating: 1)
             let out: Matrix<Float>
             do {
                 out = side == "X" ? try embedding.embedX(probe) : try embedding.embedY(probe)
             } catch {
                 throw refuse("the \(side) map does not accept the declared \(columns) input columns: \(error)")
             }
-            // Only the shape is checked: a zero row may legitimately be far from everything a non-linear map
+            // Only the shape is checked: the probe may legitimately be far from everything a non-linear map
             // was fitted on (e.g. a Nyström extension), so its values prove nothing.
             guard out.rows == 1, out.columns == dimension else {
                 throw refuse("the \(side) map gives \(out.rows)×\(out.columns) output for one row, expected 1×\(dimension)")

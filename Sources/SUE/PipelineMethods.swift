@@ -5,25 +5,34 @@ import Foundation
 /// and no CCA: Table 8's "MMD" ablation on raw features), `ae` (autoencoder + CCA + MMD: Table 9).
 /// CCA on raw features (`cca`) and ridge (`ridge`) are registered with the CCA and ridge code.
 public let pipelineMethods: [AlignmentMethod] = [
-    suePipelineMethod("sue", "SUE (Algorithm 1) with the recommended settings: numeric SE, CCA, MMD net",
-                      SUE.Configuration.default),
-    suePipelineMethod("sue-numeric", "SUE with the numeric spectral embedding (eigenvectors + Nyström)",
-                      SUE.Configuration(se: .numeric)),
-    suePipelineMethod("sue-parametric", "SUE with the parametric spectral embedding (SpectralNet, small network)",
-                      SUE.Configuration(se: .parametric)),
+    suePipelineMethod("sue", "SUE (Algorithm 1) with the recommended settings: numeric SE, CCA, MMD net"),
+    suePipelineMethod("sue-numeric", "SUE with the numeric spectral embedding (eigenvectors + Nyström)"),
+    suePipelineMethod("sue-parametric", "SUE with the parametric spectral embedding (SpectralNet, small network)"),
     AlignmentMethod(name: "contrastive",
                     summary: "two small networks with symmetric InfoNCE on the pairs only, tuned on held-out pairs") { data, context in
         try ContrastiveAlignment().fit(data, seed: context.seed) { context.report("contrastive", nil, $0) }
     },
-    suePipelineMethod("mmd", "MMD net on PCA-reduced raw features (no SE, no CCA)",
-                      SUE.Configuration(se: .pca, cca: false, mmd: true)),
-    suePipelineMethod("ae", "autoencoder per modality instead of SE, then CCA and MMD net",
-                      SUE.Configuration(se: .autoencoder, cca: true, mmd: true)),
+    suePipelineMethod("mmd", "MMD net on PCA-reduced raw features (no SE, no CCA)"),
+    suePipelineMethod("ae", "autoencoder per modality instead of SE, then CCA and MMD net"),
 ]
 
-/// An `AlignmentMethod` that fits the SUE pipeline with a fixed configuration.
-func suePipelineMethod(_ name: String, _ summary: String, _ configuration: SUE.Configuration) -> AlignmentMethod {
-    AlignmentMethod(name: name, summary: summary) { data, context in
+/// The configuration the SUE pipeline method `name` fits with, or nil when `name` is not one of them: what
+/// `sue fit` starts from before applying `--se`, `--dims`, `--cca`, `--knn` and `--mmd`.
+public func suePipelineConfiguration(method name: String) -> SUE.Configuration? {
+    switch name {
+    case "sue": return .default
+    case "sue-numeric": return SUE.Configuration(se: .numeric)
+    case "sue-parametric": return SUE.Configuration(se: .parametric)
+    case "mmd": return SUE.Configuration(se: .pca, cca: false, mmd: true)
+    case "ae": return SUE.Configuration(se: .autoencoder, cca: true, mmd: true)
+    default: return nil
+    }
+}
+
+/// An `AlignmentMethod` that fits the SUE pipeline with the configuration of `suePipelineConfiguration`.
+func suePipelineMethod(_ name: String, _ summary: String) -> AlignmentMethod {
+    let configuration = suePipelineConfiguration(method: name)!
+    return AlignmentMethod(name: name, summary: summary) { data, context in
         try SUE.fit(data, configuration: configuration, context: context)
     }
 }

@@ -44,6 +44,15 @@ public struct PrincipalComponents: Sendable {
         self.variances = variances
     }
 
+    /// Components fitted before (read back from a model file); the caller has checked the shapes.
+    init(mean: [Double], components: Matrix<Double>, variances: [Double]) {
+        precondition(components.rows == mean.count && components.columns == variances.count,
+                     "PrincipalComponents: inconsistent shapes")
+        self.mean = mean
+        self.components = components
+        self.variances = variances
+    }
+
     /// The coordinates of the rows of `x` along the components.
     public func transform(_ x: Matrix<Float>) throws -> Matrix<Double> {
         guard x.columns == mean.count else {

@@ -93,11 +93,18 @@ public enum SUE {
         }
 
         // 1. Per-modality embeddings, and the embedding of every training row.
-        let (mapX, sx) = try timed("embedding X (\(c.se.rawValue))") {
+        var (mapX, sx) = try timed("embedding X (\(c.se.rawValue))") {
             try EmbeddingMap.fit(data.x, configuration: c, seed: derivedSeed(context.seed, 1), name: "X", context: context)
         }
-        let (mapY, sy) = try timed("embedding Y (\(c.se.rawValue))") {
+        var (mapY, sy) = try timed("embedding Y (\(c.se.rawValue))") {
             try EmbeddingMap.fit(data.y, configuration: c, seed: derivedSeed(context.seed, 2), name: "Y", context: context)
+        }
+        // Without CCA both sides share coordinate indices, so a numeric SE that had to drop dimensions on one side
+        // (see `EmbeddingMap.fit`) is cut to the same leading dimensions on the other.
+        if !c.cca, sx.columns != sy.columns {
+            let width = min(sx.columns, sy.columns)
+            if let cut = try mapX.keepingFirst(width) { mapX = cut; sx = sx.columns(0..<width) }
+            if let cut = try mapY.keepingFirst(width) { mapY = cut; sy = sy.columns(0..<width) }
         }
 
         // 2. Linear alignment on the pairs (or per-side standardisation).
@@ -137,7 +144,8 @@ public enum SUE {
 enum EmbeddingMap {
     case identity(columns: Int)
     case pca(PrincipalComponents)
-    case numeric(FittedNumericSpectralEmbedding)
+    /// The Nyström extension (what new rows need), and the full fit when it was made in this process.
+    case numeric(NystromExtension, FittedNumericSpectralEmbedding?)
     case parametric(FittedSpectralNet)
     case autoencoder(FittedAutoencoder)
 
@@ -151,14 +159,33 @@ enum EmbeddingMap {
             let pca = try PrincipalComponents(fitting: x, dimensions: min(c.seDimensions, x.columns))
             return (.pca(pca), try pca.transform(x))
         case .numeric:
+            // A graph on n points has n − 1 non-trivial eigenvectors, and the solver wants one spare: at most n − 2.
+            guard x.rows >= 3 else {
+                throw PipelineError.invalidInput("the numeric spectral embedding of \(name) needs at least 3 rows, got \(x.rows)")
+            }
             var eigensolver = EigensolverConfiguration(tolerance: 1e-6)
             eigensolver.seed = seed
             let se = NumericSpectralEmbedding(configuration: .init(
-                neighbors: min(c.neighbors, x.rows - 1), dimensions: c.seDimensions, metric: c.metric,
+                neighbors: min(c.neighbors, x.rows - 1), dimensions: min(c.seDimensions, x.rows - 2), metric: c.metric,
                 eigensolver: eigensolver, allowUnconverged: true))
             let fitted = try se.fit(x)
             if !fitted.solverReport.isEmpty { context.report("spectral embedding \(name)", nil, fitted.solverReport) }
-            return (.numeric(fitted), fitted.embedding)
+            // Only eigenvalues above NystromExtension.minimumEigenvalue can be extended to new rows (it divides by
+            // them); tiny or low-rank data has fewer such directions than asked for, and the rest are dropped.
+            let values = fitted.eigenvalues
+            let kept = NystromExtension.extendableCount(of: values)
+            let listed = values.map { String(format: "%.3g", $0) }.joined(separator: ", ")
+            guard kept > 0 else {
+                throw PipelineError.invalidInput("the spectral embedding of \(name) has no eigenvalue above \(NystromExtension.minimumEigenvalue) (found \(listed)), so none of its coordinates extends to new rows: \(name) has too few distinct rows for a graph embedding (\(x.rows) rows); use se none or pca, or more rows")
+            }
+            if kept < values.count {
+                context.report("spectral embedding \(name)", nil,
+                               "kept \(kept) of \(values.count) dimensions: eigenvalues \(listed); those ≤ \(NystromExtension.minimumEigenvalue) cannot be extended to new rows")
+            }
+            let nystrom = try NystromExtension(trainingRows: x, embedding: fitted.embedding.columns(0..<kept),
+                                               eigenvalues: Array(values[0..<kept]), neighbors: se.configuration.neighbors,
+                                               metric: c.metric)
+            return (.numeric(nystrom, fitted), nystrom.embedding)
         case .parametric:
             var snc = c.spectralNet
             snc.dimensions = c.seDimensions
@@ -183,6 +210,12 @@ enum EmbeddingMap {
         }
     }
 
+    /// The numeric map cut to its first `width` columns (nil for the other modes, which are never cut).
+    func keepingFirst(_ width: Int) throws -> EmbeddingMap? {
+        guard case .numeric(let n, let fitted) = self, width < n.dimensions else { return nil }
+        return .numeric(try n.keepingFirst(width), fitted)
+    }
+
     func apply(_ x: Matrix<Float>) throws -> Matrix<Double> {
         switch self {
         case .identity(let columns):
@@ -191,7 +224,7 @@ enum EmbeddingMap {
             }
             return x.converted(to: Double.self)
         case .pca(let p): return try p.transform(x)
-        case .numeric(let se):
+        case .numeric(let se, _):
             do { return try se.transform(x) } catch let error as SpectralError {
                 throw PipelineError.invalidInput("spectral embedding of new points: \(error)")
             }
@@ -212,18 +245,28 @@ public final class FittedSUE: SharedEmbedding {
     public let mmdNet: FittedMMDNet?
     /// Wall-clock seconds per stage of the fit.
     public let stageSeconds: [(stage: String, seconds: Double)]
+    /// For a model read from a file: its record of the training settings (metadata `sue.training`), written
+    /// back unchanged, since the loaded `configuration` has only defaults for them.
+    let storedTrainingRecord: String?
 
     init(configuration: SUE.Configuration, mapX: EmbeddingMap, mapY: EmbeddingMap, linear: PairedLinearMaps,
-         mmdNet: FittedMMDNet?, stageSeconds: [(stage: String, seconds: Double)]) {
+         mmdNet: FittedMMDNet?, stageSeconds: [(stage: String, seconds: Double)], storedTrainingRecord: String? = nil) {
         self.configuration = configuration; self.mapX = mapX; self.mapY = mapY; self.linear = linear
-        self.mmdNet = mmdNet; self.stageSeconds = stageSeconds
+        self.mmdNet = mmdNet; self.stageSeconds = stageSeconds; self.storedTrainingRecord = storedTrainingRecord
     }
 
     public var dimension: Int { linear.dimension }
 
     /// The numeric SE of a side, when that mode was used (eigenvalues, solver report, components).
-    public var numericEmbeddingX: FittedNumericSpectralEmbedding? { if case .numeric(let s) = mapX { return s }; return nil }
-    public var numericEmbeddingY: FittedNumericSpectralEmbedding? { if case .numeric(let s) = mapY { return s }; return nil }
+    /// (nil for a model loaded from a file: it keeps only the Nyström extension.)
+    public var numericEmbeddingX: FittedNumericSpectralEmbedding? { if case .numeric(_, let s) = mapX { return s }; return nil }
+    public var numericEmbeddingY: FittedNumericSpectralEmbedding? { if case .numeric(_, let s) = mapY { return s }; return nil }
+    /// What embeds new rows of a side in the numeric mode.
+    public var nystromX: NystromExtension? { if case .numeric(let n, _) = mapX { return n }; return nil }
+    public var nystromY: NystromExtension? { if case .numeric(let n, _) = mapY { return n }; return nil }
+    /// Width of each side's step-1 embedding: `seDimensions` unless the numeric SE had to drop dimensions
+    /// whose eigenvalue is too small to extend (see `NystromExtension`), or the mode has its own width.
+    public var embeddingWidths: (x: Int, y: Int) { (linear.meanX.count, linear.meanY.count) }
     /// The SpectralNet of a side, when the parametric mode was used.
     public var spectralNetX: FittedSpectralNet? { if case .parametric(let s) = mapX { return s }; return nil }
     public var spectralNetY: FittedSpectralNet? { if case .parametric(let s) = mapY { return s }; return nil }

@@ -59,11 +59,33 @@ public struct AlignmentMethod {
 /// A fitted embedding that can be stored in a model file (safetensors): named Float tensors plus string
 /// metadata. `kind` names the type so that `ModelFormat.load` can rebuild it; every conforming type registers a
 /// loader in `ModelFormat.loaders`.
+///
+/// Values a model computes with in Double (e.g. eigenvectors used by a Nyström extension) go in
+/// `storedDoubleTensors()` and are written as F64, so that a loaded model computes the same bits as the fitted
+/// one; both requirements have defaults for types that only have Float tensors.
 public protocol StorableEmbedding: SharedEmbedding {
     static var kind: String { get }
     /// Everything needed to rebuild the maps; tensor names are the type's own (e.g. "x.weight").
     func storedTensors() -> [String: Matrix<Float>]
+    /// Tensors kept in double precision (F64 in the file); names must differ from `storedTensors()`'s.
+    /// Default: none.
+    func storedDoubleTensors() -> [String: Matrix<Double>]
     /// Small configuration values (numbers as strings); `kind` is added by `ModelFormat`.
     func storedMetadata() -> [String: String]
     init(storedTensors: [String: Matrix<Float>], metadata: [String: String]) throws
+    /// Rebuilds from the file's tensors in their stored precision. Default: F64 tensors are narrowed to Float and
+    /// passed with the others to `init(storedTensors:metadata:)`.
+    init(storedTensors: [String: Matrix<Float>], doubleTensors: [String: Matrix<Double>],
+         metadata: [String: String]) throws
+}
+
+extension StorableEmbedding {
+    public func storedDoubleTensors() -> [String: Matrix<Double>] { [:] }
+
+    public init(storedTensors: [String: Matrix<Float>], doubleTensors: [String: Matrix<Double>],
+                metadata: [String: String]) throws {
+        var all = storedTensors
+        for (name, t) in doubleTensors { all[name] = t.converted(to: Float.self) }
+        try self.init(storedTensors: all, metadata: metadata)
+    }
 }

@@ -155,37 +155,14 @@ public struct FittedNumericSpectralEmbedding: Sendable {
         if let c = eigenvalues.firstIndex(where: { !($0 > 1e-12) }) {
             throw SpectralError.nystromUndefined(eigenvalue: eigenvalues[c], index: c)
         }
-        let k = min(configuration.neighbors, index.count)
-        let lists = try index.query(newX, k: k)
-        let dims = eigenvalues.count
-        var out = Matrix<Double>(rows: newX.rows, columns: dims)
-        out.elements.withUnsafeMutableBufferPointer { ob in
-            let o = ob.baseAddress!
-            Parallel.forEachChunk(newX.rows, chunk: 64) { range in
-                for r in range {
-                    let d = lists.distances(of: r)
-                    let (rho, sigma) = AdaptiveKernel.scales(sortedDistances: d)
-                    let weights = d.map { AdaptiveKernel.weight(distance: $0, rho: rho, sigma: sigma) }
-                    let row = self.extend(neighbors: lists.indices(of: r).map { Int($0) }, weights: weights)
-                    for c in 0..<dims { o[r * dims + c] = row[c] }
-                }
-            }
-        }
-        return out
+        return try nystromTransform(newX, index: index, neighbors: configuration.neighbors, embedding: embedding,
+                                    eigenvalues: eigenvalues)
     }
 
     /// The Nyström formula for one point from its affinities `weights` to the training points `neighbors`:
     /// (1/λ_c) Σⱼ (wⱼ/Σw) ψ_c(neighbors[j]) for every coordinate c. With a training point's own row of the
     /// symmetrised W it returns that point's embedding (up to the eigensolver's residual), since Pψ = λψ.
     public func extend(neighbors: [Int], weights: [Double]) -> [Double] {
-        precondition(neighbors.count == weights.count, "extend: \(neighbors.count) neighbours, \(weights.count) weights")
-        let total = weights.reduce(0, +)
-        var out = [Double](repeating: 0, count: eigenvalues.count)
-        guard total > 0 else { return out }
-        for (j, w) in zip(neighbors, weights) {
-            for c in 0..<out.count { out[c] += w * embedding[j, c] }
-        }
-        for c in 0..<out.count { out[c] /= total * eigenvalues[c] }
-        return out
+        nystromExtend(neighbors: neighbors, weights: weights, embedding: embedding, eigenvalues: eigenvalues)
     }
 }

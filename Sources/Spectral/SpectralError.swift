@@ -40,7 +40,9 @@ public enum SpectralError: Error, CustomStringConvertible, Equatable {
         case let .eigensolverDidNotConverge(report):
             return "eigensolver did not converge: \(report)"
         case let .nystromUndefined(eigenvalue, index):
-            return "Nyström extension undefined for eigenvector \(index): eigenvalue \(eigenvalue) is not positive"
+            return "Nyström extension undefined for eigenvector \(index): its eigenvalue \(eigenvalue) is not "
+                + "safely positive (the extension divides by it; NystromExtension.minimumEigenvalue is "
+                + "\(NystromExtension.minimumEigenvalue))"
         }
     }
 }

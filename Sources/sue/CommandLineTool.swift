@@ -10,20 +10,11 @@ struct RunContext {
     let seed: UInt64
 }
 
-/// A command whose inputs were loaded and checked but whose computation is not in this build yet.
-struct NotImplementedYet: Error {
-    let command: String
-    /// What was checked, so the user learns that the inputs are fine.
-    let checked: String
-}
-
 /// Exit statuses (documented in `sue --help`).
 enum ExitStatus {
     static let success: Int32 = 0
     /// Bad input (missing file, NaN, out-of-range pair, …) or a failure while running.
     static let failure: Int32 = 1
-    /// The command exists but its computation is not implemented in this build.
-    static let notImplemented: Int32 = 2
     /// The command line itself is wrong (unknown option, missing value, bad number); `EX_USAGE` of sysexits.h.
     static let usage: Int32 = 64
 }
@@ -61,7 +52,7 @@ enum CommandLineTool {
             "Start with `sue demo` (no files needed). Files: embeddings are .npy (float32/float64, rows = items),",
             "pairs are a CSV with the header x,y (0-based row indices), models are .safetensors.",
             "Results go to stdout, progress to stderr. Exit status: 0 success, 1 bad input or failure,",
-            "2 not implemented in this build, 64 wrong command line.",
+            "64 wrong command line.",
         ]
         return lines.joined(separator: "\n")
     }
@@ -108,11 +99,6 @@ enum CommandLineTool {
             progress?.cancel()
             printError("sue \(command.name): \(error.description)")
             return ExitStatus.failure
-        } catch let error as NotImplementedYet {
-            progress?.cancel()
-            printError("sue \(error.command): \(error.checked)")
-            printError("sue \(error.command): not implemented yet in this build (the SUE method is being written)")
-            return ExitStatus.notImplemented
         } catch {
             progress?.cancel()
             printError("sue \(command.name): \(error)")

@@ -20,7 +20,7 @@ let experimentCommand = Command(
         OptionSpec("y", .path(placeholder: "Y.npy"), required: true, "embeddings of modality Y; row i pairs with row i of --x"),
         OptionSpec("pairs", .integer(minimum: 0), default: "100", "training pairs kept per seed (0 for methods that need none)"),
         OptionSpec("test", .integer(minimum: 10), default: "400", "test pairs drawn per seed"),
-        OptionSpec("seeds", .integer(minimum: 1), default: "5", "repetitions with different draws: seeds 0, 1, …, N−1 (the protocol fixes them, so results are comparable across runs; --seed is not used)"),
+        OptionSpec("seeds", .integer(minimum: 1), default: "5", "repetitions with different draws: seeds S, S+1, …, S+N−1 with S = --seed (the default 0 gives the runs the README reports; the same seeds give comparable results across runs)"),
         OptionSpec("methods", .list(experimentMethods), default: methodRegistry.map(\.name).joined(separator: ","),
                    "methods to compare, from " + experimentMethods.joined(separator: ", ") + "; this build has: "
                    + methodRegistry.map { "\($0.name) (\($0.summary))" }.joined(separator: ", ")),

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import SUE
 import SUEFiles
 
 /// `sue fit`: learn the shared space from X, Y and the known pairs, and save it as a model file.
@@ -15,53 +16,77 @@ let fitCommand = Command(
         OptionSpec("out", .path(placeholder: "model.safetensors"), required: true, "where to write the model"),
         OptionSpec("method", .text(placeholder: "NAME"), default: "auto",
                    "alignment method: auto (chooses by cross-validation on the pairs and says why), or a name from sue experiment --help"),
-        OptionSpec("se", .choice(["numeric", "parametric", "none"]), default: "numeric",
-                   "spectral embedding: numeric (eigenvectors + Nyström), parametric (SpectralNet) or none"),
-        OptionSpec("dims", .integer(minimum: 1), default: "10", "spectral embedding dimension (the paper uses 10)"),
-        OptionSpec("cca", .integer(minimum: 1), default: "8",
-                   "CCA components, at most the number of pairs (the paper uses 8)"),
-        OptionSpec("knn", .integer(minimum: 1), default: "100", "neighbours per point in the affinity graph (the paper uses 100)"),
+        OptionSpec("se", .choice(["numeric", "parametric", "pca", "autoencoder", "none"]),
+                   "step 1 of the SUE pipeline: numeric (eigenvectors + Nyström), parametric (SpectralNet), pca, autoencoder or none (raw features) (default: the method's own: numeric for sue and sue-numeric, parametric for sue-parametric, pca for mmd, autoencoder for ae)"),
+        OptionSpec("dims", .integer(minimum: 1), default: "10", "dimension of step 1's embedding (the paper uses 10)"),
+        OptionSpec("cca", .integerOrWord(minimum: 1, word: "off"), default: "8",
+                   "CCA components, at most the number of pairs (the paper uses 8), or off for per-side standardisation (the mmd method's default is off)"),
+        OptionSpec("knn", .integer(minimum: 1), default: "100",
+                   "neighbours per point in the numeric SE's graph (the paper uses 100; the default is capped at the rows − 1, a larger value given here is an error)"),
         OptionSpec("mmd", .choice(["on", "off"]), default: "on", "refine the alignment with the MMD residual network"),
     ],
     details: """
         example:
           sue fit --x images.npy --y captions.npy --pairs pairs.csv --out model.safetensors
+          sue fit --x images.npy --y captions.npy --pairs pairs.csv --out model.safetensors --method sue --dims 6
         Checks before fitting: files exist and are float .npy, no empty matrix, no NaN/Inf (the row is named),
-        every pair index in range (the line is named), at least as many distinct pairs as --cca components.
-        --se, --dims, --knn and --mmd configure the SUE pipeline methods; the linear methods (ridge, procrustes,
-        cca, self-learning, and auto, which picks among them) do not use them. All are recorded in the model's
-        "config" metadata, and the method actually fitted and why in its "report".
+        every pair index in range (the line is named), at least as many distinct pairs as CCA components.
+        --se, --dims, --cca, --knn and --mmd configure the SUE pipeline methods (sue, sue-numeric, sue-parametric,
+        mmd, ae), starting from the method's own settings; giving one with another method (auto, ridge,
+        procrustes, cca, self-learning, contrastive) is an error, since it would be ignored. The model's
+        "config" metadata records the settings used, its "report" the method actually fitted and why.
         """,
     run: runFit)
+
+/// The options that configure the SUE pipeline (and only it).
+let pipelineOptions = ["se", "dims", "cca", "knn", "mmd"]
 
 /// The checked settings of `sue fit`, handed to the method.
 struct FitSettings {
     var method: String
-    var spectralEmbedding: String
-    var dimensions: Int
-    var ccaComponents: Int
-    var neighbours: Int
-    var mmd: Bool
+    /// The SUE pipeline's configuration when `method` is a pipeline method (its own, with the options applied).
+    var pipeline: SUE.Configuration?
     var seed: UInt64
     var output: URL
 }
 
 func runFit(_ context: RunContext) throws -> Int32 {
     let o = context.options
-    let settings = FitSettings(method: o.string("method")!, spectralEmbedding: o.string("se")!, dimensions: o.integer("dims")!,
-                               ccaComponents: o.integer("cca")!, neighbours: o.integer("knn")!,
-                               mmd: o.string("mmd") == "on", seed: context.seed, output: o.url("out")!)
+    let settings = FitSettings(method: o.string("method")!, pipeline: try pipelineConfiguration(o), seed: context.seed,
+                               output: o.url("out")!)
     try checkOutputFolder(settings.output)
     _ = try lookUpMethod(named: settings.method)  // before a long load
+    let cca = settings.pipeline.flatMap { $0.cca ? $0.ccaComponents : nil }
     let inputs = try context.progress.step("loading inputs") {
         try InputValidation.loadFitInputs(x: o.url("x")!, y: o.url("y")!, pairs: o.url("pairs")!,
-                                          ccaComponents: settings.ccaComponents, as: Float.self)
+                                          ccaComponents: cca, as: Float.self)
     }
-    if settings.neighbours >= inputs.x.rows || settings.neighbours >= inputs.y.rows {
-        throw UsageError(message: "sue fit: --knn \(settings.neighbours) needs more rows than that in both X (\(inputs.x.rows)) and Y (\(inputs.y.rows))",
+    if o.wasGiven("knn"), let k = settings.pipeline?.neighbors, k >= inputs.x.rows || k >= inputs.y.rows {
+        throw UsageError(message: "sue fit: --knn \(k) needs more rows than that in both X (\(inputs.x.rows)) and Y (\(inputs.y.rows))",
                          hint: "use a smaller --knn")
     }
     return try fitAndWriteModel(inputs, settings, context)
+}
+
+/// The SUE configuration `sue fit` uses: nil for methods other than the pipeline's (and then no pipeline option
+/// may be given), else the method's own configuration with every pipeline option the user gave applied.
+func pipelineConfiguration(_ o: ParsedOptions) throws -> SUE.Configuration? {
+    let method = o.string("method")!
+    guard var c = suePipelineConfiguration(method: method) else {
+        if let name = pipelineOptions.first(where: o.wasGiven) {
+            throw UsageError(message: "sue fit: --\(name) applies to the sue pipeline methods (sue, sue-numeric, sue-parametric, mmd, ae); the method is \(method)",
+                             hint: "add --method sue, or leave out --\(name)")
+        }
+        return nil
+    }
+    if o.wasGiven("se") { c.se = SUE.EmbeddingMode(rawValue: o.string("se")!)! }
+    if o.wasGiven("dims") { c.seDimensions = o.integer("dims")! }
+    if o.wasGiven("cca") {
+        if let n = o.integer("cca") { c.cca = true; c.ccaComponents = n } else { c.cca = false }
+    }
+    if o.wasGiven("knn") { c.neighbors = o.integer("knn")! }
+    if o.wasGiven("mmd") { c.mmd = o.string("mmd") == "on" }
+    return c
 }
 
 /// Fails early (before a long fit) if the output's folder does not exist.

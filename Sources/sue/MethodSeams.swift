@@ -2,6 +2,7 @@ import Foundation
 import LinearAlgebra
 import SUE
 import SUEFiles
+import Spectral
 
 // THE SEAMS between the command line and the SUE method.
 //
@@ -28,11 +29,15 @@ func fitAndWriteModel(_ inputs: InputValidation.FitInputs<Float>, _ settings: Fi
     let method = try lookUpMethod(named: settings.method)
 
     let start = DispatchTime.now()
-    var fitted = try method.fit(data, FitContext(seed: settings.seed, progress: context.progress.report))
+    let fitContext = FitContext(seed: settings.seed, progress: context.progress.report)
+    // A pipeline method runs with the configuration the options made of it (the method's own when none was given).
+    var fitted = try settings.pipeline.map { try SUE.fit(data, configuration: $0, context: fitContext) as SharedEmbedding }
+        ?? method.fit(data, fitContext)
     context.progress.end()
     let seconds = secondsSince(start)
     // The automatic choice says what it chose and why; the model file stores the chosen embedding itself.
     var chosen = method.name, reason = "requested with --method \(settings.method)"
+        + (pipelineOptions.contains(where: context.options.wasGiven) ? " and the pipeline options in config" : "")
     var diagnostics = [JSONValue.Field]()
     if let automatic = fitted as? AutomaticAlignment {
         chosen = automatic.choice
@@ -43,24 +48,32 @@ func fitAndWriteModel(_ inputs: InputValidation.FitInputs<Float>, _ settings: Fi
     guard let storable = fitted as? StorableEmbedding else {
         throw MethodUnavailable.notStorable(chosen)
     }
-    let configuration = JSONValue.object([
-        "method": .string(settings.method),
-        "se": .string(settings.spectralEmbedding),
-        "dims": .integer(settings.dimensions),
-        "cca": .integer(settings.ccaComponents),
-        "knn": .integer(settings.neighbours),
-        "mmd": .bool(settings.mmd),
-        "seed": .integer(Int(settings.seed)),
-    ])
+    var configurationFields = [JSONValue.Field("method", .string(settings.method))]
+    if let c = settings.pipeline {
+        configurationFields += [
+            .init("se", .string(c.se.rawValue)), .init("dims", .integer(c.seDimensions)),
+            .init("cca", c.cca ? .integer(c.ccaComponents) : .string("off")), .init("knn", .integer(c.neighbors)),
+            .init("mmd", .bool(c.mmd)),
+        ]
+    }
+    configurationFields.append(.init("seed", .integer(Int(settings.seed))))
+    let configuration = JSONValue.object(configurationFields)
+    var sizes = [JSONValue.Field]()
+    if let sue = fitted as? FittedSUE {
+        // What step 1 actually produced per side: fewer than --dims when the numeric SE had to drop dimensions
+        // whose eigenvalue is too small to extend to new rows.
+        sizes = [.init("embedding_width_x", .integer(sue.embeddingWidths.x)),
+                 .init("embedding_width_y", .integer(sue.embeddingWidths.y))]
+    }
     let report = JSONValue.object([
-        "method": .string(chosen),
-        "reason": .string(reason),
-        "selection_scores": .object(diagnostics),
-        "pairs": .integer(pairs.count),
-        "x_rows": .integer(data.x.rows),
-        "y_rows": .integer(data.y.rows),
-        "seed": .integer(Int(settings.seed)),
-    ])
+        .init("method", .string(chosen)),
+        .init("reason", .string(reason)),
+        .init("selection_scores", .object(diagnostics)),
+        .init("pairs", .integer(pairs.count)),
+        .init("x_rows", .integer(data.x.rows)),
+        .init("y_rows", .integer(data.y.rows)),
+        .init("seed", .integer(Int(settings.seed))),
+    ] + sizes)
     try context.progress.step("writing the model") {
         try ModelFormat.save(storable, xColumns: data.x.columns, yColumns: data.y.columns,
                              configuration: configuration, report: report, to: settings.output)
@@ -69,6 +82,13 @@ func fitAndWriteModel(_ inputs: InputValidation.FitInputs<Float>, _ settings: Fi
     print("why:      \(reason)")
     print("data:     X \(data.x.rows)×\(data.x.columns), Y \(data.y.rows)×\(data.y.columns), \(pairs.count) known pairs")
     print("model:    \(settings.output.path), shared dimension \(storable.dimension)")
+    if let sue = fitted as? FittedSUE, sue.configuration.se == .numeric,
+       max(sue.embeddingWidths.x, sue.embeddingWidths.y) < sue.configuration.seDimensions {
+        print("note:     " + wrap("the numeric spectral embedding kept \(sue.embeddingWidths.x) (X) and \(sue.embeddingWidths.y) (Y) "
+                   + "of --dims \(sue.configuration.seDimensions) dimensions: the data have fewer smooth directions than that "
+                   + "(few rows, duplicates or low rank), and coordinates whose eigenvalue is ≤ \(NystromExtension.minimumEigenvalue) "
+                   + "cannot be extended to new rows", width: 90, indent: 10))
+    }
     print(String(format: "time:     %.2f s to fit", seconds))
     return ExitStatus.success
 }
@@ -172,7 +192,7 @@ private func fitAndScore(_ method: AlignmentMethod, x: Matrix<Float>, y: Matrix<
 func runExperimentMethods(x: Matrix<Float>, y: Matrix<Float>, _ settings: ExperimentSettings,
                           _ context: RunContext) throws -> Int32 {
     let results = try runAlignmentExperiment(x: x, y: y, pairs: settings.pairs, test: settings.test, seeds: settings.seeds,
-                                             methods: settings.methods) { line in
+                                             firstSeed: settings.seed, methods: settings.methods) { line in
         context.progress.report("experiment", nil, line.trimmingCharacters(in: .whitespaces))
     }
     context.progress.end()
@@ -182,7 +202,8 @@ func runExperimentMethods(x: Matrix<Float>, y: Matrix<Float>, _ settings: Experi
                                  fitSeconds: r.fitSeconds, choices: r.choices).text)
         }
     } else {
-        print("Recall@k (%) on \(settings.test) test pairs, \(settings.pairs) known pairs, mean ± sd over \(settings.seeds) seed(s)")
+        let seeds = settings.seeds == 1 ? "seed \(settings.seed)" : "\(settings.seeds) seeds (\(settings.seed)…\(settings.seed + UInt64(settings.seeds) - 1))"
+        print("Recall@k (%) on \(settings.test) test pairs, \(settings.pairs) known pairs, mean ± sd over \(seeds)")
         print(resultsTable(results.map { ($0.method, $0.pairs, $0.recall, $0.fitSeconds) }, showPairs: false).render())
     }
     return ExitStatus.success

@@ -17,6 +17,8 @@ struct UsageError: Error {
 enum OptionKind {
     case flag
     case integer(minimum: Int)
+    /// An integer ≥ `minimum`, or the one word `word` (e.g. `--cca 8` or `--cca off`).
+    case integerOrWord(minimum: Int, word: String)
     case number(minimum: Double)
     case text(placeholder: String)
     case path(placeholder: String)
@@ -28,6 +30,7 @@ enum OptionKind {
         switch self {
         case .flag: return ""
         case .integer: return "N"
+        case .integerOrWord(_, let word): return "N|\(word)"
         case .number: return "X"
         case .text(let p), .path(let p): return p
         case .choice(let values): return values.joined(separator: "|")
@@ -128,10 +131,14 @@ struct ParsedOptions {
     let command: String
     private(set) var values: [String: String] = [:]
     private(set) var arguments: [String] = []
+    /// The options written on the command line (the others have their defaults, if any).
+    private(set) var given: Set<String> = []
 
     init(command: String) { self.command = command }
 
     func isSet(_ name: String) -> Bool { values[name] != nil }
+    /// Whether the user wrote the option (rather than it taking its default).
+    func wasGiven(_ name: String) -> Bool { given.contains(name) }
     func flag(_ name: String) -> Bool { values[name] == "true" }
     func string(_ name: String) -> String? { values[name] }
     func integer(_ name: String) -> Int? { values[name].flatMap { Int($0) } }
@@ -172,6 +179,7 @@ struct ParsedOptions {
                 continue
             }
             let option = spec!
+            result.given.insert(option.name)
             if case .flag = option.kind {
                 if let v = inlineValue, !["true", "false"].contains(v) {
                     throw UsageError(message: "sue \(command.name): --\(option.name) is a switch and takes no value, found '\(v)'", hint: hint)
@@ -211,6 +219,11 @@ struct ParsedOptions {
         case .integer(let minimum):
             guard let n = Int(value), n >= minimum else {
                 throw bad(minimum == 0 ? "a non-negative integer" : minimum == 1 ? "a positive integer" : "an integer ≥ \(minimum)")
+            }
+            return value
+        case .integerOrWord(let minimum, let word):
+            guard value == word || (Int(value).map { $0 >= minimum } ?? false) else {
+                throw bad((minimum == 1 ? "a positive integer" : "an integer ≥ \(minimum)") + " or '\(word)'")
             }
             return value
         case .number(let minimum):

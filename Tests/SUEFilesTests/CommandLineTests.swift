@@ -68,7 +68,12 @@ final class CommandLineTests: XCTestCase {
         for option in ["--x", "--y", "--pairs", "--out", "--se", "--dims", "--cca", "--knn", "--seed", "--threads", "--quiet"] {
             XCTAssertTrue(fit.stdout.contains(option + " "), "fit --help lacks \(option)")
         }
-        XCTAssertTrue(fit.stdout.contains("(default: 8)"), "defaults are shown")
+        let flowing = fit.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")   // undo the wrapping
+        for shown in ["(default: auto)", "(default: the method's own", "(default: 10)", "(default: 8)", "(default: 100)",
+                      "(default: on)", "(default: 0)"] {
+            XCTAssertTrue(flowing.contains(shown), "fit --help does not show \(shown)")
+        }
+        for option in ["--method", "--mmd"] { XCTAssertTrue(fit.stdout.contains(option + " "), "fit --help lacks \(option)") }
         let search = try sue(["search", "-h"])
         for option in ["--query-x", "--query-y", "--index-x", "--index-y", "-k, --k", "--json"] {
             XCTAssertTrue(search.stdout.contains(option), "search --help lacks \(option)")
@@ -88,8 +93,8 @@ final class CommandLineTests: XCTestCase {
         try assertFails(["fit", "--x", "--y", "b.npy"], status: 64, mentions: ["--x needs a value"])
         try assertFails(["fit", "--threads", "abc"], status: 64, mentions: ["--threads expects a positive integer, found 'abc'"])
         try assertFails(["fit", "--threads", "0"], status: 64, mentions: ["--threads expects a positive integer, found '0'"])
-        try assertFails(["fit", "--cca=2.5"], status: 64, mentions: ["--cca expects a positive integer, found '2.5'"])
-        try assertFails(["fit", "--se", "magic"], status: 64, mentions: ["--se expects one of numeric, parametric, none"])
+        try assertFails(["fit", "--cca=2.5"], status: 64, mentions: ["--cca expects a positive integer or 'off', found '2.5'"])
+        try assertFails(["fit", "--se", "magic"], status: 64, mentions: ["--se expects one of numeric, parametric, pca, autoencoder, none"])
         try assertFails(["fit", "--x", "a.npy"], status: 64, mentions: ["missing required option --y"])
         try assertFails(["fit", "stray"], status: 64, mentions: ["unexpected argument 'stray'"])
         try assertFails(["experiment", "--x", "a", "--y", "b", "--methods", "sue,magic"], status: 64, mentions: ["unknown item 'magic'"])
@@ -114,19 +119,19 @@ final class CommandLineTests: XCTestCase {
         try Data("x,y\n0,0\n1,1\n2,2\n".utf8).write(to: folder.file("few.csv"))
 
         func fit(_ x: String, _ y: String, _ pairs: String, _ extra: [String] = []) -> [String] {
-            ["fit", "--x", x, "--y", y, "--pairs", pairs, "--out", "model.safetensors", "--knn", "5", "--quiet"] + extra
+            ["fit", "--x", x, "--y", y, "--pairs", pairs, "--out", "model.safetensors", "--quiet"] + extra
         }
         let dir = folder.url
         try assertFails(fit("missing.npy", "y.npy", "pairs.csv"), in: dir, status: 1, mentions: ["missing.npy: no such file"])
         try assertFails(fit("x.npy", "nan.npy", "pairs.csv"), in: dir, status: 1, mentions: ["nan.npy", "row 17 contains NaN"])
         try assertFails(fit("x.npy", "empty.npy", "pairs.csv"), in: dir, status: 1, mentions: ["empty.npy", "empty matrix (0 × 4)"])
         try assertFails(fit("x.npy", "y.npy", "range.csv"), in: dir, status: 1, mentions: ["range.csv:3:", "y = 30 is out of range"])
-        try assertFails(fit("x.npy", "y.npy", "few.csv"), in: dir, status: 1, mentions: ["3 distinct pairs", "8 CCA components"])
-        try assertFails(fit("x.npy", "y.npy", "pairs.csv", ["--knn", "30"]), in: dir, status: 64, mentions: ["--knn 30"])
+        try assertFails(fit("x.npy", "y.npy", "few.csv", ["--method", "sue"]), in: dir, status: 1, mentions: ["3 distinct pairs", "8 CCA components"])
+        try assertFails(fit("x.npy", "y.npy", "pairs.csv", ["--method", "sue", "--knn", "30"]), in: dir, status: 64, mentions: ["--knn 30"])
         try assertFails(fit("pairs.csv", "y.npy", "pairs.csv"), in: dir, status: 1, mentions: ["pairs.csv: not a .npy file"])
 
         // Valid inputs: the command succeeds and leaves a sue model behind that records the input widths.
-        let valid = try sue(fit("x.npy", "y.npy", "pairs.csv", ["--cca", "4", "--dims", "3"]), in: dir)
+        let valid = try sue(fit("x.npy", "y.npy", "pairs.csv"), in: dir)
         XCTAssertEqual(valid.status, 0, valid.stderr)
         XCTAssertTrue(valid.stdout.contains("method:"), valid.stdout)
         let model = try SafetensorsFile.read(folder.file("model.safetensors"))
@@ -138,7 +143,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(report["pairs"]?.intValue, 12)
         XCTAssertNotNil(report["method"]?.stringValue)
 
-        try assertFails(fit("x.npy", "y.npy", "pairs.csv", ["--cca", "4", "--method", "magic"]), in: dir, status: 1,
+        try assertFails(fit("x.npy", "y.npy", "pairs.csv", ["--method", "magic"]), in: dir, status: 1,
                         mentions: ["method 'magic' is not available", "available:"])
     }
 
@@ -180,7 +185,7 @@ final class CommandLineTests: XCTestCase {
         let folder = TemporaryFolder()
         try writeWorkflowFiles(folder)
         let fit = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "m.safetensors",
-                           "--knn", "10", "--cca", "4", "--quiet"], in: folder.url)
+                           "--quiet"], in: folder.url)
         XCTAssertEqual(fit.status, 0, fit.stderr)
         return folder
     }
@@ -303,6 +308,81 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    // MARK: The SUE pipeline's options
+
+    /// --se/--dims/--cca/--knn/--mmd configure a pipeline method, and the stored model shows it; with a method they
+    /// do not apply to they are refused rather than ignored.
+    func testPipelineOptionsTakeEffect() throws {
+        let folder = TemporaryFolder()
+        try writeWorkflowFiles(folder, wide: true)
+        let dir = folder.url
+        func fit(_ out: String, _ options: [String]) throws -> SafetensorsFile {
+            let r = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", out, "--quiet"] + options, in: dir)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try SafetensorsFile.read(folder.file(out))
+        }
+        // The method's own settings when no option is given: sue is numeric SE, CCA (8 components), MMD net.
+        let plain = try fit("plain.safetensors", ["--method", "sue"])
+        XCTAssertEqual(plain.metadata["kind"], "sue-pipeline")
+        XCTAssertEqual(plain.metadata["sue.se"], "numeric")
+        XCTAssertEqual(plain.metadata["sue.se_dimensions"], "10")
+        XCTAssertEqual(plain.metadata["sue.mmd"], "true")
+        // --dims 6 --cca off --mmd off: the shared space is the 6-d SE itself, standardised, and no network is stored.
+        let small = try fit("small.safetensors", ["--method", "sue", "--dims", "6", "--cca", "off", "--mmd", "off", "--knn", "12"])
+        XCTAssertEqual(small.metadata["dimension"], "6")
+        XCTAssertEqual(small.metadata["sue.se_dimensions"], "6")
+        XCTAssertEqual(small.metadata["sue.cca"], "false")
+        XCTAssertEqual(small.metadata["sue.mmd"], "false")
+        XCTAssertEqual(small.metadata["x.nystrom.neighbors"], "12")
+        XCTAssertEqual(small.tensors["x.nystrom.training_rows"]?.rows, 120)
+        XCTAssertFalse(small.names.contains { $0.hasPrefix("mmd.") }, "\(small.names)")
+        let config = try JSONValue.parse(try XCTUnwrap(small.metadata["config"]), source: "config")
+        XCTAssertEqual(config["dims"]?.intValue, 6)
+        XCTAssertEqual(config["cca"]?.stringValue, "off")
+        // --cca 3 caps the shared dimension at 3; --se pca replaces the spectral embedding.
+        let pca = try fit("pca.safetensors", ["--method", "sue", "--se", "pca", "--cca", "3", "--mmd", "off"])
+        XCTAssertEqual(pca.metadata["sue.se"], "pca")
+        XCTAssertEqual(pca.metadata["dimension"], "3")
+        XCTAssertNotNil(pca.doubleTensors["y.pca.components"])
+        // The mmd method starts from its own settings (PCA, no CCA) and --cca 4 turns CCA on.
+        let mmd = try fit("mmd.safetensors", ["--method", "mmd", "--cca", "4", "--dims", "5"])
+        XCTAssertEqual(mmd.metadata["sue.se"], "pca")
+        XCTAssertEqual(mmd.metadata["sue.cca"], "true")
+        XCTAssertEqual(mmd.metadata["dimension"], "4")
+        // The stored model embeds new rows.
+        let embed = try sue(["embed", "--model", "small.safetensors", "--modality", "x", "--in", "tx.npy", "--out", "e.npy"], in: dir)
+        XCTAssertEqual(embed.status, 0, embed.stderr)
+        XCTAssertEqual(try NPYFile.read(folder.file("e.npy"), as: Float.self).columns, 6)
+
+        for (method, option) in [("auto", ["--dims", "6"]), ("ridge", ["--knn", "5"]), ("self-learning", ["--se", "numeric"]),
+                                 ("cca", ["--cca", "4"])] {
+            let arguments = ["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "never.safetensors",
+                             "--method", method] + option
+            try assertFails(arguments, in: dir, status: 64,
+                            mentions: ["\(option[0]) applies to the sue pipeline methods", "the method is \(method)"])
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("never.safetensors").path))
+    }
+
+    /// --seed S runs seeds S, S+1, …: the mean over seeds 0 and 1 is the mean of the runs with --seed 0 and
+    /// --seed 1 alone, and --seed 1 differs from the default seed 0.
+    func testExperimentSeedsStartAtSeed() throws {
+        let folder = TemporaryFolder()
+        try writeWorkflowFiles(folder)
+        /// Recall@1/5/10 X→Y then Y→X, in percent (means over the seeds run).
+        func recall(_ options: [String]) throws -> [Double] {
+            let r = try sue(["experiment", "--x", "allx.npy", "--y", "ally.npy", "--pairs", "10", "--test", "50", "--methods", "ridge",
+                             "--json", "--quiet"] + options, in: folder.url)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let v = try JSONValue.parse(r.stdout, source: "experiment")
+            return try ["x_to_y", "y_to_x"].flatMap { d in try ["r1", "r5", "r10"].map { try XCTUnwrap(v[d]?[$0]?.doubleValue) } }
+        }
+        let both = try recall(["--seeds", "2"]), zero = try recall(["--seeds", "1"]), one = try recall(["--seeds", "1", "--seed", "1"])
+        XCTAssertEqual(try recall(["--seeds", "1", "--seed", "0"]), zero)
+        XCTAssertNotEqual(zero, one, "seed 1 should draw another split")
+        for k in 0..<6 { XCTAssertEqual(both[k], (zero[k] + one[k]) / 2, accuracy: 0.006, "figure \(k)") }
+    }
+
     // MARK: Same seed → same bytes, whatever --threads is
 
     func testSameSeedGivesIdenticalFilesWhateverTheThreadCount() throws {
@@ -313,7 +393,7 @@ final class CommandLineTests: XCTestCase {
         var outputs = [[Data]]()
         for threads in ["1", "2"] {
             let fit = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "m\(threads).safetensors",
-                               "--knn", "10", "--cca", "4", "--seed", "7", "--threads", threads, "--quiet"], in: dir)
+                               "--method", "sue", "--knn", "10", "--cca", "4", "--seed", "7", "--threads", threads, "--quiet"], in: dir)
             XCTAssertEqual(fit.status, 0, fit.stderr)
             let embed = try sue(["embed", "--model", "m\(threads).safetensors", "--modality", "x", "--in", "allx.npy",
                                  "--out", "e\(threads).npy", "--threads", threads], in: dir)

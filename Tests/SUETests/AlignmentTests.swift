@@ -354,38 +354,4 @@ final class AlignmentTests: XCTestCase {
         XCTAssertGreaterThan(auto, 80)
     }
 
-    /// A measurement tool rather than a test (skipped unless SUE_ALIGNMENT_EXPERIMENT is set): runs the D.7
-    /// protocol and prints a markdown table row per method. Examples:
-    ///   SUE_ALIGNMENT_EXPERIMENT=textpairs SUE_PAIRS=0,5,10,20,50,100 SUE_SEEDS=5 \
-    ///     swift test -c release --disable-swift-testing --filter testAlignmentExperimentFromEnvironment
-    ///   SUE_ALIGNMENT_EXPERIMENT=synthetic:1700:16:64:48:0.1 SUE_PAIRS=10 SUE_TEST=200 ...
-    /// (synthetic:rows:latent:dx:dy:noise). SUE_METHODS (default ridge,cca,self-learning,auto), SUE_ROWS caps
-    /// the textpairs rows.
-    func testAlignmentExperimentFromEnvironment() throws {
-        let env = ProcessInfo.processInfo.environment
-        guard let source = env["SUE_ALIGNMENT_EXPERIMENT"] else { throw XCTSkip("set SUE_ALIGNMENT_EXPERIMENT to run") }
-        let x: Matrix<Float>, y: Matrix<Float>
-        if source.hasPrefix("synthetic:") {
-            let f = source.split(separator: ":").dropFirst().map(String.init)
-            (x, y) = makeSyntheticPairs(rows: Int(f[0])!, latent: Int(f[1])!, dx: Int(f[2])!, dy: Int(f[3])!,
-                                        noise: Double(f[4])!, seed: 21)
-        } else {
-            (x, y) = try loadTextpairs(rows: env["SUE_ROWS"].flatMap { Int($0) })
-        }
-        let pairCounts = (env["SUE_PAIRS"] ?? "20,50").split(separator: ",").compactMap { Int($0) }
-        let seeds = Int(env["SUE_SEEDS"] ?? "1") ?? 1
-        let test = Int(env["SUE_TEST"] ?? "400") ?? 400
-        let methods = (env["SUE_METHODS"] ?? "ridge,cca,self-learning,auto").split(separator: ",").map(String.init)
-        for pairs in pairCounts {
-            let results = try runAlignmentExperiment(x: x, y: y, pairs: pairs, test: test, seeds: seeds, methods: methods) {
-                print($0)
-            }
-            for r in results {
-                let m = r.recall.mean
-                print(String(format: "| %d | %@ | %.1f | %.1f | %.1f (%.1f) | %.1f | %.1f | %.1f | %.1f | %@ |",
-                             pairs, r.method, m.xToY.r1, m.xToY.r5, m.xToY.r10, r.recall.standardDeviation.xToY.r10,
-                             m.yToX.r1, m.yToX.r5, m.yToX.r10, r.fitSeconds, r.choices.joined(separator: ",")))
-            }
-        }
-    }
 }

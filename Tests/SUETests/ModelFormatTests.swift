@@ -69,17 +69,6 @@ final class ModelFormatTests: XCTestCase {
         ModelFormat.file(for: m, xColumns: m.mapX.rows, yColumns: m.mapY.rows, configuration: configuration, report: report)
     }
 
-    /// Loading `f` must fail with a FileError naming "m.safetensors" and mentioning every fragment.
-    private func assertRefused(_ f: SafetensorsFile, mentions: [String], line: UInt = #line) {
-        XCTAssertThrowsError(try ModelFormat.load(f, source: "m.safetensors"), line: line) { error in
-            guard let e = error as? FileError else { return XCTFail("not a FileError: \(error)", line: line) }
-            XCTAssertEqual(e.file, "m.safetensors", line: line)
-            for fragment in mentions {
-                XCTAssertTrue(e.problem.contains(fragment), "'\(e.problem)' does not mention '\(fragment)'", line: line)
-            }
-        }
-    }
-
     func testRoundTripThroughBytesKeepsMapsAndRecords() throws {
         let model = Self.sample()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sue-model-\(UUID().uuidString)")
@@ -212,5 +201,16 @@ final class ModelFormatTests: XCTestCase {
         var missing = f
         missing.tensors["x.mean"] = nil
         assertRefused(missing, mentions: ["tensor 'x.mean' is missing"])
+    }
+}
+
+/// Loading `f` must fail with a FileError naming "m.safetensors" and mentioning every fragment.
+func assertRefused(_ f: SafetensorsFile, mentions: [String], line: UInt = #line) {
+    XCTAssertThrowsError(try ModelFormat.load(f, source: "m.safetensors"), line: line) { error in
+        guard let e = error as? FileError else { return XCTFail("not a FileError: \(error)", line: line) }
+        XCTAssertEqual(e.file, "m.safetensors", line: line)
+        for fragment in mentions {
+            XCTAssertTrue(e.problem.contains(fragment), "'\(e.problem)' does not mention '\(fragment)'", line: line)
+        }
     }
 }
