@@ -14,6 +14,13 @@ public let pipelineMethods: [AlignmentMethod] = [
     },
     suePipelineMethod("mmd", "MMD net on PCA-reduced raw features (no SE, no CCA)"),
     suePipelineMethod("ae", "autoencoder per modality instead of SE, then CCA and MMD net"),
+    AlignmentMethod(name: "sue+self-learning",
+                    summary: "SUE's shared space as the start of self-learning over the unpaired raw features") { data, context in
+        // SUE needs no pairs beyond its CCA, so its output is a start that uses the graphs of both modalities;
+        // self-learning then refines it on the raw features, where the fine structure lives.
+        let start = try SUE.fit(data, configuration: .default, context: context)
+        return try selfLearningAlignment(data, initial: start, context: context).alignment
+    },
 ]
 
 /// The configuration the SUE pipeline method `name` fits with, or nil when `name` is not one of them: what

@@ -222,7 +222,7 @@ final class PipelineTests: XCTestCase {
     }
 
     func testPipelineMethodsAreRegisteredByName() throws {
-        XCTAssertEqual(pipelineMethods.map(\.name), ["sue", "sue-numeric", "sue-parametric", "contrastive", "mmd", "ae"])
+        XCTAssertEqual(pipelineMethods.map(\.name), ["sue", "sue-numeric", "sue-parametric", "contrastive", "mmd", "ae", "sue+self-learning"])
         registerPipelineMethods()
         XCTAssertEqual(try AlignmentMethods.named("sue-parametric").name, "sue-parametric")
         XCTAssertEqual(try AlignmentMethods.named("cca").name, "cca")
