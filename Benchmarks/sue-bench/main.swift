@@ -12,6 +12,7 @@ let workloads: [String: (BenchArguments) throws -> Void] = [
     "knn": runKNNBenchmark,
     "eigen": runEigenBenchmark,
     "sue-fit": runSUEFitBenchmark,
+    "spectralnet": runSpectralNetBenchmark,
 ]
 
 let argv = Array(CommandLine.arguments.dropFirst())
