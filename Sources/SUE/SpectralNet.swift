@@ -96,7 +96,7 @@ public struct SpectralNet {
         public var affinity: Affinity
 
         public init(hidden: [Int] = [256, 256], dimensions: Int = 10, batchSize: Int = 1024, neighbors: Int = 100,
-                    metric: DistanceMetric = .cosine, learningRate: Double = 1e-3, epochs: Int = 30,
+                    metric: DistanceMetric = .cosine, learningRate: Double = 3e-3, epochs: Int = 60,
                     learningRateDecay: Double = 0.1, plateauPatience: Int = 5, earlyStoppingPatience: Int = 10,
                     minimumLearningRate: Double = 1e-7, validationFraction: Double = 0.1,
                     referenceBatchSize: Int = 4096, orthogonalityPenalty: Double = 0.1,

@@ -81,13 +81,16 @@ final class GlobalGraphObjective: SpectralNetObjective {
         guard !trainingEdges.isEmpty else {
             throw PipelineError.invalidInput("SpectralNet: the kNN graph has no edge between training rows")
         }
-        // At least K + 1 endpoints, so that a batch can span the K outputs.
-        edgesPerStep = max(c.batchSize / 2, net.outputCount + 1)
+        // A step's 2e endpoints: the batch size, but no more than the training rows (an epoch is then about one
+        // pass of forward/backward over as many rows as there are training rows, as with `.batch`), and at least
+        // K + 1 so that a batch can span the K outputs.
+        edgesPerStep = max(min(c.batchSize, train.count) / 2, net.outputCount + 1)
         stepsPerEpoch = max(1, (train.count + 2 * edgesPerStep - 1) / (2 * edgesPerStep))
+        // Two edges per validation row (at most 4 096): a fixed sample, so the loss is comparable across epochs.
         let validationSampler = WeightedEdgeSampler(graph: graph, anchors: validation,
                                                     partners: [Bool](repeating: true, count: n))
         validationEdges = validationSampler.isEmpty ? ([], [])
-            : validationSampler.sample(max(edgesPerStep, min(4 * validation.count, 4096)), rng: &rng)
+            : validationSampler.sample(min(4096, max(2 * validation.count, net.outputCount + 1)), rng: &rng)
     }
 
     /// The batch's R = tr(B⁻¹A) (its value) and a surrogate with the same gradient whose value is ≈ 0.
