@@ -171,12 +171,15 @@ final class SpectralNetAgreementTests: XCTestCase {
                                          maxRatio: 1.4, maxSine: 0.25)
         XCTAssertTrue(agreement.ritzValues.allSatisfy { $0.isFinite })
 
-        // Two distinct points only: every batch is rank deficient (2 < K = 3); recovered and reported.
+        // Two distinct points only: every batch is rank deficient (2 < K = 3), with either affinity; recovered,
+        // reported, finite.
         var rng = SeededRandom(seed: 10)
         let two = (rng.normalMatrix(2, 16) as Matrix<Float>).rows((0..<300).map { $0 % 2 })
-        let net = try SpectralNet(configuration: .init(hidden: [32], dimensions: 2, batchSize: 150, neighbors: 10,
-                                                       epochs: 3)).fit(two, seed: 1)
-        XCTAssertGreaterThan(net.recoveries, 0)
-        XCTAssertTrue(try net.transform(two).elements.allSatisfy { $0.isFinite })
+        for affinity in SpectralNet.Affinity.allCases {
+            let net = try SpectralNet(configuration: .init(hidden: [32], dimensions: 2, batchSize: 150, neighbors: 10,
+                                                           epochs: 3, affinity: affinity)).fit(two, seed: 1)
+            XCTAssertGreaterThan(net.recoveries, 0, "\(affinity)")
+            XCTAssertTrue(try net.transform(two).elements.allSatisfy { $0.isFinite }, "\(affinity)")
+        }
     }
 }
