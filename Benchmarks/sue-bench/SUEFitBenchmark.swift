@@ -14,7 +14,7 @@ import Spectral
 // 4096-4096-1024 network with batch 4096; use --epochs 1 and multiply the SE stage by 100 for the paper's schedule.
 // --evaluate fits on the D.7 training part instead (400 test pairs held out) and reports Recall@1/5/10 both ways.
 // --compare-numeric (parametric mode) also fits the numeric SE of X and reports the principal-angle sines between
-// span{1, SpectralNet(X)} and span{1, ψ(X)}.
+// span{1, SpectralNet(X)} and span{1, ψ(X)}, their mean square and the Rayleigh ratio (`spectralAgreement`).
 func runSUEFitBenchmark(_ args: BenchArguments) throws {
     guard let xPath = args.string("x"), let yPath = args.string("y") else {
         throw BenchError("sue-fit needs --x X.npy --y Y.npy")
@@ -74,6 +74,10 @@ func runSUEFitBenchmark(_ args: BenchArguments) throws {
         let distance = try subspaceDistance(withConstant(try net.transform(x)), withConstant(numeric.embedding))
         fields["subspace_largest_sine_x"] = (distance.largestSine * 1000).rounded() / 1000
         fields["subspace_sines_x"] = distance.sines.map { String(format: "%.3f", $0) }.joined(separator: ",")
+        // Better posed than the largest sine when the spectrum is flat (see `SpectralAgreement`).
+        let agreement = try spectralAgreement(try net.transform(x), with: numeric)
+        fields["subspace_mean_squared_sine_x"] = (agreement.subspace.meanSquaredSine * 1000).rounded() / 1000
+        fields["rayleigh_ratio_x"] = (agreement.rayleighRatio * 10000).rounded() / 10000
     }
     if let split {
         let test = split.testData(x: x, y: y)

@@ -13,6 +13,7 @@ let workloads: [String: (BenchArguments) throws -> Void] = [
     "eigen": runEigenBenchmark,
     "sue-fit": runSUEFitBenchmark,
     "csls": runCSLSBenchmark,
+    "spectralnet": runSpectralNetBenchmark,
 ]
 
 let argv = Array(CommandLine.arguments.dropFirst())

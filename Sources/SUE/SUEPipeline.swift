@@ -190,6 +190,7 @@ enum EmbeddingMap {
             var snc = c.spectralNet
             snc.dimensions = c.seDimensions
             snc.metric = c.metric
+            snc.neighbors = c.neighbors
             let epochs = snc.epochs
             let net = try SpectralNet(configuration: snc).fit(x, seed: seed) { r in
                 context.report("SpectralNet \(name)", Double(r.epoch) / Double(max(1, epochs)),
