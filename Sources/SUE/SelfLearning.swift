@@ -86,14 +86,6 @@ public func selfLearningAlignment(_ data: WeaklyPairedData,
                                   configuration: SelfLearningConfiguration = SelfLearningConfiguration(),
                                   initial: SharedEmbedding? = nil,
                                   context: FitContext = FitContext(seed: 0)) throws -> SelfLearningResult {
-    try selfLearningAlignment(data, configuration: configuration, initial: initial, stopAbove: nil, context: context)
-}
-
-/// Self-learning that also stops as soon as the objective exceeds `stopAbove` (the null run of
-/// `automaticAlignment` needs to know only whether it gets that far).
-func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearningConfiguration,
-                           initial: SharedEmbedding?, stopAbove: Double?,
-                           context: FitContext) throws -> SelfLearningResult {
     guard configuration.maxIterations >= 1, configuration.neighbours >= 1, configuration.patience >= 1,
           configuration.relativeTolerance >= 0, configuration.correlationPower >= 0 else {
         throw AlignmentError.invalidConfiguration("self-learning: maxIterations and neighbours must be ≥ 1, tolerance and power ≥ 0 (got \(configuration))")
@@ -153,10 +145,6 @@ func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearning
         } else {
             roundsWithoutProgress = 0
             best = (record.meanScore, matches)
-        }
-        if let stopAbove, record.meanScore > stopAbove {
-            stopReason = "mean CSLS passed \(stopAbove) in round \(round)"
-            break
         }
         if keys == previous {
             stopReason = "pseudo-pairs unchanged in round \(round)"
