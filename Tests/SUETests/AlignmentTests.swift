@@ -250,6 +250,10 @@ final class AlignmentTests: XCTestCase {
         let auto = try automaticAlignment(training)
         let autoRecall = try retrievalRecall(try auto.embedX(test.x), try auto.embedY(test.y))
         XCTAssertGreaterThanOrEqual(autoRecall.xToY.r10, ridgeRecall.xToY.r10 - 5, "auto chose \(auto.choice): \(auto.reason)")
+        // Self-learning beat ridge by more than 10 points above, so it found the correspondence: the lock-in
+        // test must see that, and the cross-validation must then keep it.
+        XCTAssertTrue(auto.reason.contains("locked in"), auto.reason)
+        XCTAssertEqual(auto.choice, "self-learning", auto.reason)
     }
 
     func testAutoDoesNotTrustSelfLearningWithoutACorrespondence() throws {
