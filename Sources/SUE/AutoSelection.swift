@@ -121,15 +121,12 @@ public func automaticAlignment(_ data: WeaklyPairedData,
             return prepared.model(mapX: maps.x, mapY: maps.y)
         }
     }
-    // Highest score wins; ties and the 2-pair case (nothing to validate) go to the simplest candidate that is
-    // available, in the order ridge, cca, self-learning, except that a locked-in self-learning run is kept
-    // when no fold could be scored.
-    let preference = ["self-learning", "cca", "ridge"]
-    let choice: String
-    if scores.isEmpty {
-        choice = lockedIn ? "self-learning" : "ridge"
-    } else {
-        choice = preference.filter { scores[$0] != nil }.max { scores[$0]! < scores[$1]! || (scores[$0]! == scores[$1]! && preference.firstIndex(of: $0)! < preference.firstIndex(of: $1)!) }!
+    // Highest score wins; a tie goes to the simpler candidate (ridge, then CCA). With 2 pairs nothing could be
+    // scored: a locked-in self-learning run is kept, otherwise ridge.
+    var choice = lockedIn ? "self-learning" : "ridge"
+    var bestScore = -Double.infinity
+    for name in ["ridge", "cca", "self-learning"] {
+        if let score = scores[name], score > bestScore { choice = name; bestScore = score }
     }
     let table = scores.keys.sorted().map { String(format: "%@ %.3f", $0, scores[$0]!) }.joined(separator: ", ")
     let reason = lockIn + (table.isEmpty ? "" : "; cross-validated MRR " + table)
