@@ -76,7 +76,8 @@ public func automaticAlignment(_ data: WeaklyPairedData,
     // flattens: on the text pairs mean CSLS 0.274 after 3 rounds, 0.281 after 5, 0.285 after 9).
     var nullConfiguration = configuration
     nullConfiguration.maxIterations = max(1, min(learned.iterations.count, 5))
-    let nullRun = try selfLearningAlignment(null, configuration: nullConfiguration, context: context)
+    let nullRun = try selfLearningAlignment(null, configuration: nullConfiguration, initial: nil,
+                                            components: learned.independentComponents, context: context)
     let learnedScore = learned.bestObjective, nullScore = nullRun.bestObjective
     let learnedHeldOut = try heldOutAgreement(of: learned.pseudoPairs, prepared, configuration, &random)
     let nullHeldOut = try heldOutAgreement(of: nullRun.pseudoPairs, prepared, configuration, &random)

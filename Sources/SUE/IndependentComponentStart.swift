@@ -27,20 +27,26 @@ struct IndependentComponentStart: SharedEmbedding {
     var componentsY: IndependentComponents
     var ccaX: Matrix<Float>
     var ccaY: Matrix<Float>
-    /// How many of the components the assignment matched (all of them; kept for reports).
-    var matchedComponents: Int { componentsX.components }
 
     var dimension: Int { componentsX.components + ccaX.columns }
 
-    init(_ prepared: PreparedProblem, unpairedX: [Int], components: Int, maxSharedDimension: Int?,
-         correlationPower: Double, seed: UInt64) throws {
-        let (pairedX, pairedY) = prepared.pairedRows()
+    /// Each side's independent components, fitted on all its rows (no pairs involved; the same for any pairs).
+    static func fitComponents(_ prepared: PreparedProblem, components: Int,
+                              seed: UInt64) throws -> (x: IndependentComponents, y: IndependentComponents) {
         let m = min(components, prepared.x.columns, prepared.y.columns)
         var icaX = try IndependentComponents(fitting: prepared.x, components: m, seed: seed)
         var icaY = try IndependentComponents(fitting: prepared.y, components: m, seed: seed &+ 1)
         let k = min(icaX.components, icaY.components)
         icaX.unmixing = icaX.unmixing.columns(0..<k)
         icaY.unmixing = icaY.unmixing.columns(0..<k)
+        return (icaX, icaY)
+    }
+
+    init(_ prepared: PreparedProblem, unpairedX: [Int], components: (x: IndependentComponents, y: IndependentComponents),
+         maxSharedDimension: Int?, correlationPower: Double) throws {
+        let (pairedX, pairedY) = prepared.pairedRows()
+        let (icaX, icaY) = components
+        let k = icaX.components
 
         // Evidence 1: correlation over the known pairs (components have unit variance).
         let fromPairs = Matrix.multiply(try icaX.transform(pairedX), .transposed, try icaY.transform(pairedY),

@@ -71,6 +71,9 @@ public struct SelfLearningResult: Sendable {
     public var bestObjective: Double
     /// Why the loop stopped.
     public var stopReason: String
+    /// The independent components of the start, if it used them (pair-free: reusable for other runs on the
+    /// same data).
+    var independentComponents: (x: IndependentComponents, y: IndependentComponents)? = nil
 }
 
 /// Self-learning alignment over all unpaired rows.
@@ -101,6 +104,14 @@ public func selfLearningAlignment(_ data: WeaklyPairedData,
                                   configuration: SelfLearningConfiguration = SelfLearningConfiguration(),
                                   initial: SharedEmbedding? = nil,
                                   context: FitContext = FitContext(seed: 0)) throws -> SelfLearningResult {
+    try selfLearningAlignment(data, configuration: configuration, initial: initial, components: nil, context: context)
+}
+
+/// `selfLearningAlignment` with the start's independent components given (fitted by an earlier run on the same
+/// data) instead of fitted here.
+func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearningConfiguration,
+                           initial: SharedEmbedding?, components given: (x: IndependentComponents, y: IndependentComponents)?,
+                           context: FitContext) throws -> SelfLearningResult {
     guard configuration.maxIterations >= 1, configuration.neighbours >= 1, configuration.patience >= 1,
           configuration.relativeTolerance >= 0, configuration.correlationPower >= 0,
           (0...1).contains(configuration.minNewFraction) else {
@@ -124,6 +135,7 @@ public func selfLearningAlignment(_ data: WeaklyPairedData,
 
     // Round 0: the starting shared space.
     var embeddedX: Matrix<Float>, embeddedY: Matrix<Float>
+    var startComponents: (x: IndependentComponents, y: IndependentComponents)? = nil
     if let initial {
         embeddedX = try initial.embedX(data.x.rows(unpairedX))
         embeddedY = try initial.embedY(data.y.rows(unpairedY))
@@ -133,10 +145,12 @@ public func selfLearningAlignment(_ data: WeaklyPairedData,
         }
         if let components = configuration.independentComponents {
             context.report("self-learning", 0, "start: CCA on the known pairs + \(components) independent components per side, matched with the pairs")
-            let start = try IndependentComponentStart(prepared, unpairedX: unpairedX, components: components,
+            let fitted = try given ?? IndependentComponentStart.fitComponents(prepared, components: components, seed: context.seed)
+            context.report("self-learning", 0, "independent components: \(fitted.x.iterations) and \(fitted.y.iterations) FastICA iterations\(fitted.x.converged && fitted.y.converged ? "" : " (not converged)")")
+            startComponents = fitted
+            let start = try IndependentComponentStart(prepared, unpairedX: unpairedX, components: fitted,
                                                       maxSharedDimension: configuration.maxSharedDimension,
-                                                      correlationPower: configuration.correlationPower, seed: context.seed)
-            context.report("self-learning", 0, "independent components: \(start.componentsX.iterations) and \(start.componentsY.iterations) FastICA iterations\(start.componentsX.converged && start.componentsY.converged ? "" : " (not converged)")")
+                                                      correlationPower: configuration.correlationPower)
             embeddedX = try start.embedPreparedX(poolX)
             embeddedY = try start.embedPreparedY(poolY)
         } else {
@@ -198,7 +212,8 @@ public func selfLearningAlignment(_ data: WeaklyPairedData,
     pseudo.x = chosen.x.map { unpairedX[$0] }
     pseudo.y = chosen.y.map { unpairedY[$0] }
     return SelfLearningResult(alignment: prepared.model(mapX: maps.x, mapY: maps.y), pseudoPairs: pseudo,
-                              iterations: history, bestObjective: best?.score ?? 0, stopReason: stopReason)
+                              iterations: history, bestObjective: best?.score ?? 0, stopReason: stopReason,
+                              independentComponents: startComponents)
 }
 
 extension AlignmentMethods {
