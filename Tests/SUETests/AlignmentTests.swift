@@ -106,6 +106,94 @@ final class AlignmentTests: XCTestCase {
         for t in 0..<one.count { XCTAssertEqual(perm[one.y[t]], one.x[t]) }
     }
 
+    /// The fast matching (SIMD scans, row blocks, per-group column results, cached or recomputed similarities,
+    /// a reused workspace) against `naiveMutualNeighbours` below, bit for bit, on odd sizes, 1 and 2 threads,
+    /// and inputs full of exact ties: entries in {−1, 0, 1}, duplicated rows on both sides and a zero row.
+    func testMutualNeighboursEqualANaiveReferenceBitForBit() throws {
+        var random = SeededRandom(seed: 23)
+        func tiedMatrix(_ rows: Int, _ columns: Int) -> Matrix<Float> {
+            var m = Matrix<Float>(rows: rows, columns: columns) { _, _ in Float(random.int(below: 3) - 1) }
+            // Every fifth row repeats an earlier one; the last row is zero (its cosines are all 0).
+            for i in stride(from: 5, to: rows, by: 5) {
+                let source = random.int(below: i)
+                for j in 0..<columns { m[i, j] = m[source, j] }
+            }
+            if rows > 2 { for j in 0..<columns { m[rows - 1, j] = 0 } }
+            return m
+        }
+        let workspace = CSLSWorkspace()
+        let cases: [(np: Int, nq: Int, d: Int, k: Int, tied: Bool)] = [
+            (1, 1, 3, 10, false), (2, 7, 3, 10, false), (7, 2, 5, 1, true), (63, 65, 8, 10, true),
+            (65, 63, 16, 3, false), (1000, 1100, 8, 10, true), (1037, 1001, 24, 7, false),
+        ]
+        for c in cases {
+            let p: Matrix<Float> = c.tied ? tiedMatrix(c.np, c.d) : random.normalMatrix(c.np, c.d)
+            let q: Matrix<Float> = c.tied ? tiedMatrix(c.nq, c.d) : random.normalMatrix(c.nq, c.d)
+            let expected = naiveMutualNeighbours(p, q, k: c.k)
+            let label = "\(c.np)×\(c.nq), d \(c.d), k \(c.k)"
+            XCTAssertGreaterThan(expected.count, 0, label)
+            for threads in [1, 2] {
+                try Parallel.withThreads(threads) {
+                    let cached = try cslsMutualNearestNeighbours(p, q, k: c.k)
+                    let recomputed = try cslsMutualNearestNeighbours(p, q, k: c.k, maxCachedSimilarities: 0)
+                    let reused = try cslsMutualNearestNeighbours(p, q, k: c.k, workspace: workspace)
+                    for (name, m) in [("cached", cached), ("recomputed", recomputed), ("workspace", reused)] {
+                        XCTAssertEqual(m.x, expected.x, "\(label), \(threads) threads, \(name)")
+                        XCTAssertEqual(m.y, expected.y, "\(label), \(threads) threads, \(name)")
+                        XCTAssertEqual(m.score.map(\.bitPattern), expected.score.map(\.bitPattern), "\(label), \(threads) threads, \(name)")
+                        XCTAssertEqual(m.margin.map(\.bitPattern), expected.margin.map(\.bitPattern), "\(label), \(threads) threads, \(name)")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(workspace.capacity, 1037 * 1001)
+    }
+
+    /// CSLS mutual neighbours the slow, obvious way: the full similarity matrix, every score, plain argmax loops.
+    ///
+    /// Arithmetic that the result's bits depend on is spelled out to match the documented definition: cosines
+    /// of the normalised rows from one `P̂·Q̂ᵀ` product (whose entries do not depend on how the product is
+    /// blocked), `r_Q` summed largest first, `r_P` summed in the order of `k` slots where each new value
+    /// replaces the first-held smallest one (the streaming selection's order), `CSLS = (2s − r_P) − r_Q` in
+    /// Float, ties to the smaller index, and the margin against the larger of the row's and column's
+    /// second-best scores.
+    private func naiveMutualNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, k: Int)
+        -> (x: [Int], y: [Int], score: [Float], margin: [Float], count: Int) {
+        let np = p.rows, nq = q.rows
+        let s = Matrix.multiply(normalisedRows(p), .none, normalisedRows(q), .transposed)
+        let kp = min(k, nq), kq = min(k, np)
+        var rP = [Float](repeating: 0, count: np)
+        for i in 0..<np {
+            var slots = [Float](repeating: -.infinity, count: kp)
+            for j in 0..<nq where s[i, j] > slots.min()! {
+                slots[slots.firstIndex(of: slots.min()!)!] = s[i, j]
+            }
+            rP[i] = slots.reduce(0, +) / Float(kp)
+        }
+        let rQ = (0..<nq).map { j in (0..<np).map { s[$0, j] }.sorted(by: >).prefix(kq).reduce(0, +) / Float(kq) }
+        var csls = Matrix<Float>(rows: np, columns: nq)
+        for i in 0..<np { for j in 0..<nq { csls[i, j] = 2 * s[i, j] - rP[i] - rQ[j] } }
+        // Best (first index on ties) and the best of the rest.
+        func bestTwo(_ values: [Float]) -> (index: Int, best: Float, second: Float) {
+            var index = 0
+            for t in values.indices where values[t] > values[index] { index = t }
+            let rest = values.indices.filter { $0 != index }.map { values[$0] }
+            return (index, values[index], rest.max() ?? -.infinity)
+        }
+        let columns = (0..<nq).map { j in bestTwo((0..<np).map { csls[$0, j] }) }
+        var out: (x: [Int], y: [Int], score: [Float], margin: [Float]) = ([], [], [], [])
+        for i in 0..<np {
+            let row = bestTwo((0..<nq).map { csls[i, $0] })
+            guard columns[row.index].index == i else { continue }
+            let competitor = max(row.second, columns[row.index].second)
+            out.x.append(i)
+            out.y.append(row.index)
+            out.score.append(row.best)
+            out.margin.append(competitor.isFinite ? row.best - competitor : 0)
+        }
+        return (out.x, out.y, out.score, out.margin, out.x.count)
+    }
+
     // MARK: protocol
 
     func testSplitFollowsTheProtocol() throws {
