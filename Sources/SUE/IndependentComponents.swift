@@ -123,12 +123,7 @@ public struct IndependentComponents: Sendable, Equatable {
         guard x.columns == mean.count else {
             throw AlignmentError.shapeMismatch("ICA: input has \(x.columns) columns, fitted on \(mean.count)")
         }
-        var c = x
-        let d = x.columns
-        c.elements.withUnsafeMutableBufferPointer { p in
-            for i in 0..<x.rows { for j in 0..<d { p[i * d + j] -= mean[j] } }
-        }
-        return Matrix.multiply(c, .none, unmixing, .none)
+        return Matrix.multiply(x.centered(by: mean), .none, unmixing, .none)
     }
 
     /// Rows per parallel task of the nonlinearity (fixed, so the sums do not depend on the thread count).
