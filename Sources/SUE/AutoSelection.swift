@@ -94,8 +94,8 @@ public func automaticAlignment(_ data: WeaklyPairedData,
     var (lockedIn, lockIn) = try lockInTest(learned)
     lockIn = "self-learning " + lockIn
     // Second chance from CCA alone. The independent-component view helps when the pairs are too few for CCA
-    // but can hurt when its matching of components is mostly wrong (on a synthetic 8-source problem from 4
-    // pairs, CCA's start locked in where the combined one did not); the null run above serves both starts.
+    // but can hurt when its matching of components is mostly wrong (on a synthetic 8-source problem from 8
+    // pairs, CCA's start locked in where the combined one did not; tested); the null run above serves both starts.
     if !lockedIn && configuration.independentComponents != nil {
         context.report("auto", 0.6, "no lock-in: self-learning again, from CCA on the known pairs alone")
         var plain = configuration

@@ -43,7 +43,7 @@ struct IndependentComponentStart: SharedEmbedding {
     }
 
     init(_ prepared: PreparedProblem, unpairedX: [Int], components: (x: IndependentComponents, y: IndependentComponents),
-         maxSharedDimension: Int?, correlationPower: Double) throws {
+         cca: (x: Matrix<Float>, y: Matrix<Float>)) throws {
         let (pairedX, pairedY) = prepared.pairedRows()
         let (icaX, icaY) = components
         let k = icaX.components
@@ -67,8 +67,6 @@ struct IndependentComponentStart: SharedEmbedding {
             (evidence[a, match[a]] < 0 ? -1 : 1) * icaY.unmixing[i, match[a]]
         }
 
-        let cca = try CanonicalCorrelation(a: pairedX, b: pairedY, maxComponents: maxSharedDimension)
-            .weightedMaps(power: correlationPower)
         preprocessX = prepared.preprocessX
         preprocessY = prepared.preprocessY
         componentsX = icaX

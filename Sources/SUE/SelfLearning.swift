@@ -149,8 +149,7 @@ func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearning
             context.report("self-learning", 0, "independent components: \(fitted.x.iterations) and \(fitted.y.iterations) FastICA iterations\(fitted.x.converged && fitted.y.converged ? "" : " (not converged)")")
             startComponents = fitted
             let start = try IndependentComponentStart(prepared, unpairedX: unpairedX, components: fitted,
-                                                      maxSharedDimension: configuration.maxSharedDimension,
-                                                      correlationPower: configuration.correlationPower)
+                                                      cca: try fitMaps(MutualMatches(x: [], y: [], score: [], margin: [])))
             embeddedX = try start.embedPreparedX(poolX)
             embeddedY = try start.embedPreparedY(poolY)
         } else {
