@@ -148,10 +148,10 @@ func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearning
             let fitted = try given ?? IndependentComponentStart.fitComponents(prepared, components: components, seed: context.seed)
             context.report("self-learning", 0, "independent components: \(fitted.x.iterations) and \(fitted.y.iterations) FastICA iterations\(fitted.x.converged && fitted.y.converged ? "" : " (not converged)")")
             startComponents = fitted
-            let start = try IndependentComponentStart(prepared, unpairedX: unpairedX, components: fitted,
-                                                      cca: try fitMaps(MutualMatches(x: [], y: [], score: [], margin: [])))
-            embeddedX = try start.embedPreparedX(poolX)
-            embeddedY = try start.embedPreparedY(poolY)
+            let maps = try IndependentComponentStart.maps(prepared, pairs: prepared.pairs, poolX: unpairedX, components: fitted,
+                                                          cca: try fitMaps(MutualMatches(x: [], y: [], score: [], margin: [])))
+            embeddedX = Matrix.multiply(poolX, .none, maps.x, .none)
+            embeddedY = Matrix.multiply(poolY, .none, maps.y, .none)
         } else {
             let maps = try fitMaps(MutualMatches(x: [], y: [], score: [], margin: []))
             embeddedX = Matrix.multiply(poolX, .none, maps.x, .none)

@@ -223,3 +223,25 @@ extension IndependentComponentsTests {
         }
     }
 }
+
+extension IndependentComponentsTests {
+    func testComponentsBesideCCABeatCCAAloneFromTooFewPairs() throws {
+        // 16 sources seen through 6 pairs: CCA alone has at most 6 canonical directions; the matched
+        // components add the other sources (those matched right) without any pairs.
+        let (x, y) = twoViews(rows: 1500, sources: 16, dx: 32, dy: 32, noise: 0.3, seed: 0)
+        let split = try AlignmentSplit(rows: 1500, pairs: 6, test: 200, seed: 0)
+        let training = split.trainingData(x: x, y: y), test = split.testData(x: x, y: y)
+        var configuration = SelfLearningConfiguration(); configuration.independentComponents = 16
+        let start = try independentComponentAlignment(training, configuration: configuration, context: FitContext(seed: 0))
+        XCTAssertEqual(start.dimension, 16 + 6, "16 components beside CCA's 6 directions")
+        let cca = try recallAt10(try AlignmentMethods.fitCCA(training), test)
+        let combined = try recallAt10(start, test)
+        XCTAssertGreaterThan(combined, cca + 10, "components+cca \(combined) vs cca \(cca)")
+        // A linear model like any other: stored and reloaded, it embeds bit for bit the same.
+        let reloaded = try LinearAlignment(storedTensors: start.storedTensors(), metadata: start.storedMetadata())
+        XCTAssertEqual(try reloaded.embedX(test.x), try start.embedX(test.x))
+        XCTAssertThrowsError(try independentComponentAlignment(
+            WeaklyPairedData(x: training.x, y: training.y, pairs: Array(training.pairs.prefix(1))),
+            configuration: configuration, context: FitContext(seed: 0)))
+    }
+}
