@@ -299,6 +299,39 @@ final class AlignmentTests: XCTestCase {
         XCTAssertEqual(suv / (suu * svv).squareRoot(), cca.correlations[0], accuracy: 0.01)
     }
 
+    func testLeadingSingularTripletsAgreeWithTheFullSVD() throws {
+        // Odd shapes, both orientations; the Gram shortcut (r ≤ min/3) and the SVD fallback (r larger, or a
+        // kept σ below 10⁻⁴·σ₁) must agree with the full SVD: values, residuals ‖Mv − σu‖, orthogonality.
+        var random = SeededRandom(seed: 11)
+        let eps = Double.ulpOfOne
+        for (rows, columns, r) in [(1, 1, 1), (2, 7, 1), (7, 2, 2), (63, 65, 21), (65, 63, 7), (384, 384, 128), (90, 384, 30)] {
+            let m: Matrix<Double> = random.normalMatrix(rows, columns)
+            let fast = try CanonicalCorrelation.leadingSingularTriplets(m, count: r)
+            let svd = try singularValueDecomposition(m)
+            let sigma1 = svd.singularValues[0]
+            XCTAssertEqual(fast.values.count, r)
+            for k in 0..<r {
+                XCTAssertLessThan(abs(fast.values[k] - svd.singularValues[k]) / (sigma1 * eps), 1e3 * sigma1 / svd.singularValues[k],
+                                  "\(rows)×\(columns) σ\(k)")
+            }
+            let mv = Matrix.multiply(m, .none, fast.v)
+            var residual = 0.0
+            for i in 0..<rows { for k in 0..<r { residual = max(residual, abs(mv[i, k] - fast.values[k] * fast.u[i, k])) } }
+            XCTAssertLessThan(residual / (Double(max(rows, columns)) * sigma1 * eps), 100, "\(rows)×\(columns) residual")
+            for q in [fast.u, fast.v] {
+                let gram = Matrix.multiply(q, .transposed, q)
+                var off = 0.0
+                for i in 0..<r { for j in 0..<r { off = max(off, abs(gram[i, j] - (i == j ? 1 : 0))) } }
+                XCTAssertLessThan(off / (Double(max(rows, columns)) * eps), 1e4, "\(rows)×\(columns) orthogonality")
+            }
+        }
+        // Rank-deficient: 3 nonzero singular values of 60, asking for 10 → σ₄… are 0 < 10⁻⁴σ₁: the SVD is used.
+        let a: Matrix<Double> = random.normalMatrix(60, 3), b: Matrix<Double> = random.normalMatrix(3, 60)
+        let low = try CanonicalCorrelation.leadingSingularTriplets(Matrix.multiply(a, .none, b), count: 10)
+        let reference = try singularValueDecomposition(Matrix.multiply(a, .none, b))
+        for k in 0..<10 { XCTAssertEqual(low.values[k], reference.singularValues[k], accuracy: 1e-12 * reference.singularValues[0]) }
+    }
+
     func testCCAWithFewerPairsThanDimensionsIsFinite() throws {
         var random = SeededRandom(seed: 4)
         for n in [1, 2, 5] {
