@@ -62,8 +62,10 @@ public struct IndependentComponents: Sendable, Equatable {
         let whitening = Matrix<Double>(rows: d, columns: m) { i, c in
             eigen.vectors[i, d - 1 - c] / eigen.values[d - 1 - c].squareRoot()
         }
-        let z = Matrix.multiply(centred, .none, whitening)               // n × m
-
+        // The iteration runs in Float (the input's precision): its two n × m × m products and n·m tanh dominate
+        // the cost, and a Float error of ~10⁻⁶ in E[g(Wz) zᵀ] moves |⟨wᵢ, wᵢ′⟩| by ~10⁻¹², far below `tolerance`.
+        // W itself, its decorrelation and the convergence test stay in Double.
+        let z = Matrix.multiply(centred, .none, whitening).converted(to: Float.self)   // n × m
         var random = SeededRandom(seed: seed ^ 0x1ca_5eed)
         var w = try Self.decorrelated(random.normalMatrix(m, m))
         var iterations = 0, converged = false
@@ -71,7 +73,7 @@ public struct IndependentComponents: Sendable, Equatable {
             iterations += 1
             // g = tanh(z·Wᵀ) in place, and E[g′] = E[1 − g²] per component: fixed row blocks in parallel,
             // their partial sums added in block order (the same result for any thread count).
-            var g = Matrix.multiply(z, .none, w, .transposed)            // n × m
+            var g = Matrix.multiply(z, .none, w.converted(to: Float.self), .transposed)   // n × m
             let blocks = (n + Self.blockRows - 1) / Self.blockRows
             var partial = [Double](repeating: 0, count: blocks * m)
             g.elements.withUnsafeMutableBufferPointer { gp in
@@ -81,7 +83,7 @@ public struct IndependentComponents: Sendable, Equatable {
                             for c in 0..<m {
                                 let t = tanh(gp[i * m + c])
                                 gp[i * m + c] = t
-                                pp[b * m + c] += 1 - t * t
+                                pp[b * m + c] += Double(1 - t * t)
                             }
                         }
                     }
@@ -89,7 +91,7 @@ public struct IndependentComponents: Sendable, Equatable {
             }
             var meanDerivative = [Double](repeating: 0, count: m)
             for b in 0..<blocks { for c in 0..<m { meanDerivative[c] += partial[b * m + c] } }
-            var next = Matrix.multiply(g, .transposed, z, alpha: 1 / Double(n))   // E[g(Wz) zᵀ], m × m
+            var next = Matrix.multiply(g, .transposed, z, alpha: 1 / Float(n)).converted(to: Double.self)   // E[g(Wz) zᵀ], m × m
             for c in 0..<m {
                 let e = meanDerivative[c] / Double(n)
                 for k in 0..<m { next[c, k] -= e * w[c, k] }
