@@ -136,9 +136,7 @@ public func automaticAlignment(_ data: WeaklyPairedData,
         let pseudoX = learned.pseudoPairs.x, pseudoY = learned.pseudoPairs.y
         scores["self-learning"] = try score { train in
             let rowsX = train.map(\.x) + pseudoX, rowsY = train.map(\.y) + pseudoY
-            let maps = try CanonicalCorrelation(a: prepared.x.rows(rowsX), b: prepared.y.rows(rowsY),
-                                               maxComponents: configuration.maxSharedDimension)
-                .weightedMaps(power: configuration.correlationPower)
+            let maps = try configuration.canonicalMaps(prepared.x.rows(rowsX), prepared.y.rows(rowsY))
             return prepared.model(mapX: maps.x, mapY: maps.y)
         }
     }
@@ -169,9 +167,7 @@ func heldOutAgreement(of pairs: MutualMatches, _ prepared: PreparedProblem, _ co
     guard pairs.count >= 8 else { return 0 }
     let order = random.permutation(pairs.count)
     let fit = order[0..<(pairs.count / 2)], held = order[(pairs.count / 2)...]
-    let maps = try CanonicalCorrelation(a: prepared.x.rows(fit.map { pairs.x[$0] }), b: prepared.y.rows(fit.map { pairs.y[$0] }),
-                                        maxComponents: configuration.maxSharedDimension)
-        .weightedMaps(power: configuration.correlationPower)
+    let maps = try configuration.canonicalMaps(prepared.x.rows(fit.map { pairs.x[$0] }), prepared.y.rows(fit.map { pairs.y[$0] }))
     let ex = normalisedRows(Matrix.multiply(prepared.x.rows(held.map { pairs.x[$0] }), .none, maps.x, .none))
     let ey = normalisedRows(Matrix.multiply(prepared.y.rows(held.map { pairs.y[$0] }), .none, maps.y, .none))
     var total = 0.0

@@ -117,8 +117,7 @@ public func independentComponentAlignment(_ data: WeaklyPairedData, configuratio
     let components = try given ?? IndependentComponentStart.fitComponents(
         prepared, components: configuration.independentComponents ?? 64, seed: context.seed)
     let (a, b) = prepared.pairedRows()
-    let cca = try CanonicalCorrelation(a: a, b: b, maxComponents: configuration.maxSharedDimension)
-        .weightedMaps(power: configuration.correlationPower)
+    let cca = try configuration.canonicalMaps(a, b)
     let maps = try IndependentComponentStart.maps(prepared, pairs: prepared.pairs, poolX: data.unpairedXRows,
                                                   components: components, cca: cca)
     return prepared.model(mapX: maps.x, mapY: maps.y)

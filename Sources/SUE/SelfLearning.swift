@@ -44,6 +44,12 @@ public struct SelfLearningConfiguration: Sendable, Equatable {
     public var independentComponents: Int? = 64
 
     public init() {}
+
+    /// The map self-learning fits on a dictionary of row-aligned pairs: CCA with at most `maxSharedDimension`
+    /// components, each weighted by ρ^`correlationPower`.
+    func canonicalMaps(_ a: Matrix<Float>, _ b: Matrix<Float>) throws -> (x: Matrix<Float>, y: Matrix<Float>) {
+        try CanonicalCorrelation(a: a, b: b, maxComponents: maxSharedDimension).weightedMaps(power: correlationPower)
+    }
 }
 
 /// One refinement round.
@@ -128,9 +134,7 @@ func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearning
     func fitMaps(_ pseudo: MutualMatches) throws -> (x: Matrix<Float>, y: Matrix<Float>) {
         let rowsX = prepared.pairs.map(\.x) + pseudo.x.map { unpairedX[$0] }
         let rowsY = prepared.pairs.map(\.y) + pseudo.y.map { unpairedY[$0] }
-        let cca = try CanonicalCorrelation(a: prepared.x.rows(rowsX), b: prepared.y.rows(rowsY),
-                                           maxComponents: configuration.maxSharedDimension)
-        return cca.weightedMaps(power: configuration.correlationPower)
+        return try configuration.canonicalMaps(prepared.x.rows(rowsX), prepared.y.rows(rowsY))
     }
 
     // Round 0: the starting shared space.
