@@ -45,16 +45,18 @@ public struct CanonicalCorrelation: Sendable {
         let w = weights ?? [Double](repeating: 1, count: n)
         let total = w.reduce(0, +)
         guard total > 0 else { throw AlignmentError.insufficientData("CCA: all sample weights are zero") }
-        // Centred, √w-scaled copies so that AᵀA = Σ w_i a_i a_iᵀ.
-        func centred(_ m: Matrix<Float>) -> Matrix<Double> {
+        // Centred, √w-scaled copies so that AᵀA = Σ w_i a_i a_iᵀ. The mean is taken and subtracted in Double and
+        // the result rounded once to Float (the inputs' own precision); the products are summed in Double over
+        // row blocks (`crossProductInDouble`: relative error ≈ 10⁻⁶, three times the speed of a Double GEMM).
+        func centred(_ m: Matrix<Float>) -> Matrix<Float> {
             var mean = [Double](repeating: 0, count: m.columns)
             for i in 0..<n { for j in 0..<m.columns { mean[j] += w[i] * Double(m[i, j]) } }
             for j in 0..<m.columns { mean[j] /= total }
-            return Matrix<Double>(rows: n, columns: m.columns) { i, j in (Double(m[i, j]) - mean[j]) * w[i].squareRoot() }
+            return Matrix<Float>(rows: n, columns: m.columns) { i, j in Float((Double(m[i, j]) - mean[j]) * w[i].squareRoot()) }
         }
         let ac = centred(a), bc = centred(b)
-        func covariance(_ p: Matrix<Double>, _ q: Matrix<Double>) -> Matrix<Double> {
-            var c = Matrix.multiply(p, .transposed, q, .none)
+        func covariance(_ p: Matrix<Float>, _ q: Matrix<Float>) -> Matrix<Double> {
+            var c = Matrix.crossProductInDouble(p, q)
             for k in c.elements.indices { c.elements[k] /= total }
             return c
         }

@@ -195,4 +195,70 @@ final class GEMMTests: XCTestCase {
             }
         }
     }
+
+    /// `crossProductInDouble` against a Double triple loop, with its documented bound
+    /// (b·u_f + ⌈n/b⌉·u_d)·|P|ᵀ|Q| (a factor 2 of slack for the first-order terms), on odd row counts around the
+    /// block size and shapes down to 1 × 1; the error must be well below one Float GEMM's on a long product
+    /// with a large mean (the case the Double accumulation is for), and the bits must not depend on the thread
+    /// count.
+    func testCrossProductInDoubleBound() {
+        let uf = Double(Float.ulpOfOne) / 2, ud = Double.ulpOfOne / 2
+        func check(rows n: Int, _ p: Int, _ q: Int, blockRows b: Int, offset: Float = 0, seed: UInt64,
+                   line: UInt = #line) {
+            var random = SeededRandom(seed: seed)
+            let left = Matrix<Float>(rows: n, columns: p) { _, _ in Float(random.normal()) + offset }
+            let right = Matrix<Float>(rows: n, columns: q) { _, _ in Float(random.normal()) + offset }
+            let c = Matrix.crossProductInDouble(left, right, blockRows: b)
+            XCTAssertEqual(c.rows, p, line: line)
+            XCTAssertEqual(c.columns, q, line: line)
+            let blocks = Double((n + b - 1) / b)
+            var worst = 0.0
+            for i in 0..<p {
+                for j in 0..<q {
+                    var exact = 0.0, magnitude = 0.0
+                    for r in 0..<n {
+                        let product = Double(left[r, i]) * Double(right[r, j])
+                        exact += product
+                        magnitude += abs(product)
+                    }
+                    let bound = 2 * (Double(min(b, n)) * uf + blocks * ud) * magnitude
+                    worst = max(worst, abs(c[i, j] - exact) / max(bound, .leastNormalMagnitude))
+                }
+            }
+            XCTAssertLessThanOrEqual(worst, 1, "n \(n), \(p)×\(q), block \(b): error / bound", line: line)
+        }
+        for n in [1, 2, 7, 63, 65, 255, 256, 257, 1000] { check(rows: n, 7, 5, blockRows: 256, seed: UInt64(n)) }
+        check(rows: 1, 1, 1, blockRows: 1, seed: 1)
+        check(rows: 1031, 65, 63, blockRows: 100, offset: 3, seed: 2)
+        check(rows: 9000, 3, 2, blockRows: 256, offset: 10, seed: 3)
+        // Empty shapes.
+        XCTAssertEqual(Matrix.crossProductInDouble(Matrix<Float>(rows: 0, columns: 3), Matrix<Float>(rows: 0, columns: 2)).elements,
+                       [Double](repeating: 0, count: 6))
+        XCTAssertEqual(Matrix.crossProductInDouble(Matrix<Float>(rows: 4, columns: 0), Matrix<Float>(rows: 4, columns: 2)).rows, 0)
+
+        // The point of the Double accumulation: on a long product with a large mean it is far more accurate
+        // than one Float GEMM over all rows (blockRows = n).
+        var random = SeededRandom(seed: 4)
+        let tall = Matrix<Float>(rows: 9000, columns: 4) { _, _ in Float(random.normal()) + 10 }
+        func maxError(_ c: Matrix<Double>) -> Double {
+            var worst = 0.0
+            for i in 0..<4 { for j in 0..<4 {
+                var exact = 0.0
+                for r in 0..<9000 { exact += Double(tall[r, i]) * Double(tall[r, j]) }
+                worst = max(worst, abs(c[i, j] - exact))
+            } }
+            return worst
+        }
+        let blocked = maxError(Matrix.crossProductInDouble(tall, tall))
+        let plain = maxError(Matrix.crossProductInDouble(tall, tall, blockRows: 9000))
+        XCTAssertLessThan(blocked, plain / 4, "blocked error \(blocked) against one Float GEMM's \(plain)")
+
+        // Thread independence on a product that takes the packed parallel GEMM path.
+        random = SeededRandom(seed: 5)
+        let a = Matrix<Float>(rows: 2000, columns: 300) { _, _ in Float(random.normal()) }
+        let b = Matrix<Float>(rows: 2000, columns: 200) { _, _ in Float(random.normal()) }
+        let one = Parallel.withThreads(1) { Matrix.crossProductInDouble(a, b) }
+        let three = Parallel.withThreads(3) { Matrix.crossProductInDouble(a, b) }
+        XCTAssertEqual(one.elements, three.elements)
+    }
 }
