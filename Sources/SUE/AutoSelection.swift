@@ -34,10 +34,10 @@ public struct AutomaticAlignment: SharedEmbedding {
 ///    against the real run's 0.90 (a 128-dimensional CCA on that few pairs fits noise), which only the
 ///    held-out agreement exposes (0.59 vs 0.17); on a low-dimensional synthetic manifold a null's matching
 ///    generalises (held-out 0.61 against 0.83) but is far less self-consistent (CSLS 0.25 against 0.36).
-///    Self-learning starts from CCA side by side with the matched independent components
-///    (`IndependentComponentStart`); if that run does not lock in, it is run once more from CCA alone and
-///    tested against the same null, since a mostly wrong matching of components can spoil a start CCA alone
-///    would have locked in from.
+///    Self-learning starts from CCA on the known pairs (cross-fitted, see `selfLearningAlignment`). If the
+///    configuration asks for the independent-component start (`independentComponents`, off by default) and
+///    that run does not lock in, it is run once more from CCA alone and tested against the same null, since a
+///    mostly wrong matching of components can spoil a start CCA alone would have locked in from.
 /// 2. **Cross-validation on the known pairs** (K = min(5, pairs) folds, fixed by the seed). Each candidate's
 ///    map is refitted without the fold and every held-out X row is ranked against *all* training Y rows; the
 ///    score is the mean reciprocal rank of the true partner. Ridge and CCA are refitted exactly per fold.

@@ -33,9 +33,12 @@ public struct CanonicalCorrelation: Sendable {
     public var shrinkageY: Double
 
     /// Fits CCA on row-aligned `a` (n × dx) and `b` (n × dy). The rows are centred here with the
-    /// (weighted) mean of the samples. `weights` (one per row, ≥ 0) default to 1.
+    /// (weighted) mean of the samples, unless `centred` is false: then the second moments are taken about the
+    /// origin, for rows already centred with a better estimate of the mean than these samples give (e.g. all
+    /// the rows of a data set, when the samples are a selected subset of it). `weights` (one per row, ≥ 0)
+    /// default to 1.
     public init(a: Matrix<Float>, b: Matrix<Float>, weights: [Double]? = nil, maxComponents: Int? = nil,
-                shrinkage: Double? = nil) throws {
+                shrinkage: Double? = nil, centred: Bool = true) throws {
         guard a.rows == b.rows else { throw AlignmentError.shapeMismatch("CCA: \(a.rows) X rows but \(b.rows) Y rows") }
         guard a.rows >= 1 else { throw AlignmentError.insufficientData("CCA needs at least one pair") }
         if let w = weights, w.count != a.rows || w.contains(where: { !($0 >= 0) }) {
@@ -48,15 +51,62 @@ public struct CanonicalCorrelation: Sendable {
         // Centred, √w-scaled copies so that AᵀA = Σ w_i a_i a_iᵀ. The mean is taken and subtracted in Double and
         // the result rounded once to Float (the inputs' own precision); the products are summed in Double over
         // row blocks (`crossProductInDouble`: relative error ≈ 10⁻⁶, three times the speed of a Double GEMM).
-        func centred(_ m: Matrix<Float>) -> Matrix<Float> {
+        func centredCopy(_ m: Matrix<Float>) -> Matrix<Float> {
             var mean = [Double](repeating: 0, count: m.columns)
             for i in 0..<n { for j in 0..<m.columns { mean[j] += w[i] * Double(m[i, j]) } }
-            for j in 0..<m.columns { mean[j] /= total }
+            for j in 0..<m.columns { mean[j] = centred ? mean[j] / total : 0 }
             return Matrix<Float>(rows: n, columns: m.columns) { i, j in Float((Double(m[i, j]) - mean[j]) * w[i].squareRoot()) }
         }
-        let ac = centred(a), bc = centred(b)
-        func covariance(_ p: Matrix<Float>, _ q: Matrix<Float>) -> Matrix<Double> {
-            var c = Matrix.crossProductInDouble(p, q)
+        let ac = centredCopy(a), bc = centredCopy(b)
+        let moments = SecondMoments(xx: Matrix.crossProductInDouble(ac, ac), yy: Matrix.crossProductInDouble(bc, bc),
+                                    xy: Matrix.crossProductInDouble(ac, bc), weight: total, samples: n)
+        try self.init(moments: moments, maxComponents: maxComponents, shrinkage: shrinkage)
+    }
+
+    /// Sums over samples of x·xᵀ, y·yᵀ and x·yᵀ (about whatever centre the rows were given), with the total
+    /// weight and the number of samples behind them. Moments of disjoint sample sets add and subtract, which is
+    /// what lets cross-fitting fit one CCA per fold from one pass over the data (`SelfLearning.swift`).
+    public struct SecondMoments: Sendable {
+        public var xx: Matrix<Double>, yy: Matrix<Double>, xy: Matrix<Double>
+        public var weight: Double
+        public var samples: Int
+
+        public init(xx: Matrix<Double>, yy: Matrix<Double>, xy: Matrix<Double>, weight: Double, samples: Int) {
+            (self.xx, self.yy, self.xy, self.weight, self.samples) = (xx, yy, xy, weight, samples)
+        }
+
+        /// The moments of the rows of `a` and `b` (row-aligned, unit weights) about the origin.
+        public init(a: Matrix<Float>, b: Matrix<Float>) {
+            precondition(a.rows == b.rows, "SecondMoments: \(a.rows) X rows but \(b.rows) Y rows")
+            self.init(xx: Matrix.crossProductInDouble(a, a), yy: Matrix.crossProductInDouble(b, b),
+                      xy: Matrix.crossProductInDouble(a, b), weight: Double(a.rows), samples: a.rows)
+        }
+
+        public static func + (l: SecondMoments, r: SecondMoments) -> SecondMoments { l.combined(with: r, sign: 1) }
+        public static func - (l: SecondMoments, r: SecondMoments) -> SecondMoments { l.combined(with: r, sign: -1) }
+
+        private func combined(with other: SecondMoments, sign: Double) -> SecondMoments {
+            func add(_ p: Matrix<Double>, _ q: Matrix<Double>) -> Matrix<Double> {
+                precondition(p.rows == q.rows && p.columns == q.columns, "SecondMoments: shapes differ")
+                var out = p
+                for k in out.elements.indices { out.elements[k] += sign * q.elements[k] }
+                return out
+            }
+            return SecondMoments(xx: add(xx, other.xx), yy: add(yy, other.yy), xy: add(xy, other.xy),
+                                 weight: weight + sign * other.weight, samples: samples + Int(sign) * other.samples)
+        }
+    }
+
+    /// Fits CCA from second moments (covariances = moments / weight; no centring here).
+    public init(moments: SecondMoments, maxComponents: Int? = nil, shrinkage: Double? = nil) throws {
+        let total = moments.weight, n = moments.samples
+        let dx = moments.xx.rows, dy = moments.yy.rows
+        guard n >= 1, total > 0 else { throw AlignmentError.insufficientData("CCA needs at least one pair with positive weight") }
+        guard moments.xx.columns == dx, moments.yy.columns == dy, moments.xy.rows == dx, moments.xy.columns == dy else {
+            throw AlignmentError.shapeMismatch("CCA: moments \(dx)×\(moments.xx.columns), \(dy)×\(moments.yy.columns), \(moments.xy.rows)×\(moments.xy.columns) do not fit together")
+        }
+        func covariance(_ c: Matrix<Double>) -> Matrix<Double> {
+            var c = c
             for k in c.elements.indices { c.elements[k] /= total }
             return c
         }
@@ -72,9 +122,9 @@ public struct CanonicalCorrelation: Sendable {
         }
         shrinkageX = shrinkage ?? Double(dx) / (total + Double(dx))
         shrinkageY = shrinkage ?? Double(dy) / (total + Double(dy))
-        let lx = try cholesky(shrunk(covariance(ac, ac), shrinkageX))
-        let ly = try cholesky(shrunk(covariance(bc, bc), shrinkageY))
-        let cxy = covariance(ac, bc)
+        let lx = try cholesky(shrunk(covariance(moments.xx), shrinkageX))
+        let ly = try cholesky(shrunk(covariance(moments.yy), shrinkageY))
+        let cxy = covariance(moments.xy)
         // M = Lx⁻¹ · Cxy · Ly⁻ᵀ
         let left = try solveTriangular(lx, cxy, lower: true)
         let m = try solveTriangular(ly, left, lower: true, transpose: true, side: .right)

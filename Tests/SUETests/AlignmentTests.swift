@@ -332,6 +332,62 @@ final class AlignmentTests: XCTestCase {
         for k in 0..<10 { XCTAssertEqual(low.values[k], reference.singularValues[k], accuracy: 1e-12 * reference.singularValues[0]) }
     }
 
+    /// CCA from second moments: identical to CCA on the rows about the origin (`centred: false`), and moments
+    /// of disjoint row sets add and subtract (what cross-fitted self-learning relies on), to rounding.
+    func testCCAFromSecondMomentsAddsAndSubtracts() throws {
+        var random = SeededRandom(seed: 31)
+        let a: Matrix<Float> = random.normalMatrix(300, 9), b: Matrix<Float> = random.normalMatrix(300, 7)
+        var shifted = a
+        for i in 0..<shifted.rows { shifted[i, 0] += 3 }  // a mean the two centring choices treat differently
+        let fromRows = try CanonicalCorrelation(a: shifted, b: b, maxComponents: 5, centred: false)
+        let fromMoments = try CanonicalCorrelation(moments: .init(a: shifted, b: b), maxComponents: 5)
+        XCTAssertEqual(fromRows.correlations, fromMoments.correlations)
+        XCTAssertEqual(fromRows.directionsX, fromMoments.directionsX)
+        let centred = try CanonicalCorrelation(a: shifted, b: b, maxComponents: 5)
+        XCTAssertGreaterThan(zip(centred.correlations, fromRows.correlations).map { abs($0 - $1) }.max()!, 1e-3)
+
+        // Rows 0..<200 from the moments of all rows minus those of rows 200..<300.
+        let head = try CanonicalCorrelation(moments: .init(a: shifted.rows(0..<200), b: b.rows(0..<200)), maxComponents: 5)
+        let all = CanonicalCorrelation.SecondMoments(a: shifted, b: b)
+        let tail = CanonicalCorrelation.SecondMoments(a: shifted.rows(200..<300), b: b.rows(200..<300))
+        let difference = try CanonicalCorrelation(moments: all - tail, maxComponents: 5)
+        XCTAssertEqual((all - tail).samples, 200)
+        XCTAssertEqual((all - tail).weight, 200)
+        // The moments are Float block products summed in Double (relative error ≲ 256·2⁻²⁴ ≈ 1.5·10⁻⁵ of
+        // Σ|x||y| ≤ 300·9, see `crossProductInDouble`), and a different split into blocks rounds differently.
+        let tolerance = 1.5e-5 * 300 * 9
+        let sum = tail + CanonicalCorrelation.SecondMoments(a: shifted.rows(0..<200), b: b.rows(0..<200))
+        for (p, q) in zip(sum.xy.elements + sum.xx.elements, all.xy.elements + all.xx.elements) {
+            XCTAssertEqual(p, q, accuracy: tolerance)
+        }
+        for (p, q) in zip(head.correlations, difference.correlations) { XCTAssertEqual(p, q, accuracy: 1e-4) }
+        for k in 0..<5 {  // directions agree up to a common sign per component
+            let dot = (0..<9).reduce(0.0) { $0 + head.directionsX[$1, k] * difference.directionsX[$1, k] }
+            let norms = (0..<9).reduce(0.0) { $0 + head.directionsX[$1, k] * head.directionsX[$1, k] }
+            XCTAssertEqual(abs(dot) / norms, 1, accuracy: 1e-4, "component \(k)")
+        }
+        XCTAssertThrowsError(try CanonicalCorrelation(moments: all - all))
+    }
+
+    /// Cross-fitting settings: 0 parts is refused with a named error; more parts than unpaired rows falls back
+    /// to matching all rows with one map; the result does not depend on the thread count (checked with the
+    /// default 5 parts in `testSelfLearningIsThreadIndependent`).
+    func testSelfLearningCrossFittingSettings() throws {
+        let (x, y) = makeSyntheticPairs(rows: 300, seed: 5)
+        let training = try AlignmentSplit(rows: 300, pairs: 10, test: 50, seed: 3).trainingData(x: x, y: y)
+        var config = SelfLearningConfiguration()
+        config.crossFittingFolds = 0
+        XCTAssertThrowsError(try selfLearningAlignment(training, configuration: config)) { error in
+            XCTAssertTrue("\(error)".contains("crossFittingFolds"), "\(error)")
+        }
+        config.crossFittingFolds = 10_000
+        config.maxIterations = 3
+        var single = config
+        single.crossFittingFolds = 1
+        XCTAssertEqual(try selfLearningAlignment(training, configuration: config).alignment,
+                       try selfLearningAlignment(training, configuration: single).alignment)
+    }
+
     func testCCAWithFewerPairsThanDimensionsIsFinite() throws {
         var random = SeededRandom(seed: 4)
         for n in [1, 2, 5] {

@@ -205,19 +205,25 @@ extension IndependentComponentsTests {
         XCTAssertGreaterThan(try recallAt10(auto, test), 99, auto.reason)
     }
 
-    func testCombinedStartLocksInFasterWhereCCAIsUnderdetermined() throws {
-        // 16 sources seen through 6 pairs: CCA alone cannot determine the map; the matched components supply
-        // the rest. Both lock in here, the combined start in fewer rounds (measured: 8 against 10, 10 against 18).
+    func testBothStartsLockInWhereCCAIsUnderdetermined() throws {
+        // 16 sources seen through 6 pairs: CCA alone has at most 6 directions and ridge cannot determine the
+        // map; self-learning locks in from either start. (With the loop of session 4 — dictionary centred on
+        // its own mean, no cross-fitting — the combined start locked in faster: 8 rounds against 10 and 10
+        // against 18. With the current loop the CCA start is as fast or faster: 6 rounds against 7 and 10
+        // without cross-fitting, 7 against 8 and 10 with it. Why the component start is off by default.)
         for seed: UInt64 in [0, 1] {
             let (x, y) = twoViews(rows: 1500, sources: 16, dx: 32, dy: 32, noise: 0.3, seed: seed)
             let split = try AlignmentSplit(rows: 1500, pairs: 6, test: 200, seed: seed)
             let training = split.trainingData(x: x, y: y), test = split.testData(x: x, y: y)
-            var combined = SelfLearningConfiguration(); combined.independentComponents = 16
-            var plain = combined; plain.independentComponents = nil
-            let a = try selfLearningAlignment(training, configuration: combined)
-            let b = try selfLearningAlignment(training, configuration: plain)
-            XCTAssertGreaterThan(try recallAt10(a.alignment, test), 99)
-            XCTAssertLessThan(a.iterations.count, b.iterations.count, "seed \(seed)")
+            for folds in [1, 5] {
+                var combined = SelfLearningConfiguration(); combined.independentComponents = 16
+                combined.crossFittingFolds = folds
+                var plain = combined; plain.independentComponents = nil
+                let a = try selfLearningAlignment(training, configuration: combined)
+                let b = try selfLearningAlignment(training, configuration: plain)
+                XCTAssertGreaterThan(try recallAt10(a.alignment, test), 99, "seed \(seed), \(folds) parts, combined start")
+                XCTAssertGreaterThan(try recallAt10(b.alignment, test), 99, "seed \(seed), \(folds) parts, CCA start")
+            }
             let ridge = try recallAt10(try AlignmentMethods.fitRidge(training), test)
             XCTAssertLessThan(ridge, 70, "the premise: 6 pairs are too few for a direct map")
         }
