@@ -99,6 +99,8 @@ public struct SelfLearningResult: Sendable {
     public var bestObjective: Double
     /// Why the loop stopped.
     public var stopReason: String
+    /// Whether a stopping rule ended the loop (false: it ran out of rounds, possibly still changing).
+    public var converged: Bool
     /// The independent components of the start, if it used them (pair-free: reusable for other runs on the
     /// same data).
     var independentComponents: (x: IndependentComponents, y: IndependentComponents)? = nil
@@ -289,6 +291,7 @@ func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearning
     pseudo.y = chosen.y.map { unpairedY[$0] }
     return SelfLearningResult(alignment: prepared.model(mapX: maps.x, mapY: maps.y), pseudoPairs: pseudo,
                               iterations: history, bestObjective: best?.score ?? 0, stopReason: stopReason,
+                              converged: !stopReason.hasPrefix("reached maxIterations"),
                               independentComponents: startComponents)
 }
 
@@ -296,7 +299,7 @@ extension AlignmentMethods {
     /// Self-learning from the known pairs (CCA start), over all unpaired rows.
     public static let selfLearning = AlignmentMethod(
         name: "self-learning",
-        summary: "CCA on known pairs, then rounds of CSLS mutual-NN pseudo-pairs over the unpaired rows and refit"
+        summary: "CCA on known pairs, then rounds of CSLS mutual-NN pseudo-pairs over the unpaired rows and refit (cross-fitted in 5 parts)"
     ) { data, context in
         if data.pairs.count < 2 {
             let start = try zeroPairInitialisation(data, context: context)

@@ -447,6 +447,21 @@ final class AlignmentTests: XCTestCase {
         XCTAssertNil(auto.scores["self-learning"])
     }
 
+    /// The lock-in evidence for a run that used all its rounds, on trajectories measured on the text pairs
+    /// (mean CSLS per round, cross-fitted): a creeping run from 5 pairs must not count, lock-ins from 10 and 20
+    /// pairs must, a run ended by a stopping rule counts, and round 0 (the start's space) is never compared.
+    func testLockInNeedsAJumpWhenTheRunUsedAllItsRounds() {
+        let creeping5 = [0.052, 0.1131, 0.1310, 0.1584, 0.1827, 0.1995, 0.2107, 0.2183, 0.2252, 0.2288, 0.2311]
+        let locking10 = [0.09, 0.1161, 0.1501, 0.1683, 0.2015, 0.2143, 0.2166, 0.2218, 0.3213, 0.5935]
+        let locking20 = [0.17, 0.1266, 0.1633, 0.2755, 0.5369, 0.5929]
+        XCTAssertFalse(showsLockIn(scores: creeping5, converged: false, margin: 0.25))
+        XCTAssertTrue(showsLockIn(scores: locking10, converged: false, margin: 0.25))
+        XCTAssertTrue(showsLockIn(scores: locking20, converged: false, margin: 0.25))
+        XCTAssertTrue(showsLockIn(scores: creeping5, converged: true, margin: 0.25))
+        XCTAssertFalse(showsLockIn(scores: [0.01, 0.5, 0.51], converged: false, margin: 0.25), "round 0 → 1 is not a jump")
+        XCTAssertFalse(showsLockIn(scores: [0.1, 0.2], converged: false, margin: 0.25))
+    }
+
     func testDerangementsHaveNoFixedPoint() {
         var random = SeededRandom(seed: 4)
         for n in [2, 3, 7, 64, 1000] {
