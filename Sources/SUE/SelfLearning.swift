@@ -272,10 +272,21 @@ func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearning
                 CanonicalCorrelation.SecondMoments(a: poolX.rows($0.x), b: poolY.rows($0.y))
             }
             let total = partMoments.reduce(knownMoments, +)
+            // The parts' CCA solves are independent and small (d × d), so they run side by side; each writes
+            // only its own slot, and every kernel's work split is fixed by the sizes, so the bits do not depend
+            // on the thread count.
+            var solved = [Result<(x: Matrix<Float>, y: Matrix<Float>), Error>?](repeating: nil, count: parts.count)
+            solved.withUnsafeMutableBufferPointer { slots in
+                Parallel.forEach(parts.count) { h in
+                    let moments = parts.count == 1 ? total : total - partMoments[h]
+                    slots[h] = Result {
+                        try CanonicalCorrelation(moments: moments, maxComponents: configuration.maxSharedDimension)
+                            .weightedMaps(power: configuration.correlationPower)
+                    }
+                }
+            }
             for h in parts.indices {
-                let moments = parts.count == 1 ? total : total - partMoments[h]
-                let maps = try CanonicalCorrelation(moments: moments, maxComponents: configuration.maxSharedDimension)
-                    .weightedMaps(power: configuration.correlationPower)
+                let maps = try solved[h]!.get()
                 embeddedParts[h] = Matrix.multiply(partX[h], .none, maps.x, .none)
                 embeddedYParts[h] = Matrix.multiply(poolY, .none, maps.y, .none)
             }
