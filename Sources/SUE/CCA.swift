@@ -58,8 +58,8 @@ public struct CanonicalCorrelation: Sendable {
             return Matrix<Float>(rows: n, columns: m.columns) { i, j in Float((Double(m[i, j]) - mean[j]) * w[i].squareRoot()) }
         }
         let ac = centredCopy(a), bc = centredCopy(b)
-        let moments = SecondMoments(xx: Matrix.crossProductInDouble(ac, ac), yy: Matrix.crossProductInDouble(bc, bc),
-                                    xy: Matrix.crossProductInDouble(ac, bc), weight: total, samples: n)
+        var moments = SecondMoments(a: ac, b: bc)
+        moments.weight = total  // the rows carry √w, so the sums are already weighted
         try self.init(moments: moments, maxComponents: maxComponents, shrinkage: shrinkage)
     }
 
