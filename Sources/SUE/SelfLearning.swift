@@ -220,6 +220,7 @@ func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearning
     var previous: Set<Int64> = []
     var stopReason = "reached maxIterations (\(configuration.maxIterations))"
     var roundsWithoutProgress = 0, roundsSettled = 0
+    var converged = false  // set where a stopping rule ends the loop
     let cslsWorkspace = CSLSWorkspace()
     for round in 0..<configuration.maxIterations {
         // One workspace for all rounds: the similarity buffer (530 MB at 11 500²) is page-faulted in once.
@@ -250,6 +251,7 @@ func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearning
             roundsWithoutProgress += 1
             if roundsWithoutProgress >= configuration.patience {
                 stopReason = "mean CSLS did not improve by more than \(configuration.relativeTolerance) (relative) for \(roundsWithoutProgress) rounds, at round \(round)"
+                converged = true
                 break
             }
         } else {
@@ -258,12 +260,14 @@ func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearning
         }
         if keys == previous {
             stopReason = "pseudo-pairs unchanged in round \(round)"
+            converged = true
             break
         }
         roundsSettled = round > 0 && fresh < configuration.minNewFraction ? roundsSettled + 1 : 0
         if roundsSettled >= configuration.patience {
             stopReason = String(format: "fewer than %.1f%% of the pseudo-pairs new for %d rounds, at round %d",
                                 100 * configuration.minNewFraction, roundsSettled, round)
+            converged = true
             break
         }
         previous = keys
@@ -304,7 +308,7 @@ func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearning
     pseudo.y = chosen.y.map { unpairedY[$0] }
     return SelfLearningResult(alignment: prepared.model(mapX: maps.x, mapY: maps.y), pseudoPairs: pseudo,
                               iterations: history, bestObjective: best?.score ?? 0, stopReason: stopReason,
-                              converged: !stopReason.hasPrefix("reached maxIterations"),
+                              converged: converged,
                               independentComponents: startComponents)
 }
 
