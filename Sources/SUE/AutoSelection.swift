@@ -49,19 +49,20 @@ public struct AutomaticAlignment: SharedEmbedding {
 ///    lock-in they encode the known pairs themselves, which is why step 1 comes first (the CV alone picked a
 ///    failed self-learning run at 5 and 10 pairs).
 ///
-/// With fewer than 2 known pairs nothing can be validated: the zero-pair initialisation followed by
-/// self-learning is used.
+/// With fewer than 2 known pairs there is nothing to fit a map on or to validate with: the pair-free
+/// `SimilarityProfileAlignment` is returned. Self-learning from it (the `self-learning` method at 0 pairs) does
+/// not lock in on the text pairs, and without pairs no null or cross-validation could tell a run that did from
+/// one that did not, so `auto` does not try.
 public func automaticAlignment(_ data: WeaklyPairedData,
                                configuration: SelfLearningConfiguration = SelfLearningConfiguration(),
                                lockInMargin: Double = 0.25,
                                context: FitContext = FitContext(seed: 0)) throws -> AutomaticAlignment {
     try data.validate()
     if data.pairs.count < 2 {
-        let start = try zeroPairInitialisation(data, context: context)
-        let result = try selfLearningAlignment(data, configuration: configuration, initial: start, context: context)
-        return AutomaticAlignment(choice: "self-learning", scores: [:],
-                                  reason: "fewer than 2 known pairs: zero-pair initialisation + self-learning",
-                                  model: result.alignment)
+        let model = try SimilarityProfileAlignment(fittedOn: data, seed: context.seed)
+        return AutomaticAlignment(choice: "similarity-profiles", scores: [:],
+                                  reason: "fewer than 2 known pairs: nothing to fit a map on or validate with; the pair-free similarity profiles (weak: R@10 ≈ 4× chance on the text pairs)",
+                                  model: model)
     }
     let prepared = try PreparedProblem(data)
     let pairs = prepared.pairs

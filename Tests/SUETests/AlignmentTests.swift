@@ -504,7 +504,7 @@ final class AlignmentTests: XCTestCase {
     func testExperimentRunsEveryBuiltInMethod() throws {
         let (x, y) = makeSyntheticPairs(rows: 500, seed: 8)
         let names = AlignmentMethods.builtIn.map(\.name)
-        XCTAssertEqual(names, ["ridge", "procrustes", "cca", "components+cca", "self-learning", "auto"])
+        XCTAssertEqual(names, ["ridge", "procrustes", "cca", "components+cca", "self-learning", "similarity-profiles", "auto"])
         let results = try runAlignmentExperiment(x: x, y: y, pairs: 12, test: 60, seeds: 2, methods: names)
         XCTAssertEqual(results.map(\.method), names)
         for r in results {
