@@ -23,9 +23,10 @@ import LinearAlgebra
 /// way, to *match* rows; as a matching it is at chance here (`Benchmarks/tools/selflearn_prototype.md`), as a
 /// retrieval space it is not.
 ///
-/// Cost: one GEMM of the rows against the reference (n·n_ref·d) and a sort of each row's similarities. The
-/// reference is capped at `maxReferenceRows` (a seeded random subset beyond that), which bounds both the fit
-/// (n_ref² work) and the model file (the reference rows are stored).
+/// Cost: one GEMM of the rows against the reference (n·n_ref·d) and a multi-quickselect of each row's
+/// similarities for the ranks (`largestAt(positions:)`). The reference is capped at `maxReferenceRows` (a
+/// seeded random subset beyond that), which bounds both the fit (n_ref² work) and the model file (the
+/// reference rows are stored).
 public struct SimilarityProfile: Sendable, Equatable {
     /// The modality's mean, subtracted before anything else.
     public var centre: [Float]
@@ -104,12 +105,14 @@ public struct SimilarityProfile: Sendable, Equatable {
             rowsOut.withUnsafeMutableBufferPointer { slots in
                 Parallel.forEach(chunk.rows) { i in
                     var s = Array(similarity.elements[(i * nRef)..<((i + 1) * nRef)])
-                    s.sort(by: >)
+                    var total = 0.0, largest = -Float.infinity
+                    for v in s { total += Double(v); largest = max(largest, v) }
                     // Skip the row's own copy (at most one), so that ranks count the *other* rows.
-                    let skip = s[0] >= SimilarityProfile.selfSimilarity ? 1 : 0
-                    var total = 0.0
-                    for k in skip..<s.count { total += Double(s[k]) }
-                    var features = ranks.map { Double(s[min(s.count - 1, $0 - 1 + skip)]) }
+                    let skip = largest >= SimilarityProfile.selfSimilarity ? 1 : 0
+                    if skip == 1 { total -= Double(largest) }
+                    let positions = ranks.map { min(s.count - 1, $0 - 1 + skip) }
+                    s.largestAt(positions: positions)
+                    var features = positions.map { Double(s[$0]) }
                     features.append(total / Double(max(s.count - skip, 1)))
                     features.append(distance[i])
                     slots[i] = features
