@@ -88,7 +88,8 @@ public func automaticAlignment(_ data: WeaklyPairedData,
         var nullConfiguration = configuration
         nullConfiguration.maxIterations = max(1, min(learned.iterations.count, 5))
         let run = try selfLearningAlignment(null, configuration: nullConfiguration, initial: nil,
-                                            components: learned.independentComponents, context: context)
+                                            components: learned.independentComponents, profiles: learned.profiles,
+                                            context: context)
         let statistics = (run.bestObjective, try heldOutAgreement(of: run.pseudoPairs, prepared, configuration, &random))
         nullStatistics = statistics
         return statistics
@@ -114,7 +115,8 @@ public func automaticAlignment(_ data: WeaklyPairedData,
         context.report("auto", 0.6, "no lock-in: self-learning again, from CCA on the known pairs alone")
         var plain = configuration
         plain.independentComponents = nil
-        let second = try selfLearningAlignment(data, configuration: plain, context: context)
+        let second = try selfLearningAlignment(data, configuration: plain, initial: nil, components: nil,
+                                               profiles: learned.profiles, context: context)
         let test = try lockInTest(second)
         lockIn += "; from CCA alone " + test.summary
         if test.lockedIn { learned = second; lockedIn = true }

@@ -54,16 +54,25 @@ public struct SimilarityProfile: Sendable, Equatable {
 
     /// Profiles of `reference` against itself; `centre` is the mean to subtract first.
     public init(centre: [Float], referenceRows: Matrix<Float>, ranks: [Int]) throws {
+        self = try Self.fitted(centre: centre, referenceRows: referenceRows, ranks: ranks).profile
+    }
+
+    /// The profile and the standardised profiles of the reference rows themselves (what `profiles(referenceRows)`
+    /// gives, without computing them twice).
+    static func fitted(centre: [Float], referenceRows: Matrix<Float>, ranks: [Int]) throws -> (profile: SimilarityProfile, own: Matrix<Float>) {
+        var profile = SimilarityProfile(centre: centre, reference: referenceRows, ranks: ranks, featureMean: [], featureScale: [])
+        let raw = try profile.fit(referenceRows)
+        return (profile, profile.standardise(raw))
+    }
+
+    /// Sets the reference and the standardisation; returns the reference rows' raw profiles.
+    private mutating func fit(_ referenceRows: Matrix<Float>) throws -> Matrix<Double> {
         guard referenceRows.rows >= 3 else {
             throw AlignmentError.insufficientData("similarity profiles need at least 3 reference rows, got \(referenceRows.rows)")
         }
         guard let top = ranks.max(), ranks.allSatisfy({ $0 >= 1 }), top <= referenceRows.rows - 1 else {
             throw AlignmentError.invalidConfiguration("similarity profiles: ranks must lie in 1...\(referenceRows.rows - 1) (the reference rows other than the row itself), got \(ranks)")
         }
-        self.centre = centre
-        self.ranks = ranks
-        self.featureMean = []
-        self.featureScale = []
         self.reference = try RowPreprocessing(mean: centre).apply(referenceRows)
         let raw = try rawProfiles(referenceRows)
         // Standardise with the reference rows' own profiles (Double sums in row order: deterministic).
@@ -77,6 +86,7 @@ public struct SimilarityProfile: Sendable, Equatable {
             let variance = max(square[j] / n - (mean[j] / n) * (mean[j] / n), 0)
             return variance > 1e-24 ? Float(variance.squareRoot()) : 1
         }
+        return raw
     }
 
     /// Unstandardised profiles of `rows` (raw features, same columns as the reference): rows × dimension.
@@ -125,8 +135,11 @@ public struct SimilarityProfile: Sendable, Equatable {
 
     /// Standardised profiles of `rows` (rows × dimension, Float).
     public func profiles(_ rows: Matrix<Float>) throws -> Matrix<Float> {
-        let raw = try rawProfiles(rows)
-        return Matrix(rows: raw.rows, columns: dimension) { i, j in
+        standardise(try rawProfiles(rows))
+    }
+
+    private func standardise(_ raw: Matrix<Double>) -> Matrix<Float> {
+        Matrix(rows: raw.rows, columns: dimension) { i, j in
             Float((raw[i, j] - Double(featureMean[j])) / Double(featureScale[j]))
         }
     }
@@ -167,6 +180,13 @@ public struct SimilarityProfileAlignment: SharedEmbedding, Sendable, Equatable {
 
     /// Fits on all training rows of `data` (the known pairs are not needed and not used).
     public init(fittedOn data: WeaklyPairedData, seed: UInt64 = 0) throws {
+        self = try Self.fittedWithProfiles(data, seed: seed).alignment
+    }
+
+    /// The fit and the standardised profiles of every row of `data.x` and `data.y` (in their order), computed
+    /// once: when a side has no more rows than `maxReferenceRows` its rows are the reference.
+    static func fittedWithProfiles(_ data: WeaklyPairedData, seed: UInt64) throws
+        -> (alignment: SimilarityProfileAlignment, profiles: (x: Matrix<Float>, y: Matrix<Float>)) {
         try data.validate()
         var random = SeededRandom(seed: seed ^ 0x9f0f_11e5)
         func referenceRows(_ a: Matrix<Float>) -> Matrix<Float> {
@@ -183,8 +203,12 @@ public struct SimilarityProfileAlignment: SharedEmbedding, Sendable, Equatable {
             base.map { min(others, max(1, Int((Double($0) * Double(others) / Double(smaller)).rounded()))) }
         }
         let centreX = RowPreprocessing(fittedOn: data.x).mean, centreY = RowPreprocessing(fittedOn: data.y).mean
-        try self.init(x: try SimilarityProfile(centre: centreX, referenceRows: refX, ranks: scaled(refX.rows - 1)),
-                      y: try SimilarityProfile(centre: centreY, referenceRows: refY, ranks: scaled(refY.rows - 1)))
+        let fx = try SimilarityProfile.fitted(centre: centreX, referenceRows: refX, ranks: scaled(refX.rows - 1))
+        let fy = try SimilarityProfile.fitted(centre: centreY, referenceRows: refY, ranks: scaled(refY.rows - 1))
+        let alignment = try SimilarityProfileAlignment(x: fx.profile, y: fy.profile)
+        let px = refX.rows == data.x.rows ? fx.own : try alignment.embedX(data.x)
+        let py = refY.rows == data.y.rows ? fy.own : try alignment.embedY(data.y)
+        return (alignment, (px, py))
     }
 }
 

@@ -473,6 +473,28 @@ final class AlignmentTests: XCTestCase {
         }
     }
 
+    /// The similarity profiles join the start by default: round 0 then matches in a different space than CCA
+    /// alone, the later rounds are CCA refits either way, and a negative weight is refused.
+    func testSelfLearningStartUsesTheProfilesByDefault() throws {
+        let (x, y) = makeSyntheticPairs(rows: 700, seed: 12)
+        let split = try AlignmentSplit(rows: 700, pairs: 6, test: 50, seed: 3)
+        let training = split.trainingData(x: x, y: y)
+        var config = SelfLearningConfiguration()
+        config.maxIterations = 2
+        XCTAssertEqual(config.profileWeight, 1)
+        let withProfiles = try selfLearningAlignment(training, configuration: config)
+        config.profileWeight = nil
+        let ccaAlone = try selfLearningAlignment(training, configuration: config)
+        XCTAssertNotEqual(withProfiles.iterations[0], ccaAlone.iterations[0], "round 0 must match in [CCA | profiles]")
+        config.profileWeight = 0
+        let zeroWeight = try selfLearningAlignment(training, configuration: config)
+        XCTAssertEqual(zeroWeight.iterations, ccaAlone.iterations, "weight 0 is CCA alone")
+        config.profileWeight = -1
+        XCTAssertThrowsError(try selfLearningAlignment(training, configuration: config)) { error in
+            XCTAssertTrue("\(error)".contains("profileWeight"), "\(error)")
+        }
+    }
+
     func testSelfLearningIsThreadIndependent() throws {
         let (x, y) = makeSyntheticPairs(rows: 600, seed: 3)
         let split = try AlignmentSplit(rows: 600, pairs: 8, test: 50, seed: 2)
