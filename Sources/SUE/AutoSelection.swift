@@ -16,8 +16,8 @@ public struct AutomaticAlignment: SharedEmbedding {
     public func embedY(_ y: Matrix<Float>) throws -> Matrix<Float> { try model.embedY(y) }
 }
 
-/// Chooses between ridge, CCA and self-learning from the known pairs alone, so the default never needs the user
-/// to know the literature, and is not worse than the ridge baseline.
+/// Chooses between ridge, CCA, CCA beside the similarity profiles and self-learning from the known pairs alone,
+/// so the default never needs the user to know the literature, and is not worse than the ridge baseline.
 ///
 /// 1. **Did self-learning find a correspondence?** Self-learning always converges to *some* self-consistent
 ///    set of mutual matches, and with too few pairs that set is noise its own map has learned to agree with.
@@ -36,13 +36,16 @@ public struct AutomaticAlignment: SharedEmbedding {
 ///    generalises (held-out 0.61 against 0.83) but is far less self-consistent (CSLS 0.25 against 0.36).
 ///    A run that used all its rounds must also show the lock-in itself, a jump of its score between two
 ///    rounds (`showsLockIn`): the null's few rounds are no fair comparison for a run that crept upwards for 25.
-///    Self-learning starts from CCA on the known pairs (cross-fitted, see `selfLearningAlignment`). If the
+///    Self-learning starts from CCA on the known pairs beside the pair-free similarity profiles (cross-fitted,
+///    see `selfLearningAlignment`); the null run reuses the same profiles, so only the pairs differ. If the
 ///    configuration asks for the independent-component start (`independentComponents`, off by default) and
 ///    that run does not lock in, it is run once more from CCA alone and tested against the same null, since a
 ///    mostly wrong matching of components can spoil a start CCA alone would have locked in from.
 /// 2. **Cross-validation on the known pairs** (K = min(5, pairs) folds, fixed by the seed). Each candidate's
 ///    map is refitted without the fold and every held-out X row is ranked against *all* training Y rows; the
-///    score is the mean reciprocal rank of the true partner. Ridge and CCA are refitted exactly per fold.
+///    score is the mean reciprocal rank of the true partner. Ridge and CCA are refitted exactly per fold;
+///    `cca+profiles` (`ProfiledAlignment`) refits its CCA per fold beside the profiles, which use no pairs and
+///    so leak nothing.
 ///    Self-learning is a candidate only if it locked in; its refit reuses the pseudo-pairs found with all
 ///    known pairs (re-running the loop per fold would multiply the cost by K). Once the loop has locked in,
 ///    the pseudo-pairs are the data's own correspondence and a held-out pair leaks nothing through them; before
@@ -122,15 +125,20 @@ public func automaticAlignment(_ data: WeaklyPairedData,
         if test.lockedIn { learned = second; lockedIn = true }
     }
 
-    func score(_ fitFold: ([KnownPair]) throws -> LinearAlignment) throws -> Double {
+    /// `profiles`: the fold's map is used side by side with these (pair-free, so fitted once for all folds).
+    func score(profiles: FittedProfiles? = nil, _ fitFold: ([KnownPair]) throws -> LinearAlignment) throws -> Double {
         var reciprocal = 0.0
         for f in 0..<folds {
             let train = pairs.indices.filter { foldOf[$0] != f }.map { pairs[$0] }
             let held = pairs.indices.filter { foldOf[$0] == f }.map { pairs[$0] }
             let model = try fitFold(train)
-            let queries = normalisedRows(Matrix.multiply(prepared.x.rows(held.map(\.x)), .none, model.mapX, .none))
-            let pool = normalisedRows(Matrix.multiply(prepared.y, .none, model.mapY, .none))
-            let ranks = partnerRanks(queries: queries, pool: pool, partners: held.map(\.y))
+            var queries = Matrix.multiply(prepared.x.rows(held.map(\.x)), .none, model.mapX, .none)
+            var pool = Matrix.multiply(prepared.y, .none, model.mapY, .none)
+            if let profiles, let weight = configuration.profileWeight {
+                queries = sideBySide(queries, profiles.x.rows(held.map(\.x)), weight: Float(weight))
+                pool = sideBySide(pool, profiles.y, weight: Float(weight))
+            }
+            let ranks = partnerRanks(queries: normalisedRows(queries), pool: normalisedRows(pool), partners: held.map(\.y))
             reciprocal += ranks.reduce(0.0) { $0 + 1 / Double($1 + 1) }
         }
         return reciprocal / Double(pairs.count)
@@ -142,10 +150,14 @@ public func automaticAlignment(_ data: WeaklyPairedData,
             let (a, b) = prepared.pairedRows(train)
             return prepared.model(mapX: try RidgeRegression(a: a, b: b).weights, mapY: .identity(b.columns))
         }
-        scores["cca"] = try score { train in
+        func ccaFold(_ train: [KnownPair]) throws -> LinearAlignment {
             let (a, b) = prepared.pairedRows(train)
             let maps = try CanonicalCorrelation(a: a, b: b).weightedMaps()
             return prepared.model(mapX: maps.x, mapY: maps.y)
+        }
+        scores["cca"] = try score(ccaFold)
+        if let profiles = learned.profiles, (configuration.profileWeight ?? 0) > 0 {
+            scores["cca+profiles"] = try score(profiles: profiles, ccaFold)
         }
     }
     if lockedIn {
@@ -160,7 +172,7 @@ public func automaticAlignment(_ data: WeaklyPairedData,
     // scored: a locked-in self-learning run is kept, otherwise ridge.
     var choice = lockedIn ? "self-learning" : "ridge"
     var bestScore = -Double.infinity
-    for name in ["ridge", "cca", "self-learning"] {
+    for name in ["ridge", "cca", "cca+profiles", "self-learning"] {
         if let score = scores[name], score > bestScore { choice = name; bestScore = score }
     }
     let table = scores.keys.sorted().map { String(format: "%@ %.3f", $0, scores[$0]!) }.joined(separator: ", ")
@@ -168,6 +180,9 @@ public func automaticAlignment(_ data: WeaklyPairedData,
     let model: SharedEmbedding
     switch choice {
     case "self-learning": model = learned.alignment
+    case "cca+profiles":
+        model = try ProfiledAlignment(linear: try AlignmentMethods.fitCCA(data), profiles: learned.profiles!.alignment,
+                                      weight: Float(configuration.profileWeight!))
     case "cca": model = try AlignmentMethods.fitCCA(data)
     default: model = try AlignmentMethods.fitRidge(data)
     }

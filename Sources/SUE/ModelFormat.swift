@@ -57,7 +57,8 @@ public enum ModelFormat {
     }()
 
     /// The storable types of this module, known without registration.
-    static var builtInTypes: [StorableEmbedding.Type] { [LinearAlignment.self, FittedSUE.self, SimilarityProfileAlignment.self] }
+    static var builtInTypes: [StorableEmbedding.Type] { [LinearAlignment.self, FittedSUE.self, SimilarityProfileAlignment.self,
+                                                              ProfiledAlignment.self] }
 
     /// Makes files of `type.kind` loadable. Registering the same kind twice keeps the last type.
     public static func register(_ type: StorableEmbedding.Type) {

@@ -6,7 +6,7 @@ import LinearAlgebra
 /// contrastive, MMD, ...) add theirs with `register(_:)` before running experiments, without editing this file.
 public enum AlignmentMethods {
     /// Methods of the alignment layer, in the order they are listed.
-    public static var builtIn: [AlignmentMethod] { [ridge, procrustes, cca, componentsCCA, selfLearning, similarityProfiles, auto] }
+    public static var builtIn: [AlignmentMethod] { [ridge, procrustes, cca, componentsCCA, ccaProfiles, selfLearning, similarityProfiles, auto] }
 
     nonisolated(unsafe) private static var registered: [String: AlignmentMethod] = [:]
     private static let lock = NSLock()

@@ -119,9 +119,8 @@ public struct SelfLearningResult: Sendable {
     /// The independent components of the start, if it used them (pair-free: reusable for other runs on the
     /// same data).
     var independentComponents: (x: IndependentComponents, y: IndependentComponents)? = nil
-    /// The standardised similarity profiles of every training row of X and Y, if the start used them
-    /// (pair-free: reusable for other runs on the same rows).
-    var profiles: (x: Matrix<Float>, y: Matrix<Float>)? = nil
+    /// The similarity profiles, if the start used them (pair-free: reusable for other runs on the same rows).
+    var profiles: FittedProfiles? = nil
 }
 
 /// Self-learning alignment over all unpaired rows.
@@ -167,7 +166,7 @@ public func selfLearningAlignment(_ data: WeaklyPairedData,
 /// data) instead of fitted here.
 func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearningConfiguration,
                            initial: SharedEmbedding?, components given: (x: IndependentComponents, y: IndependentComponents)?,
-                           profiles givenProfiles: (x: Matrix<Float>, y: Matrix<Float>)?,
+                           profiles givenProfiles: FittedProfiles?,
                            context: FitContext) throws -> SelfLearningResult {
     guard configuration.maxIterations >= 1, configuration.neighbours >= 1, configuration.patience >= 1,
           configuration.crossFittingFolds >= 1,
@@ -192,7 +191,7 @@ func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearning
     // Round 0: the starting shared space.
     var embeddedX: Matrix<Float>, embeddedY: Matrix<Float>
     var startComponents: (x: IndependentComponents, y: IndependentComponents)? = nil
-    var startProfiles: (x: Matrix<Float>, y: Matrix<Float>)? = nil
+    var startProfiles: FittedProfiles? = nil
     if let initial {
         embeddedX = try initial.embedX(data.x.rows(unpairedX))
         embeddedY = try initial.embedY(data.y.rows(unpairedY))
@@ -217,15 +216,10 @@ func selfLearningAlignment(_ data: WeaklyPairedData, configuration: SelfLearning
         if let weight = configuration.profileWeight, weight > 0 {
             // The pair-free view beside the map from the pairs, each block with unit rows.
             context.report("self-learning", 0, "start: the pairs' map side by side with the similarity profiles (weight \(weight))")
-            let profiles = try givenProfiles ?? SimilarityProfileAlignment.fittedWithProfiles(data, seed: context.seed).profiles
+            let profiles = try givenProfiles ?? SimilarityProfileAlignment.fittedWithProfiles(data, seed: context.seed)
             startProfiles = profiles
-            func weighted(_ a: Matrix<Float>) -> Matrix<Float> {
-                var out = normalisedRows(a)
-                for i in out.elements.indices { out.elements[i] *= Float(weight) }
-                return out
-            }
-            embeddedX = concatenatedColumns(normalisedRows(embeddedX), weighted(profiles.x.rows(unpairedX)))
-            embeddedY = concatenatedColumns(normalisedRows(embeddedY), weighted(profiles.y.rows(unpairedY)))
+            embeddedX = sideBySide(embeddedX, profiles.x.rows(unpairedX), weight: Float(weight))
+            embeddedY = sideBySide(embeddedY, profiles.y.rows(unpairedY), weight: Float(weight))
         }
     }
 

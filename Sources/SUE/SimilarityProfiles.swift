@@ -185,8 +185,7 @@ public struct SimilarityProfileAlignment: SharedEmbedding, Sendable, Equatable {
 
     /// The fit and the standardised profiles of every row of `data.x` and `data.y` (in their order), computed
     /// once: when a side has no more rows than `maxReferenceRows` its rows are the reference.
-    static func fittedWithProfiles(_ data: WeaklyPairedData, seed: UInt64) throws
-        -> (alignment: SimilarityProfileAlignment, profiles: (x: Matrix<Float>, y: Matrix<Float>)) {
+    static func fittedWithProfiles(_ data: WeaklyPairedData, seed: UInt64) throws -> FittedProfiles {
         try data.validate()
         var random = SeededRandom(seed: seed ^ 0x9f0f_11e5)
         func referenceRows(_ a: Matrix<Float>) -> Matrix<Float> {
@@ -208,8 +207,16 @@ public struct SimilarityProfileAlignment: SharedEmbedding, Sendable, Equatable {
         let alignment = try SimilarityProfileAlignment(x: fx.profile, y: fy.profile)
         let px = refX.rows == data.x.rows ? fx.own : try alignment.embedX(data.x)
         let py = refY.rows == data.y.rows ? fy.own : try alignment.embedY(data.y)
-        return (alignment, (px, py))
+        return FittedProfiles(alignment: alignment, x: px, y: py)
     }
+}
+
+/// A fitted `SimilarityProfileAlignment` with the profiles of the rows it was fitted on (X and Y rows in the
+/// data's order), so that runs on the same rows need not compute them again.
+struct FittedProfiles {
+    var alignment: SimilarityProfileAlignment
+    var x: Matrix<Float>
+    var y: Matrix<Float>
 }
 
 extension AlignmentMethods {

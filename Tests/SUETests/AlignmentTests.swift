@@ -443,7 +443,7 @@ final class AlignmentTests: XCTestCase {
         let auto = try automaticAlignment(data)
         XCTAssertNotEqual(auto.choice, "self-learning", auto.reason)
         XCTAssertTrue(auto.reason.contains("no correspondence found"), auto.reason)
-        XCTAssertNotNil(auto.scores["ridge"]); XCTAssertNotNil(auto.scores["cca"])
+        XCTAssertNotNil(auto.scores["ridge"]); XCTAssertNotNil(auto.scores["cca"]); XCTAssertNotNil(auto.scores["cca+profiles"])
         XCTAssertNil(auto.scores["self-learning"])
     }
 
@@ -526,7 +526,7 @@ final class AlignmentTests: XCTestCase {
     func testExperimentRunsEveryBuiltInMethod() throws {
         let (x, y) = makeSyntheticPairs(rows: 500, seed: 8)
         let names = AlignmentMethods.builtIn.map(\.name)
-        XCTAssertEqual(names, ["ridge", "procrustes", "cca", "components+cca", "self-learning", "similarity-profiles", "auto"])
+        XCTAssertEqual(names, ["ridge", "procrustes", "cca", "components+cca", "cca+profiles", "self-learning", "similarity-profiles", "auto"])
         let results = try runAlignmentExperiment(x: x, y: y, pairs: 12, test: 60, seeds: 2, methods: names)
         XCTAssertEqual(results.map(\.method), names)
         for r in results {

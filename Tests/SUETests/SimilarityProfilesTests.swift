@@ -141,6 +141,41 @@ final class SimilarityProfilesTests: XCTestCase {
         }
     }
 
+    /// CCA beside the profiles: the shared space is [unit(CCA) | w·unit(profiles)], so its cosine is the
+    /// weighted vote (cos_CCA + w²·cos_profiles)/(1 + w²); it survives the model file; bad weights are refused.
+    func testProfiledAlignmentIsAWeightedVoteAndRoundTrips() throws {
+        let (x, y) = makeSyntheticPairs(rows: 400, seed: 4)
+        let split = try AlignmentSplit(rows: 400, pairs: 12, test: 30, seed: 2)
+        let training = split.trainingData(x: x, y: y), test = split.testData(x: x, y: y)
+        let cca = try AlignmentMethods.fitCCA(training)
+        let profiles = try SimilarityProfileAlignment(fittedOn: training)
+        let model = try ProfiledAlignment(linear: cca, profiles: profiles, weight: 0.5)
+        XCTAssertEqual(model.dimension, cca.dimension + profiles.dimension)
+        let ex = try model.embedX(test.x), ey = try model.embedY(test.y)
+        let lx = normalisedRows(try cca.embedX(test.x)), ly = normalisedRows(try cca.embedY(test.y))
+        let px = normalisedRows(try profiles.embedX(test.x)), py = normalisedRows(try profiles.embedY(test.y))
+        func cosine(_ a: Matrix<Float>, _ i: Int, _ b: Matrix<Float>, _ j: Int) -> Double {
+            var dot = 0.0, na = 0.0, nb = 0.0
+            for k in 0..<a.columns { dot += Double(a[i, k] * b[j, k]); na += Double(a[i, k] * a[i, k]); nb += Double(b[j, k] * b[j, k]) }
+            return dot / (na * nb).squareRoot()
+        }
+        for (i, j) in [(0, 0), (3, 7), (29, 1)] {
+            let expected = (cosine(lx, i, ly, j) + 0.25 * cosine(px, i, py, j)) / 1.25
+            XCTAssertEqual(cosine(ex, i, ey, j), expected, accuracy: 1e-5)
+        }
+
+        let file = ModelFormat.file(for: model, xColumns: x.columns, yColumns: y.columns, configuration: .object([:]), report: .object([:]))
+        let loaded = try ModelFormat.load(try SafetensorsFile.decode(try file.encode(), file: "m"), source: "m")
+        XCTAssertEqual(loaded.kind, "profiled-linear-alignment")
+        XCTAssertEqual(try XCTUnwrap(loaded.embedding as? ProfiledAlignment), model)
+        var bad = file
+        bad.metadata["profile_weight"] = "-1"
+        XCTAssertThrowsError(try ModelFormat.load(try SafetensorsFile.decode(try bad.encode(), file: "m"), source: "m")) { error in
+            XCTAssertTrue("\(error)".contains("profile_weight"), "\(error)")
+        }
+        XCTAssertThrowsError(try ProfiledAlignment(linear: cca, profiles: profiles, weight: .nan))
+    }
+
     func testBadInputsThrowNamedErrors() throws {
         var random = SeededRandom(seed: 2)
         let tiny = WeaklyPairedData(x: random.normalMatrix(2, 3), y: random.normalMatrix(10, 3), pairs: [])
