@@ -84,7 +84,7 @@ public enum InputValidation {
     /// asking for more components than there are (distinct) pairs can only produce noise, so it is refused.
     public static func pairCountCheck(_ pairs: [PairsFile.Pair], ccaComponents: Int?, file: String) throws {
         if pairs.isEmpty {
-            throw FileError(.invalidValue, file: file, "no pairs; expected at least one line x,y after the header")
+            throw FileError(.invalidValue, file: file, "no pairs; expected at least one line x,y after the header (to fit without pairs, leave out --pairs)")
         }
         let distinct = Set(pairs).count
         if let k = ccaComponents, distinct < k {
@@ -101,11 +101,18 @@ public enum InputValidation {
     }
 
     /// Loads X, Y and the pairs and checks them against each other: non-empty, finite, indices in range,
-    /// enough pairs for the requested CCA components. X and Y may differ in rows and columns.
-    public static func loadFitInputs<S: MatrixScalar>(x xURL: URL, y yURL: URL, pairs pairsURL: URL,
+    /// enough pairs for the requested CCA components. X and Y may differ in rows and columns. No pairs file
+    /// means no pairs, which only a fit without CCA components accepts.
+    public static func loadFitInputs<S: MatrixScalar>(x xURL: URL, y yURL: URL, pairs pairsURL: URL?,
                                                       ccaComponents: Int?, as: S.Type = S.self) throws -> FitInputs<S> {
         let x: Matrix<S> = try loadEmbeddings(xURL)
         let y: Matrix<S> = try loadEmbeddings(yURL)
+        guard let pairsURL else {
+            if let k = ccaComponents {
+                throw FileError(.invalidValue, file: "--pairs", "no pairs file given, but \(k) CCA components were requested; give --pairs or --cca off")
+            }
+            return FitInputs(x: x, y: y, pairs: [])
+        }
         let pairs = try PairsFile.read(pairsURL, xRows: x.rows, yRows: y.rows)
         try pairCountCheck(pairs, ccaComponents: ccaComponents, file: pairsURL.path)
         return FitInputs(x: x, y: y, pairs: pairs)

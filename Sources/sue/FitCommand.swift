@@ -7,12 +7,12 @@ import SUEFiles
 let fitCommand = Command(
     name: "fit",
     summary: "fit a SUE model on two embedding files and a few known pairs",
-    usage: "sue fit --x X.npy --y Y.npy --pairs pairs.csv --out model.safetensors [options]",
+    usage: "sue fit --x X.npy --y Y.npy [--pairs pairs.csv] --out model.safetensors [options]",
     options: [
         OptionSpec("x", .path(placeholder: "X.npy"), required: true, "embeddings of modality X, one row per item"),
         OptionSpec("y", .path(placeholder: "Y.npy"), required: true, "embeddings of modality Y (rows and columns may differ from X)"),
-        OptionSpec("pairs", .path(placeholder: "pairs.csv"), required: true,
-                   "known pairs: CSV with header x,y, one 0-based row index into X and into Y per line"),
+        OptionSpec("pairs", .path(placeholder: "pairs.csv"),
+                   "known pairs: CSV with header x,y, one 0-based row index into X and into Y per line; leave out to fit without pairs (auto then returns the pair-free similarity profiles: weak, but above chance)"),
         OptionSpec("out", .path(placeholder: "model.safetensors"), required: true, "where to write the model"),
         OptionSpec("method", .text(placeholder: "NAME"), default: "auto",
                    "alignment method: auto (chooses by cross-validation on the pairs and says why), or a name from sue experiment --help"),
@@ -58,7 +58,7 @@ func runFit(_ context: RunContext) throws -> Int32 {
     _ = try lookUpMethod(named: settings.method)  // before a long load
     let cca = settings.pipeline.flatMap { $0.cca ? $0.ccaComponents : nil }
     let inputs = try context.progress.step("loading inputs") {
-        try InputValidation.loadFitInputs(x: o.url("x")!, y: o.url("y")!, pairs: o.url("pairs")!,
+        try InputValidation.loadFitInputs(x: o.url("x")!, y: o.url("y")!, pairs: o.url("pairs"),
                                           ccaComponents: cca, as: Float.self)
     }
     if o.wasGiven("knn"), let k = settings.pipeline?.neighbors, k >= inputs.x.rows || k >= inputs.y.rows {

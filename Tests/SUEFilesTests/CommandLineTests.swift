@@ -145,6 +145,18 @@ final class CommandLineTests: XCTestCase {
 
         try assertFails(fit("x.npy", "y.npy", "pairs.csv", ["--method", "magic"]), in: dir, status: 1,
                         mentions: ["method 'magic' is not available", "available:"])
+
+        // Without --pairs: auto fits the pair-free similarity profiles; a method that needs pairs says so.
+        let unpaired = ["fit", "--x", "x.npy", "--y", "y.npy", "--out", "free.safetensors", "--quiet"]
+        let free = try sue(unpaired, in: dir)
+        XCTAssertEqual(free.status, 0, free.stderr)
+        XCTAssertTrue(free.stdout.contains("similarity-profiles"), free.stdout)
+        let freeModel = try SafetensorsFile.read(folder.file("free.safetensors"))
+        XCTAssertEqual(freeModel.metadata["kind"], "similarity-profiles")
+        let freeReport = try JSONValue.parse(try XCTUnwrap(freeModel.metadata["report"]), source: "report")
+        XCTAssertEqual(freeReport["pairs"]?.intValue, 0)
+        try assertFails(unpaired + ["--method", "sue"], in: dir, status: 1, mentions: ["no pairs file given", "8 CCA components"])
+        try assertFails(unpaired + ["--method", "ridge"], in: dir, status: 1, mentions: ["at least 2 known pairs"])
     }
 
     func testInspect() throws {
