@@ -5,8 +5,8 @@ import LinearAlgebra
 ///
 ///     embedX(x) = [ unit(linear.embedX(x)) | w · unit(profiles.embedX(x)) ]     (Y likewise),
 ///
-/// so a cosine in the shared space is (cos_linear + w²·cos_profiles) / (1 + w²): the two views vote, weighted
-/// alike when w = 1. The profiles describe each row by its place in its own modality's cloud, which needs no
+/// so a cosine in the shared space is (cos_linear + w²·cos_profiles) / (1 + w²): the two views vote, the
+/// profiles with weight w² (0.56 by default, see `SelfLearningConfiguration.profileWeight`). The profiles describe each row by its place in its own modality's cloud, which needs no
 /// pairs, so they add evidence exactly where a map from a handful of pairs has little (see
 /// `SimilarityProfileAlignment`). It is self-learning's start (`SelfLearningConfiguration.profileWeight`) and a
 /// candidate of `auto` with CCA as the linear part.
@@ -42,9 +42,9 @@ extension AlignmentMethods {
     /// CCA on the known pairs beside the similarity profiles (`auto`'s candidate between CCA and self-learning).
     public static let ccaProfiles = AlignmentMethod(
         name: "cca+profiles",
-        summary: "CCA on the known pairs side by side with the pair-free similarity profiles (weighted alike)"
+        summary: "CCA on the known pairs side by side with the pair-free similarity profiles (weight 0.75, as in self-learning's start)"
     ) { data, context in
         try ProfiledAlignment(linear: try fitCCA(data), profiles: try SimilarityProfileAlignment(fittedOn: data, seed: context.seed),
-                              weight: 1)
+                              weight: Float(SelfLearningConfiguration().profileWeight ?? 0.75))
     }
 }
