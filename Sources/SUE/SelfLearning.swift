@@ -7,10 +7,10 @@ public struct SelfLearningConfiguration: Sendable, Equatable {
     /// ≈ 1.7 s on the text pairs on 2 cores). From 10 pairs the loop first creeps — the mean CSLS barely moves
     /// while the precision of the pseudo-pairs climbs — and then locks in within two or three rounds. Measured
     /// on the text pairs (5 splits, cross-fitted, similarity profiles in the start): from 10 pairs the jump comes
-    /// at rounds 7–11 (without the profiles: by round 24 on 3 splits, 26–27 on a fourth, not by 34 on the fifth);
+    /// at rounds 7–12 (without the profiles: by round 24 on 3 splits, 26–27 on a fourth, not by 34 on the fifth);
     /// from 5 pairs no run locks in within 25 rounds, so every round past the lock-in rounds seen is spent on runs
-    /// that fail. 20 keeps nearly twice the slowest lock-in seen and every fit on those data under a minute (5-pair
-    /// fits took 51–58 s with 25).
+    /// that fail. 20 keeps a margin over the slowest lock-in seen and every fit on those data under a minute
+    /// (5-pair fits took 51–58 s with 25, 49–56 s with 20).
     public var maxIterations: Int = 20
     /// Neighbourhood size of CSLS's hubness correction.
     public var neighbours: Int = 10
