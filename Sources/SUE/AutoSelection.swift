@@ -258,6 +258,6 @@ extension AlignmentMethods {
     /// What `sue fit` does by default: self-learning or ridge, chosen by cross-validation on the known pairs.
     public static let auto = AlignmentMethod(
         name: "auto",
-        summary: "default: self-learning if it locks in (tested against a run from shuffled pairs), else ridge or CCA; chosen by K-fold CV on the known pairs"
+        summary: "default: self-learning if it locks in (tested against a run from shuffled pairs), else ridge, CCA or cca+profiles, chosen by K-fold CV on the known pairs; with no pairs the similarity profiles"
     ) { data, context in try automaticAlignment(data, context: context) }
 }

@@ -33,8 +33,9 @@ let fitCommand = Command(
         every pair index in range (the line is named), at least as many distinct pairs as CCA components.
         --se, --dims, --cca, --knn and --mmd configure the SUE pipeline methods (sue, sue-numeric, sue-parametric,
         mmd, ae), starting from the method's own settings; giving one with another method (auto, ridge,
-        procrustes, cca, components+cca, self-learning, contrastive) is an error, since it would be ignored. The model's
-        "config" metadata records the settings used, its "report" the method actually fitted and why.
+        procrustes, cca, components+cca, cca+profiles, self-learning, similarity-profiles, contrastive) is an error,
+        since it would be ignored. The model's "config" metadata records the settings used, its "report" the
+        method actually fitted and why. Without --pairs the fit uses no pairs (auto: the similarity profiles).
         """,
     run: runFit)
 
