@@ -109,7 +109,7 @@ public struct SimilarityProfile: Sendable, Equatable {
                 for j in 0..<d { let c = Double(chunk[i, j]) - Double(centre[j]); s += c * c }
                 distance[i] = s.squareRoot()
             }
-            let unit = normalisedRows(try RowPreprocessing(mean: centre).apply(chunk))
+            let unit = try RowPreprocessing(mean: centre).apply(chunk)  // centred unit rows, as the reference
             let similarity = Matrix.multiply(unit, .none, reference, .transposed)
             var rowsOut = [[Double]](repeating: [], count: chunk.rows)
             rowsOut.withUnsafeMutableBufferPointer { slots in
