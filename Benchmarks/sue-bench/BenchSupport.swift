@@ -1,4 +1,5 @@
 import Foundation
+import SUE
 
 struct BenchError: Error, CustomStringConvertible {
     let description: String
@@ -59,7 +60,7 @@ func emit(_ fields: [String: Any], json: Bool) {
     } else {
         print(fields.keys.sorted().map { "\($0)=\(fields[$0]!)" }.joined(separator: "  "))
     }
-    fflush(stdout)
+    fflush(nil)  // every output stream: stdout is a global C variable, which Swift 6 will not touch directly
 }
 
 /// Build flavour, reported with every figure so portable and native numbers are never mixed up.
@@ -70,3 +71,25 @@ var buildFlavour: String {
     return "portable"
     #endif
 }
+
+/// The times (`monotonicSeconds()`) at which a fit reported progress, recorded from its progress callback (which may run on
+/// any thread, hence the lock).
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [Double] = []
+
+    /// Notes the time of `event`.
+    func record(_ event: ProgressEvent) {
+        lock.lock(); defer { lock.unlock() }
+        recorded.append(monotonicSeconds())
+    }
+
+    /// Every recorded time, in order.
+    var times: [Double] {
+        lock.lock(); defer { lock.unlock() }
+        return recorded
+    }
+}
+
+/// Seconds on the monotonic clock.
+@Sendable func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }

@@ -30,9 +30,9 @@ func runSUEFitBenchmark(_ args: BenchArguments) throws {
     // --evaluate: the D.7 protocol instead (400 test pairs held out, 10 % of the unpaired rows dropped per side).
     let split = args.has("evaluate") ? try AlignmentSplit(rows: x.rows, pairs: pairCount, test: 400, seed: seed) : nil
 
-    var c = SUE.Configuration.default
+    var c = SUEPipeline()
     if let se = args.string("se") {
-        guard let mode = SUE.EmbeddingMode(rawValue: se) else { throw BenchError("unknown --se \(se)") }
+        guard let mode = SUEPipeline.EmbeddingMode(rawValue: se) else { throw BenchError("unknown --se \(se)") }
         c.se = mode
     }
     if args.string("network") == "paper" { c.spectralNet = .paper; c.autoencoder = .paper }
@@ -46,13 +46,15 @@ func runSUEFitBenchmark(_ args: BenchArguments) throws {
 
     let data = split?.trainingData(x: x, y: y) ?? WeaklyPairedData(x: x, y: y, pairs: pairs)
     let verbose = !args.json
-    let context = FitContext(seed: seed) { stage, fraction, detail in
-        if verbose && (fraction == 1 || fraction == nil) {
-            FileHandle.standardError.write("  \(stage): \(detail)\n".data(using: .utf8)!)
+    let clock = StageClock()
+    let context = FitContext(seed: seed) { event in
+        clock.record(event)
+        if verbose && (event.fraction == 1 || event.fraction == nil) {
+            FileHandle.standardError.write("  \(event.stage): \(event.detail)\n".data(using: .utf8)!)
         }
     }
     let start = DispatchTime.now().uptimeNanoseconds
-    let model = try SUE.fit(data, configuration: c, context: context)
+    let model = try c.fit(data, context: context)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
     var fields: [String: Any] = [
         "workload": "sue-fit", "rows": data.x.rows, "pairs": pairCount, "se": c.se.rawValue, "cca": c.cca, "mmd": c.mmd,
@@ -71,11 +73,11 @@ func runSUEFitBenchmark(_ args: BenchArguments) throws {
         func withConstant(_ m: Matrix<Double>) -> Matrix<Double> {
             Matrix<Double>(rows: m.rows, columns: m.columns + 1) { i, j in j == 0 ? 1 : m[i, j - 1] }
         }
-        let distance = try subspaceDistance(withConstant(try net.transform(x)), withConstant(numeric.embedding))
+        let distance = try subspaceDistance(withConstant(try net.embed(x)), withConstant(numeric.embedding))
         fields["subspace_largest_sine_x"] = (distance.largestSine * 1000).rounded() / 1000
         fields["subspace_sines_x"] = distance.sines.map { String(format: "%.3f", $0) }.joined(separator: ",")
         // Better posed than the largest sine when the spectrum is flat (see `SpectralAgreement`).
-        let agreement = try spectralAgreement(try net.transform(x), with: numeric)
+        let agreement = try spectralAgreement(try net.embed(x), with: numeric)
         fields["subspace_mean_squared_sine_x"] = (agreement.subspace.meanSquaredSine * 1000).rounded() / 1000
         fields["rayleigh_ratio_x"] = (agreement.rayleighRatio * 10000).rounded() / 10000
     }
@@ -85,8 +87,25 @@ func runSUEFitBenchmark(_ args: BenchArguments) throws {
         fields["x_to_y_r1_r5_r10"] = [scores.xToY.r1, scores.xToY.r5, scores.xToY.r10].map { String(format: "%.2f", $0) }.joined(separator: "/")
         fields["y_to_x_r1_r5_r10"] = [scores.yToX.r1, scores.yToX.r5, scores.yToX.r10].map { String(format: "%.2f", $0) }.joined(separator: "/")
     }
-    for (stage, s) in model.stageSeconds {
+    for (stage, s) in clock.seconds {
         fields["stage " + stage] = (s * 100).rounded() / 100
     }
     emit(fields, json: args.json)
+}
+
+/// Seconds per fit stage, from the progress events that open (fraction 0) and close (fraction 1) each stage.
+final class StageClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var started: [String: UInt64] = [:]
+    private(set) var seconds: [(stage: String, seconds: Double)] = []
+
+    /// Called from the fit's progress callback (possibly from several threads, hence the lock).
+    func record(_ event: ProgressEvent) {
+        lock.lock(); defer { lock.unlock() }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if event.fraction == 0, started[event.stage] == nil { started[event.stage] = now }
+        if event.fraction == 1, let start = started.removeValue(forKey: event.stage) {
+            seconds.append((event.stage, Double(now - start) * 1e-9))
+        }
+    }
 }

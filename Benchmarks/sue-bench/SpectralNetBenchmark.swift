@@ -46,7 +46,7 @@ func runSpectralNetBenchmark(_ args: BenchArguments) throws {
 
     var fields: [String: Any] = ["workload": "spectralnet", "rows": x.rows, "neighbors": c.neighbors,
                                  "dims": c.dimensions, "threads": Parallel.threadCount, "build": buildFlavour]
-    func clock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+    @Sendable func clock() -> Double { monotonicSeconds() }
     func rounded(_ v: Double, _ digits: Double = 1000) -> Double { (v * digits).rounded() / digits }
     func list(_ v: [Double], _ format: String = "%.3f") -> String { v.map { String(format: format, $0) }.joined(separator: ",") }
 
@@ -97,18 +97,18 @@ func runSpectralNetBenchmark(_ args: BenchArguments) throws {
     fields["affinity"] = c.affinity.rawValue
     fields["batch"] = c.batchSize
     fields["learning_rate"] = c.learningRate
-    var epochEnds: [Double] = []
+    let log = EventLog()
     let verbose = args.has("verbose")
     start = clock()
-    let net = try SpectralNet(configuration: c).fit(x, seed: seed) { r in
-        epochEnds.append(clock())
+    let fitStart = start
+    let net = try SpectralNet(configuration: c).fit(x, context: FitContext(seed: seed) { event in
+        log.record(event)
         if verbose {
-            FileHandle.standardError.write(String(format: "  epoch %d  loss %.5f  validation %.5f  lr %.1e  recoveries %d  %.1f s\n",
-                                                  r.epoch, r.trainingLoss, r.validationLoss, r.learningRate,
-                                                  r.recoveries, clock() - start).data(using: .utf8)!)
+            FileHandle.standardError.write(String(format: "  %@  %.1f s\n", event.detail, clock() - fitStart).data(using: .utf8)!)
         }
-    }
+    })
     let fitSeconds = clock() - start
+    let epochEnds = log.times
     let perEpoch = epochEnds.count > 1 ? median(zip(epochEnds.dropFirst(), epochEnds).map { $0 - $1 })
                                        : (epochEnds.first.map { $0 - start } ?? 0)
     fields["fit_seconds"] = rounded(fitSeconds, 100)
@@ -119,7 +119,7 @@ func runSpectralNetBenchmark(_ args: BenchArguments) throws {
     fields["recoveries"] = net.recoveries
     fields["final_validation_loss"] = rounded(net.history.last?.validationLoss ?? .nan, 1e5)
 
-    let learned = try net.transform(x)
+    let learned = try net.embed(x)
     // Against the first `dims` numeric eigenvectors (the extra ones were only there for the eigenvalues).
     let agreement = try spectralAgreement(learned, with: numeric)
     fields["largest_sine"] = rounded(agreement.subspace.largestSine)
@@ -137,7 +137,7 @@ func runSpectralNetBenchmark(_ args: BenchArguments) throws {
 func supervisedCeiling(_ x: Matrix<Float>, _ numeric: FittedNumericSpectralEmbedding, hidden: [Int], dims: Int,
                        epochs: Int, seed: UInt64) throws -> SpectralAgreement {
     var rng = SeededRandom(seed: seed)
-    let input = ColumnStandardizer(fitting: x).apply(x)
+    let input = ColumnStandardizer(fitting: x).embed(x)
     // Targets: ψ scaled to unit variance per column.
     var target = Matrix<Float>(rows: x.rows, columns: dims)
     for j in 0..<dims {

@@ -5,7 +5,7 @@ import LinearAlgebra
 // Each workload lives in its own file and prints one JSON line per figure with --json,
 // otherwise a readable line. Peers are measured by ../shared/anchors/anchors.py in the same run.
 
-let workloads: [String: (BenchArguments) throws -> Void] = [
+let workloads: [String: @Sendable (BenchArguments) throws -> Void] = [
     "gemm": runGEMMBenchmark,
     "linalg": runLinalgBenchmark,
     "train-step": runTrainStepBenchmark,
@@ -24,8 +24,7 @@ guard let name = argv.first, let run = workloads[name] else {
 }
 do {
     let args = try BenchArguments(Array(argv.dropFirst()))
-    if let t = args.int("threads") { Parallel.threadCount = t }
-    try run(args)
+    try Parallel.withThreads(args.int("threads") ?? Parallel.defaultThreadCount) { try run(args) }
 } catch {
     FileHandle.standardError.write("sue-bench \(name): \(error)\n".data(using: .utf8)!)
     exit(1)

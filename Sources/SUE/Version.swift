@@ -3,5 +3,5 @@
 /// Semantic versioning: a model file records the version that wrote it, and `ModelFormat.load` refuses files
 /// from a newer *format* than it knows (see `ModelFormat.formatCompatible`).
 public enum SUEVersion {
-    public static let current = "0.1.0"
+    public static let current = "0.2.0"
 }

@@ -12,11 +12,18 @@ import Foundation
 /// (it documents which column is which and catches a file whose columns were swapped or that has none).
 /// Surrounding spaces, Windows line ends, a UTF-8 byte-order mark and blank lines at the end are accepted;
 /// anything else that is not two non-negative integers within range is an error naming the line.
-/// A row may appear in several pairs (one image with several captions).
+///
+/// Pairs are one to one: the same pair listed twice is accepted (and counts once), but two different pairs that
+/// share a row (X row 0 with Y rows 5 and 6) contradict each other and are refused, naming both lines — the
+/// alignment methods match rows one to one, and would otherwise have to guess which line is right.
 public enum PairsFile {
+    /// One line of the file: row `x` of X with row `y` of Y.
     public struct Pair: Hashable, Sendable {
+        /// Row of X (0-based).
         public var x: Int
+        /// Row of Y (0-based).
         public var y: Int
+        /// A pair with both rows given.
         public init(x: Int, y: Int) { self.x = x; self.y = y }
     }
 
@@ -51,11 +58,12 @@ public enum PairsFile {
             } else {
                 hint = ""
             }
-            throw FileError(.malformed, file: file, line: 1, "expected the header x,y, found '\(header)'\(hint)")
+            throw FileError(.malformed, file: file, line: 1, "expected the header x,y, found '\(excerpt(header))'\(hint)")
         }
 
         var pairs = [Pair]()
         pairs.reserveCapacity(lines.count - 1)
+        var lineOfX = [Int: (y: Int, line: Int)](), lineOfY = [Int: (x: Int, line: Int)]()
         for (index, line) in lines.enumerated().dropFirst() {
             let lineNumber = index + 1
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
@@ -65,20 +73,35 @@ public enum PairsFile {
             }
             guard fields.count == 2 else {
                 throw FileError(.malformed, file: file, line: lineNumber,
-                                "expected 2 columns (x,y), found \(fields.count): '\(line)'")
+                                "expected 2 columns (x,y), found \(fields.count): '\(excerpt(line))'")
             }
             let x = try parseIndex(fields[0], column: "x", rows: xRows, matrix: "X", file: file, line: lineNumber)
             let y = try parseIndex(fields[1], column: "y", rows: yRows, matrix: "Y", file: file, line: lineNumber)
+            if let earlier = lineOfX[x], earlier.y != y {
+                throw FileError(.invalidValue, file: file, line: lineNumber,
+                                "pairs X row \(x) with Y row \(y), but line \(earlier.line) pairs it with Y row \(earlier.y); each row may have one partner")
+            }
+            if let earlier = lineOfY[y], earlier.x != x {
+                throw FileError(.invalidValue, file: file, line: lineNumber,
+                                "pairs Y row \(y) with X row \(x), but line \(earlier.line) pairs it with X row \(earlier.x); each row may have one partner")
+            }
+            if lineOfX[x] == nil { lineOfX[x] = (y, lineNumber) }
+            if lineOfY[y] == nil { lineOfY[y] = (x, lineNumber) }
             pairs.append(Pair(x: x, y: y))
         }
         return pairs
+    }
+
+    /// At most 80 characters of `text`, for messages that quote the input.
+    static func excerpt<S: StringProtocol>(_ text: S) -> String {
+        text.count <= 80 ? String(text) : String(text.prefix(77)) + "…"
     }
 
     private static func parseIndex(_ field: String, column: String, rows: Int, matrix: String,
                               file: String, line: Int) throws -> Int {
         guard let value = Int(field) else {
             throw FileError(.malformed, file: file, line: line,
-                            "\(column) = '\(field)' is not an integer; expected a 0-based row index into \(matrix)")
+                            "\(column) = '\(excerpt(field))' is not an integer; expected a 0-based row index into \(matrix)")
         }
         guard value >= 0 else {
             throw FileError(.invalidValue, file: file, line: line,

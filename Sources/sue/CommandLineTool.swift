@@ -3,11 +3,18 @@ import LinearAlgebra
 import SUE
 import SUEFiles
 
-/// What every command receives: its checked options, the progress reporter and the seed.
+/// What every command receives: its checked options, the progress reporter, the seed and the thread count.
 struct RunContext {
     let options: ParsedOptions
     let progress: ProgressReporter
     let seed: UInt64
+    let threads: Int
+
+    /// The library's fit context for this command: its seed, threads and progress.
+    func fitContext(seed: UInt64? = nil) -> FitContext {
+        let progress = self.progress
+        return FitContext(seed: seed ?? self.seed, threads: threads) { progress.report($0.stage, $0.fraction, $0.detail) }
+    }
 }
 
 /// Exit statuses (documented in `sue --help`).
@@ -88,10 +95,11 @@ enum CommandLineTool {
                 print(command.helpText)
                 return ExitStatus.success
             }
-            Parallel.threadCount = options.integer("threads")!
+            let threads = options.integer("threads")!
             progress = ProgressReporter.standardError(quiet: options.flag("quiet"))
-            let context = RunContext(options: options, progress: progress!, seed: UInt64(options.integer("seed")!))
-            return try command.run(context)
+            let context = RunContext(options: options, progress: progress!, seed: UInt64(options.integer("seed")!),
+                                     threads: threads)
+            return try Parallel.withThreads(threads) { try command.run(context) }
         } catch let error as UsageError {
             progress?.cancel()
             return usageFailure(error)

@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import SUE
+import SUEDemoData
 import SUEFiles
 
 /// `sue demo`: the first command of the README; needs no files and no network.

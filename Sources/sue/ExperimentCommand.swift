@@ -1,14 +1,8 @@
 import Foundation
 import LinearAlgebra
+import SUE
 import SUEFiles
 
-/// The method names of issue 5, plus whatever else this build's registry offers; `--methods` accepts these
-/// (a name not in this build's registry is refused when the command runs, naming what is available).
-let experimentMethods: [String] = {
-    var names = ["sue", "sue-numeric", "sue-parametric", "ridge", "contrastive", "cca", "mmd", "ae"]
-    for m in methodRegistry where !names.contains(m.name) { names.append(m.name) }
-    return names
-}()
 
 /// `sue experiment`: "how well would SUE work on my data with N pairs?", by the paper's protocol.
 let experimentCommand = Command(
@@ -20,10 +14,9 @@ let experimentCommand = Command(
         OptionSpec("y", .path(placeholder: "Y.npy"), required: true, "embeddings of modality Y; row i pairs with row i of --x"),
         OptionSpec("pairs", .integer(minimum: 0), default: "100", "training pairs kept per seed (0 for methods that need none)"),
         OptionSpec("test", .integer(minimum: 10), default: "400", "test pairs drawn per seed"),
-        OptionSpec("seeds", .integer(minimum: 1), default: "5", "repetitions with different draws: seeds S, S+1, …, S+N−1 with S = --seed (the default 0 gives the runs the README reports; the same seeds give comparable results across runs)"),
-        OptionSpec("methods", .list(experimentMethods), default: methodRegistry.map(\.name).joined(separator: ","),
-                   "methods to compare, from " + experimentMethods.joined(separator: ", ") + "; this build has: "
-                   + methodRegistry.map { "\($0.name) (\($0.summary))" }.joined(separator: ", ")),
+        OptionSpec("seeds", .integer(minimum: 1), default: "5", "repetitions with different draws: seeds S, S+1, …, S+N−1 with S = --seed (the same seeds give the same splits, so results are comparable across runs)"),
+        OptionSpec("methods", .list(Catalogue.names), default: "auto,ridge,cca,sue",
+                   "methods to compare: " + Catalogue.entries.map { "\($0.name) (\($0.summary))" }.joined(separator: ", ")),
         OptionSpec("json", .flag, "one JSON line per method instead of a table"),
     ],
     details: """
@@ -46,7 +39,7 @@ func runExperiment(_ context: RunContext) throws -> Int32 {
     let o = context.options
     let settings = ExperimentSettings(pairs: o.integer("pairs")!, test: o.integer("test")!, seeds: o.integer("seeds")!,
                                       methods: o.list("methods"), json: o.flag("json"), seed: context.seed)
-    for name in settings.methods { _ = try lookUpMethod(named: name) }  // before a long load
+    for name in settings.methods { _ = try catalogueEntry(named: name) }  // before a long load
     let (x, y) = try context.progress.step("loading inputs") {
         (try InputValidation.loadEmbeddings(o.url("x")!, as: Float.self),
          try InputValidation.loadEmbeddings(o.url("y")!, as: Float.self))

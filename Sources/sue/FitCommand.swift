@@ -17,7 +17,7 @@ let fitCommand = Command(
         OptionSpec("method", .text(placeholder: "NAME"), default: "auto",
                    "alignment method: auto (chooses by cross-validation on the pairs and says why), or a name from sue experiment --help"),
         OptionSpec("se", .choice(["numeric", "parametric", "pca", "autoencoder", "none"]),
-                   "step 1 of the SUE pipeline: numeric (eigenvectors + Nyström), parametric (SpectralNet), pca, autoencoder or none (raw features) (default: the method's own: numeric for sue and sue-numeric, parametric for sue-parametric, pca for mmd, autoencoder for ae)"),
+                   "step 1 of the SUE pipeline: numeric (eigenvectors + Nyström), parametric (SpectralNet), pca, autoencoder or none (raw features) (default: the method's own: numeric for sue, parametric for sue-parametric, pca for mmd, autoencoder for ae)"),
         OptionSpec("dims", .integer(minimum: 1), default: "10", "dimension of step 1's embedding (the paper uses 10)"),
         OptionSpec("cca", .integerOrWord(minimum: 1, word: "off"), default: "8",
                    "CCA components, at most the number of pairs (the paper uses 8), or off for per-side standardisation (the mmd method's default is off)"),
@@ -44,43 +44,51 @@ let pipelineOptions = ["se", "dims", "cca", "knn", "mmd"]
 
 /// The checked settings of `sue fit`, handed to the method.
 struct FitSettings {
-    var method: String
-    /// The SUE pipeline's configuration when `method` is a pipeline method (its own, with the options applied).
-    var pipeline: SUE.Configuration?
-    var seed: UInt64
+    /// The catalogue entry of `--method`.
+    var method: CatalogueEntry
+    /// The estimator to fit: the entry's, with the pipeline options applied when it is a SUE pipeline.
+    var estimator: any Aligner
     var output: URL
 }
 
 func runFit(_ context: RunContext) throws -> Int32 {
     let o = context.options
-    let settings = FitSettings(method: o.string("method")!, pipeline: try pipelineConfiguration(o), seed: context.seed,
-                               output: o.url("out")!)
+    let entry = try catalogueEntry(named: o.string("method")!)  // before a long load
+    let pipeline = try pipelineConfiguration(o, entry)
+    let settings = FitSettings(method: entry, estimator: pipeline ?? entry.estimator, output: o.url("out")!)
     try checkOutputFolder(settings.output)
-    _ = try lookUpMethod(named: settings.method)  // before a long load
-    let cca = settings.pipeline.flatMap { $0.cca ? $0.ccaComponents : nil }
     let inputs = try context.progress.step("loading inputs") {
-        try InputValidation.loadFitInputs(x: o.url("x")!, y: o.url("y")!, pairs: o.url("pairs"),
-                                          ccaComponents: cca, as: Float.self)
+        try InputValidation.loadFitInputs(x: o.url("x")!, y: o.url("y")!, pairs: o.url("pairs"), as: Float.self)
     }
-    if o.wasGiven("knn"), let k = settings.pipeline?.neighbors, k >= inputs.x.rows || k >= inputs.y.rows {
+    if let c = pipeline, c.cca {
+        // CCA on n pairs has at most n meaningful directions: asking for more can only produce noise.
+        let distinct = Set(inputs.pairs).count
+        guard let pairsFile = o.string("pairs") else {
+            throw FileError(.invalidValue, file: "--pairs", "no pairs file given, but \(c.ccaComponents) CCA components were requested; give --pairs or --cca off")
+        }
+        if distinct < c.ccaComponents {
+            throw FileError(.invalidValue, file: pairsFile,
+                            "\(distinct) distinct pairs, fewer than the \(c.ccaComponents) CCA components requested; use --cca \(max(1, distinct - 1)) or provide more pairs")
+        }
+    }
+    if o.wasGiven("knn"), let k = pipeline?.neighbors, k >= inputs.x.rows || k >= inputs.y.rows {
         throw UsageError(message: "sue fit: --knn \(k) needs more rows than that in both X (\(inputs.x.rows)) and Y (\(inputs.y.rows))",
                          hint: "use a smaller --knn")
     }
     return try fitAndWriteModel(inputs, settings, context)
 }
 
-/// The SUE configuration `sue fit` uses: nil for methods other than the pipeline's (and then no pipeline option
-/// may be given), else the method's own configuration with every pipeline option the user gave applied.
-func pipelineConfiguration(_ o: ParsedOptions) throws -> SUE.Configuration? {
-    let method = o.string("method")!
-    guard var c = suePipelineConfiguration(method: method) else {
+/// The SUE pipeline `sue fit` uses: nil for methods other than the pipeline's (and then no pipeline option may
+/// be given), else the method's own configuration with every pipeline option the user gave applied.
+func pipelineConfiguration(_ o: ParsedOptions, _ entry: CatalogueEntry) throws -> SUEPipeline? {
+    guard var c = entry.estimator as? SUEPipeline else {
         if let name = pipelineOptions.first(where: o.wasGiven) {
-            throw UsageError(message: "sue fit: --\(name) applies to the sue pipeline methods (sue, sue-numeric, sue-parametric, mmd, ae); the method is \(method)",
+            throw UsageError(message: "sue fit: --\(name) applies to the sue pipeline methods (sue, sue-parametric, mmd, ae); the method is \(entry.name)",
                              hint: "add --method sue, or leave out --\(name)")
         }
         return nil
     }
-    if o.wasGiven("se") { c.se = SUE.EmbeddingMode(rawValue: o.string("se")!)! }
+    if o.wasGiven("se") { c.se = SUEPipeline.EmbeddingMode(rawValue: o.string("se")!)! }
     if o.wasGiven("dims") { c.seDimensions = o.integer("dims")! }
     if o.wasGiven("cca") {
         if let n = o.integer("cca") { c.cca = true; c.ccaComponents = n } else { c.cca = false }
@@ -88,6 +96,14 @@ func pipelineConfiguration(_ o: ParsedOptions) throws -> SUE.Configuration? {
     if o.wasGiven("knn") { c.neighbors = o.integer("knn")! }
     if o.wasGiven("mmd") { c.mmd = o.string("mmd") == "on" }
     return c
+}
+
+/// The catalogue entry called `name`, as a command-line error when there is none.
+func catalogueEntry(named name: String) throws -> CatalogueEntry {
+    guard let entry = Catalogue.entries.first(where: { $0.name == name }) else {
+        throw UsageError(message: "unknown method '\(name)'", hint: "available: \(Catalogue.names.joined(separator: ", "))")
+    }
+    return entry
 }
 
 /// Fails early (before a long fit) if the output's folder does not exist.

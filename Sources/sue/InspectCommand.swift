@@ -50,7 +50,7 @@ private func describeNPY(_ url: URL) throws -> String {
                  + "(\(header.shape.map(String.init).joined(separator: ", "))) → \(m.rows) rows × \(m.columns) columns"]
     if m.isEmpty {
         lines.append("  empty: cannot be used as embeddings")
-    } else if let bad = InputValidation.firstNonFinite(m) {
+    } else if let bad = m.firstNonFinite() {
         lines.append("  row \(bad.row) contains \(bad.value) (column \(bad.column)): not usable until repaired")
     } else {
         var norms = [Double]()

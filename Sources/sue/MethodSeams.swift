@@ -2,93 +2,48 @@ import Foundation
 import LinearAlgebra
 import SUE
 import SUEFiles
+import SUEModelFiles
 import Spectral
 
-// THE SEAMS between the command line and the SUE method.
+// THE SEAMS between the command line and the library.
 //
 // Every command parses its options, loads and checks its inputs (see the *Command.swift files and
-// `InputValidation`), and then calls exactly one function below with checked, typed arguments. This is the
-// only file where the commands touch the method layer:
-//   fit        → pick the method (`MethodRegistry.swift`), fit it on `WeaklyPairedData`, save with `ModelFormat`
-//   embed      → `ModelFormat.load`, check the input's columns against the model, map, `NPYFile.write`
+// `InputValidation`), and then calls exactly one function below with checked, typed arguments:
+//   fit        → the catalogue's estimator, fitted on `WeaklyPairedData`, saved with `ModelFile`
+//   embed      → `ModelFile.load`, check the input's columns against the model, map, `NPYFile.write`
 //   evaluate   → map both sides, Recall@1/5/10 both ways, a table or one JSON object
 //   search     → map queries and index, top-k by cosine similarity, a table or JSON lines
 //   demo       → fit the methods on the embedded data, print the table, write the SVG, say where it is
-//   experiment → the protocol of issue 5 (Appendix D.7 split per seed), a table or one JSON line per method
-// Progress goes to `context.progress` (stderr); results to stdout. Every file is written atomically.
-// Nothing that depends on the run (times, thread count) goes into a file, so the same seed gives the same bytes.
+//   experiment → the paper's protocol (Appendix D.7 split per seed), a table or one JSON line per method
+// Progress goes to stderr; results to stdout. Every file is written atomically. Nothing that depends on the run
+// (times, thread count) goes into a file, so the same seed gives the same bytes.
 
 // MARK: fit
 
 func fitAndWriteModel(_ inputs: InputValidation.FitInputs<Float>, _ settings: FitSettings,
                       _ context: RunContext) throws -> Int32 {
-    // A pair listed twice is one pair: duplicates would weight it twice and break methods that match rows one to one.
-    var seen = Set<PairsFile.Pair>()
-    let pairs = inputs.pairs.filter { seen.insert($0).inserted }.map { KnownPair(x: $0.x, y: $0.y) }
-    let data = WeaklyPairedData(x: inputs.x, y: inputs.y, pairs: pairs)
-    let method = try lookUpMethod(named: settings.method)
-
+    let data = WeaklyPairedData(x: inputs.x, y: inputs.y, pairs: inputs.pairs.map { KnownPair(x: $0.x, y: $0.y) })
     let start = DispatchTime.now()
-    let fitContext = FitContext(seed: settings.seed, progress: context.progress.report)
-    // A pipeline method runs with the configuration the options made of it (the method's own when none was given).
-    var fitted = try settings.pipeline.map { try SUE.fit(data, configuration: $0, context: fitContext) as SharedEmbedding }
-        ?? method.fit(data, fitContext)
+    var model: any AlignmentModel = try settings.estimator.fit(data, context: context.fitContext())
     context.progress.end()
     let seconds = secondsSince(start)
-    // The automatic choice says what it chose and why; the model file stores the chosen embedding itself.
-    var chosen = method.name, reason = "requested with --method \(settings.method)"
-        + (pipelineOptions.contains(where: context.options.wasGiven) ? " and the pipeline options in config" : "")
-    var diagnostics = [JSONValue.Field]()
-    if let automatic = fitted as? AutomaticAlignment {
-        chosen = automatic.choice
-        reason = automatic.reason
-        diagnostics = automatic.scores.sorted { $0.key < $1.key }.map { JSONValue.Field($0.key, .number($0.value)) }
-        fitted = automatic.model
+    var report = model.report
+    if report.method == settings.method.name && report.reason == "requested" {
+        report.reason = "requested with --method \(settings.method.name)"
+            + (pipelineOptions.contains(where: context.options.wasGiven) ? " and the pipeline options in the report's configuration" : "")
     }
-    guard let storable = fitted as? StorableEmbedding else {
-        throw MethodUnavailable.notStorable(chosen)
-    }
-    var configurationFields = [JSONValue.Field("method", .string(settings.method))]
-    if let c = settings.pipeline {
-        configurationFields += [
-            .init("se", .string(c.se.rawValue)), .init("dims", .integer(c.seDimensions)),
-            .init("cca", c.cca ? .integer(c.ccaComponents) : .string("off")), .init("knn", .integer(c.neighbors)),
-            .init("mmd", .bool(c.mmd)),
-        ]
-    }
-    configurationFields.append(.init("seed", .integer(Int(settings.seed))))
-    let configuration = JSONValue.object(configurationFields)
-    var sizes = [JSONValue.Field]()
-    if let sue = fitted as? FittedSUE {
-        // What step 1 actually produced per side: fewer than --dims when the numeric SE had to drop dimensions
-        // whose eigenvalue is too small to extend to new rows.
-        sizes = [.init("embedding_width_x", .integer(sue.embeddingWidths.x)),
-                 .init("embedding_width_y", .integer(sue.embeddingWidths.y))]
-    }
-    let report = JSONValue.object([
-        .init("method", .string(chosen)),
-        .init("reason", .string(reason)),
-        .init("selection_scores", .object(diagnostics)),
-        .init("pairs", .integer(pairs.count)),
-        .init("x_rows", .integer(data.x.rows)),
-        .init("y_rows", .integer(data.y.rows)),
-        .init("seed", .integer(Int(settings.seed))),
-    ] + sizes)
     try context.progress.step("writing the model") {
-        try ModelFormat.save(storable, xColumns: data.x.columns, yColumns: data.y.columns,
-                             configuration: configuration, report: report, to: settings.output)
+        var stored = model.storedForm
+        stored.report = report
+        model = try StoredModels.rebuild(stored)
+        try ModelFile.save(model, to: settings.output)
     }
-    print("method:   \(chosen)" + (chosen == method.name ? " — \(method.summary)" : " (chosen by \(method.name))"))
-    print("why:      \(reason)")
-    print("data:     X \(data.x.rows)×\(data.x.columns), Y \(data.y.rows)×\(data.y.columns), \(pairs.count) known pairs")
-    print("model:    \(settings.output.path), shared dimension \(storable.dimension)")
-    if let sue = fitted as? FittedSUE, sue.configuration.se == .numeric,
-       max(sue.embeddingWidths.x, sue.embeddingWidths.y) < sue.configuration.seDimensions {
-        print("note:     " + wrap("the numeric spectral embedding kept \(sue.embeddingWidths.x) (X) and \(sue.embeddingWidths.y) (Y) "
-                   + "of --dims \(sue.configuration.seDimensions) dimensions: the data have fewer smooth directions than that "
-                   + "(few rows, duplicates or low rank), and coordinates whose eigenvalue is ≤ \(NystromExtension.minimumEigenvalue) "
-                   + "cannot be extended to new rows", width: 90, indent: 10))
-    }
+    let chosen = report.method
+    print("method:   \(chosen)" + (chosen == settings.method.name ? " — \(settings.method.summary)" : " (chosen by \(settings.method.name))"))
+    print("why:      \(report.reason)")
+    print("data:     X \(data.x.rows)×\(data.x.columns), Y \(data.y.rows)×\(data.y.columns), \(data.pairs.count) known pairs")
+    print("model:    \(settings.output.path), shared dimension \(model.dimension)")
+    for note in report.notes { print("note:     " + wrap(note, width: 90, indent: 10)) }
     print(String(format: "time:     %.2f s to fit", seconds))
     return ExitStatus.success
 }
@@ -96,17 +51,17 @@ func fitAndWriteModel(_ inputs: InputValidation.FitInputs<Float>, _ settings: Fi
 // MARK: embed, evaluate, search
 
 /// Loads a model file, with errors naming it.
-private func loadModel(_ file: SafetensorsFile, _ name: String) throws -> ModelFormat.LoadedModel {
-    try ModelFormat.load(file, source: name)
+private func loadModel(_ file: SafetensorsFile, _ name: String) throws -> ModelFile.LoadedModel {
+    try ModelFile.load(file, source: name)
 }
 
 /// Maps `input` (rows of modality `modality`) into the shared space, after checking its width.
-private func embed(_ model: ModelFormat.LoadedModel, modelFile: String, modality: String, _ input: Matrix<Float>,
+private func embed(_ model: ModelFile.LoadedModel, modelFile: String, modality: String, _ input: Matrix<Float>,
                    inputFile: String) throws -> Matrix<Float> {
     let expected = modality == "x" ? model.xColumns : model.yColumns
     try InputValidation.columnCheck(input, expected: expected, file: inputFile,
                                     purpose: "the model \(modelFile) (its \(modality.uppercased()) side)")
-    return modality == "x" ? try model.embedding.embedX(input) : try model.embedding.embedY(input)
+    return try model.model.embed(input, from: modality == "x" ? .x : .y)
 }
 
 func embedWithModel(_ model: SafetensorsFile, modelFile: String, modality: String, input: Matrix<Float>,
@@ -131,7 +86,7 @@ func evaluateModel(_ model: SafetensorsFile, modelFile: String, x: Matrix<Float>
     let recall = try retrievalRecall(sx, sy)
     if json {
         print(JSONValue.object([
-            "method": .string(loaded.report["method"]?.stringValue ?? loaded.kind),
+            "method": .string(loaded.report?.method ?? loaded.kind),
             "test_pairs": .integer(x.rows),
             "x_to_y": recallJSON(recall.xToY),
             "y_to_x": recallJSON(recall.yToX),
@@ -152,12 +107,12 @@ func searchWithModel(_ model: SafetensorsFile, modelFile: String, queryModality:
     let options = context.options
     let indexModality = queryModality == "x" ? "y" : "x"
     let results = try context.progress.step("searching \(index.rows) rows for \(queries.rows) queries") {
-        () -> [[(row: Int, score: Float)]] in
+        () -> [[SearchHit]] in
         let q = try embed(loaded, modelFile: modelFile, modality: queryModality, queries,
                           inputFile: options.string("query-\(queryModality)")!)
         let i = try embed(loaded, modelFile: modelFile, modality: indexModality, index,
                           inputFile: options.string("index-\(indexModality)")!)
-        return cosineTopK(q, i, k: k)
+        return try cosineTopK(q, i, k: k)
     }
     var lines = [String]()
     for (query, best) in results.enumerated() {
@@ -177,29 +132,19 @@ func searchWithModel(_ model: SafetensorsFile, modelFile: String, queryModality:
 
 // MARK: experiment and demo
 
-/// Fits `method` on the training part of `split` and measures retrieval on its test part.
-private func fitAndScore(_ method: AlignmentMethod, x: Matrix<Float>, y: Matrix<Float>, split: AlignmentSplit,
-                         seed: UInt64, _ context: RunContext)
-    throws -> (fitted: SharedEmbedding, scores: RetrievalScores, seconds: Double) {
-    let start = DispatchTime.now()
-    let fitted = try method.fit(split.trainingData(x: x, y: y), FitContext(seed: seed, progress: context.progress.report))
-    let seconds = secondsSince(start)
-    context.progress.end()
-    let test = split.testData(x: x, y: y)
-    return (fitted, try retrievalRecall(try fitted.embedX(test.x), try fitted.embedY(test.y)), seconds)
-}
-
 func runExperimentMethods(x: Matrix<Float>, y: Matrix<Float>, _ settings: ExperimentSettings,
                           _ context: RunContext) throws -> Int32 {
+    let progress = context.progress
     let results = try runAlignmentExperiment(x: x, y: y, pairs: settings.pairs, test: settings.test, seeds: settings.seeds,
-                                             firstSeed: settings.seed, methods: settings.methods) { line in
-        context.progress.report("experiment", nil, line.trimmingCharacters(in: .whitespaces))
+                                             firstSeed: settings.seed, methods: try settings.methods.map(catalogueEntry),
+                                             threads: context.threads) { line in
+        progress.report("experiment", nil, line.trimmingCharacters(in: .whitespaces))
     }
     context.progress.end()
     if settings.json {
         for r in results {
             print(experimentJSON(method: r.method, pairs: r.pairs, seeds: r.seeds, recall: r.recall,
-                                 fitSeconds: r.fitSeconds, choices: r.choices).text)
+                                 fitSeconds: r.fitSeconds, choices: r.choices.contains { $0 != r.method } ? r.choices : []).text)
         }
     } else {
         let seeds = settings.seeds == 1 ? "seed \(settings.seed)" : "\(settings.seeds) seeds (\(settings.seed)…\(settings.seed + UInt64(settings.seeds) - 1))"
@@ -250,27 +195,27 @@ func resultsTable(_ rows: [(method: String, pairs: Int, recall: RecallSummary, f
 /// paper's pipeline (`sue`), and the baselines a practitioner would try first (ridge, Procrustes, CCA,
 /// contrastive). Left out: self-learning (`auto` runs it and shows when it chooses it), the SUE variants and
 /// ablations (`sue-numeric` is `sue`; `sue-parametric`, `ae` and `mmd` take longer) — `sue experiment` runs them.
-var demoMethods: [AlignmentMethod] {
-    let available = AlignmentMethods.all
-    return ["auto", "sue", "ridge", "procrustes", "cca", "contrastive"].compactMap { available[$0] }
+var demoMethods: [CatalogueEntry] {
+    ["auto", "sue", "ridge", "procrustes", "cca", "contrastive"].compactMap { name in Catalogue.entries.first { $0.name == name } }
 }
 
 func runDemoMethods(x: Matrix<Float>, y: Matrix<Float>, texts: [String], categories: [String], pairs: [Int], test: Int,
                     svg: URL, json: Bool, _ context: RunContext) throws -> Int32 {
     let methods = demoMethods
     var rows = [(method: String, pairs: Int, recall: RecallSummary, fitSeconds: Double)]()
-    var pictured = [(name: String, fitted: SharedEmbedding)]()
+    var pictured = [(name: String, fitted: any AlignmentModel)]()
     var lastSplit: AlignmentSplit?
     for n in pairs {
         let split = try AlignmentSplit(rows: x.rows, pairs: n, test: test, seed: context.seed)
         lastSplit = split
         for method in methods {
             context.progress.report("demo", nil, "fitting \(method.name) with \(n) pairs")
-            let r = try fitAndScore(method, x: x, y: y, split: split, seed: context.seed, context)
+            let r = try evaluate(method.estimator, on: split, x: x, y: y, context: context.fitContext())
+            context.progress.end()
             var name = method.name
-            if let automatic = r.fitted as? AutomaticAlignment { name += " → " + automatic.choice }
+            if r.model.report.method != method.name { name += " → " + r.model.report.method }
             rows.append((name, n, RecallSummary([r.scores]), r.seconds))
-            if n == pairs.last! { pictured.append((name, r.fitted)) }
+            if n == pairs.last! { pictured.append((name, r.model)) }
         }
     }
     context.progress.end()
@@ -324,10 +269,4 @@ private func recallJSON(_ r: Recall) -> JSONValue {
 
 private func percentCells(_ r: Recall) -> [String] {
     [r.r1, r.r5, r.r10].map { String(format: "%.1f", $0) }
-}
-
-extension MethodUnavailable {
-    static func notStorable(_ name: String) -> Error {
-        UsageError(message: "sue fit: method '\(name)' cannot be saved to a model file in this build", hint: "choose another --method")
-    }
 }

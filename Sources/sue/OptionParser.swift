@@ -14,7 +14,7 @@ struct UsageError: Error {
 }
 
 /// The type of an option's value, which is also how it is checked.
-enum OptionKind {
+enum OptionKind: Sendable {
     case flag
     case integer(minimum: Int)
     /// An integer ≥ `minimum`, or the one word `word` (e.g. `--cca 8` or `--cca off`).
@@ -39,7 +39,7 @@ enum OptionKind {
     }
 }
 
-struct OptionSpec {
+struct OptionSpec: Sendable {
     let name: String
     let short: Character?
     let kind: OptionKind
@@ -70,7 +70,7 @@ let commonOptions: [OptionSpec] = [
 ]
 
 /// A command: its name, one-line summary, options, and what it does.
-struct Command {
+struct Command: Sendable {
     let name: String
     let summary: String
     let usage: String
@@ -79,10 +79,10 @@ struct Command {
     let details: String
     /// Whether bare (non-option) arguments are accepted, e.g. the files of `sue inspect`.
     let acceptsArguments: Bool
-    let run: (RunContext) throws -> Int32
+    let run: @Sendable (RunContext) throws -> Int32
 
     init(name: String, summary: String, usage: String, options: [OptionSpec], details: String = "",
-         acceptsArguments: Bool = false, run: @escaping (RunContext) throws -> Int32) {
+         acceptsArguments: Bool = false, run: @escaping @Sendable (RunContext) throws -> Int32) {
         self.name = name
         self.summary = summary
         self.usage = usage

@@ -6,11 +6,11 @@ import SUEFiles
 final class InputValidationTests: XCTestCase {
     func testFiniteCheckNamesTheFirstBadRow() {
         var m = Matrix<Float>(rows: 5, columns: 3, repeating: 1)
-        XCTAssertNil(InputValidation.firstNonFinite(m))
+        XCTAssertNil(m.firstNonFinite())
         XCTAssertNoThrow(try InputValidation.finiteCheck(m, file: "x.npy"))
         m[3, 2] = -.infinity
         m[4, 0] = .nan
-        let hit = InputValidation.firstNonFinite(m)
+        let hit = m.firstNonFinite()
         XCTAssertEqual(hit?.row, 3)
         XCTAssertEqual(hit?.column, 2)
         assertFileError(.invalidValue, mentions: ["x.npy", "row 3 contains -Inf (column 2)"]) { try InputValidation.finiteCheck(m, file: "x.npy") }
@@ -49,31 +49,31 @@ final class InputValidationTests: XCTestCase {
         try NPYFile.write(y, to: folder.file("y.npy"))
         try Data("x,y\n0,7\n5,0\n2,2\n".utf8).write(to: folder.file("pairs.csv"))
         let inputs = try InputValidation.loadFitInputs(x: folder.file("x.npy"), y: folder.file("y.npy"),
-                                                       pairs: folder.file("pairs.csv"), ccaComponents: 3, as: Float.self)
+                                                       pairs: folder.file("pairs.csv"), as: Float.self)
         XCTAssertEqual(inputs.x, x)
         XCTAssertEqual(inputs.y, y)
         XCTAssertEqual(inputs.pairs.map(\.x), [0, 5, 2])
 
-        // Too few pairs for the CCA components asked for (duplicates do not count twice).
-        try Data("x,y\n0,7\n0,7\n2,2\n".utf8).write(to: folder.file("few.csv"))
-        assertFileError(.invalidValue, mentions: ["few.csv", "2 distinct pairs", "fewer than the 3 CCA components"]) {
+        // Contradicting pairs (X row 0 with Y rows 7 and 2), reported with the second line and the first.
+        try Data("x,y\n0,7\n0,7\n0,2\n".utf8).write(to: folder.file("conflict.csv"))
+        assertFileError(.invalidValue, mentions: ["conflict.csv", "line 2"], line: 4) {
             try InputValidation.loadFitInputs(x: folder.file("x.npy"), y: folder.file("y.npy"),
-                                              pairs: folder.file("few.csv"), ccaComponents: 3, as: Float.self)
+                                              pairs: folder.file("conflict.csv"), as: Float.self)
         }
         // A pair index beyond Y's rows, reported with its line.
         try Data("x,y\n0,7\n1,8\n".utf8).write(to: folder.file("range.csv"))
         assertFileError(.invalidValue, mentions: ["range.csv:3:", "y = 8 is out of range", "Y has 8 rows"], line: 3) {
             try InputValidation.loadFitInputs(x: folder.file("x.npy"), y: folder.file("y.npy"),
-                                              pairs: folder.file("range.csv"), ccaComponents: nil, as: Float.self)
+                                              pairs: folder.file("range.csv"), as: Float.self)
         }
         try Data("x,y\n".utf8).write(to: folder.file("none.csv"))
         assertFileError(.invalidValue, mentions: ["no pairs"]) {
             try InputValidation.loadFitInputs(x: folder.file("x.npy"), y: folder.file("y.npy"),
-                                              pairs: folder.file("none.csv"), ccaComponents: nil, as: Float.self)
+                                              pairs: folder.file("none.csv"), as: Float.self)
         }
         assertFileError(.notFound, mentions: ["nothere.npy", "no such file"]) {
             try InputValidation.loadFitInputs(x: folder.file("nothere.npy"), y: folder.file("y.npy"),
-                                              pairs: folder.file("pairs.csv"), ccaComponents: nil, as: Float.self)
+                                              pairs: folder.file("pairs.csv"), as: Float.self)
         }
     }
 

@@ -9,12 +9,21 @@ final class PairsFileTests: XCTestCase {
 
     func testRoundTrip() throws {
         let folder = TemporaryFolder()
-        let pairs = [PairsFile.Pair(x: 0, y: 4), PairsFile.Pair(x: 9, y: 0), PairsFile.Pair(x: 9, y: 1)]
+        let pairs = [PairsFile.Pair(x: 0, y: 4), PairsFile.Pair(x: 9, y: 0), PairsFile.Pair(x: 9, y: 0)]
         try PairsFile.write(pairs, to: folder.file("p.csv"))
-        XCTAssertEqual(try String(contentsOf: folder.file("p.csv"), encoding: .utf8), "x,y\n0,4\n9,0\n9,1\n")
+        XCTAssertEqual(try String(contentsOf: folder.file("p.csv"), encoding: .utf8), "x,y\n0,4\n9,0\n9,0\n")
         XCTAssertEqual(try PairsFile.read(folder.file("p.csv"), xRows: 10, yRows: 5), pairs)
         try PairsFile.write([], to: folder.file("empty.csv"))
         XCTAssertEqual(try PairsFile.read(folder.file("empty.csv"), xRows: 1, yRows: 1), [])
+    }
+
+    /// Pairs are one to one: a repeated pair is harmless, two pairs that give a row two partners are refused,
+    /// naming the later line and the earlier one.
+    func testContradictingPairsAreRefusedNamingBothLines() {
+        XCTAssertEqual(try parse("x,y\n1,2\n1,2\n").count, 2)
+        let onX = assertFileError(.invalidValue, mentions: ["line 2"], line: 3) { try parse("x,y\n1,2\n1,3\n") }
+        XCTAssertNotNil(onX)
+        assertFileError(.invalidValue, mentions: ["line 3"], line: 4) { try parse("x,y\n0,0\n1,2\n4,2\n") }
     }
 
     func testToleratedSpelling() throws {

@@ -183,7 +183,7 @@ extension IndependentComponentsTests {
         return (x.converted(to: Float.self), y.converted(to: Float.self))
     }
 
-    private func recallAt10(_ m: SharedEmbedding, _ test: (x: Matrix<Float>, y: Matrix<Float>)) throws -> Double {
+    private func recallAt10(_ m: any AlignmentModel, _ test: (x: Matrix<Float>, y: Matrix<Float>)) throws -> Double {
         try retrievalRecall(try m.embedX(test.x), try m.embedY(test.y)).xToY.r10
     }
 
@@ -193,15 +193,15 @@ extension IndependentComponentsTests {
         let (x, y) = twoViews(rows: 1500, sources: 8, dx: 16, dy: 16, noise: 0.3, seed: 0)
         let split = try AlignmentSplit(rows: 1500, pairs: 8, test: 200, seed: 0)
         let training = split.trainingData(x: x, y: y), test = split.testData(x: x, y: y)
-        var combined = SelfLearningConfiguration(); combined.independentComponents = 8
+        var combined = SelfLearning(); combined.independentComponents = 8
         var plain = combined; plain.independentComponents = nil
-        let fromCombined = try recallAt10(try selfLearningAlignment(training, configuration: combined).alignment, test)
-        let fromCCA = try recallAt10(try selfLearningAlignment(training, configuration: plain).alignment, test)
+        let fromCombined = try recallAt10(try combined.fit(training, context: FitContext()).alignment, test)
+        let fromCCA = try recallAt10(try plain.fit(training, context: FitContext()).alignment, test)
         XCTAssertLessThan(fromCombined, 95, "the premise: the combined start does not lock in on this split")
         XCTAssertGreaterThan(fromCCA, 99, "the premise: CCA's start does")
-        let auto = try automaticAlignment(training, configuration: combined)
+        let auto = try Automatic(selfLearning: combined).fit(training, context: FitContext())
         XCTAssertTrue(auto.reason.contains("from CCA alone"), auto.reason)
-        XCTAssertEqual(auto.choice, "self-learning", auto.reason)
+        XCTAssertEqual(auto.choice, .selfLearning, auto.reason)
         XCTAssertGreaterThan(try recallAt10(auto, test), 99, auto.reason)
     }
 
@@ -216,15 +216,15 @@ extension IndependentComponentsTests {
             let split = try AlignmentSplit(rows: 1500, pairs: 6, test: 200, seed: seed)
             let training = split.trainingData(x: x, y: y), test = split.testData(x: x, y: y)
             for folds in [1, 5] {
-                var combined = SelfLearningConfiguration(); combined.independentComponents = 16
+                var combined = SelfLearning(); combined.independentComponents = 16
                 combined.crossFittingFolds = folds
                 var plain = combined; plain.independentComponents = nil
-                let a = try selfLearningAlignment(training, configuration: combined)
-                let b = try selfLearningAlignment(training, configuration: plain)
+                let a = try combined.fit(training, context: FitContext())
+                let b = try plain.fit(training, context: FitContext())
                 XCTAssertGreaterThan(try recallAt10(a.alignment, test), 99, "seed \(seed), \(folds) parts, combined start")
                 XCTAssertGreaterThan(try recallAt10(b.alignment, test), 99, "seed \(seed), \(folds) parts, CCA start")
             }
-            let ridge = try recallAt10(try AlignmentMethods.fitRidge(training), test)
+            let ridge = try recallAt10(try Ridge().fit(training, context: FitContext()), test)
             XCTAssertLessThan(ridge, 70, "the premise: 6 pairs are too few for a direct map")
         }
     }
@@ -237,17 +237,15 @@ extension IndependentComponentsTests {
         let (x, y) = twoViews(rows: 1500, sources: 16, dx: 32, dy: 32, noise: 0.3, seed: 0)
         let split = try AlignmentSplit(rows: 1500, pairs: 6, test: 200, seed: 0)
         let training = split.trainingData(x: x, y: y), test = split.testData(x: x, y: y)
-        var configuration = SelfLearningConfiguration(); configuration.independentComponents = 16
-        let start = try independentComponentAlignment(training, configuration: configuration, context: FitContext(seed: 0))
+        let configuration = IndependentComponentCCA(components: 16)
+        let start = try configuration.fit(training, context: FitContext(seed: 0))
         XCTAssertEqual(start.dimension, 16 + 6, "16 components beside CCA's 6 directions")
-        let cca = try recallAt10(try AlignmentMethods.fitCCA(training), test)
+        let cca = try recallAt10(try CCA().fit(training, context: FitContext()), test)
         let combined = try recallAt10(start, test)
         XCTAssertGreaterThan(combined, cca + 10, "components+cca \(combined) vs cca \(cca)")
         // A linear model like any other: stored and reloaded, it embeds bit for bit the same.
-        let reloaded = try LinearAlignment(storedTensors: start.storedTensors(), metadata: start.storedMetadata())
+        let reloaded = try LinearAlignment(stored: start.storedForm)
         XCTAssertEqual(try reloaded.embedX(test.x), try start.embedX(test.x))
-        XCTAssertThrowsError(try independentComponentAlignment(
-            WeaklyPairedData(x: training.x, y: training.y, pairs: Array(training.pairs.prefix(1))),
-            configuration: configuration, context: FitContext(seed: 0)))
+        XCTAssertThrowsError(try configuration.fit(WeaklyPairedData(x: training.x, y: training.y, pairs: Array(training.pairs.prefix(1))), context: FitContext(seed: 0)))
     }
 }

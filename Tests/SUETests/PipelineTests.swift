@@ -26,8 +26,8 @@ final class PipelineTests: XCTestCase {
         let exact = numeric.embedding.columns(0..<dims)
         let config = SpectralNet.Configuration(hidden: [128, 128], dimensions: dims, batchSize: 200, neighbors: 15,
                                                learningRate: 1e-3, epochs: 60, referenceBatchSize: 1000)
-        let net = try SpectralNet(configuration: config).fit(x, seed: 3)
-        let learned = try net.transform(x)
+        let net = try SpectralNet(configuration: config).fit(x, context: FitContext(seed: 3))
+        let learned = try net.embed(x)
         XCTAssertEqual(learned.rows, 1000)
         XCTAssertEqual(learned.columns, dims)
         XCTAssertTrue(learned.elements.allSatisfy { $0.isFinite })
@@ -106,9 +106,9 @@ final class PipelineTests: XCTestCase {
         let x = points.rows((0..<300).map { $0 % 2 })
         let config = SpectralNet.Configuration(hidden: [32], dimensions: 2, batchSize: 150, neighbors: 10,
                                                learningRate: 1e-3, epochs: 3, referenceBatchSize: 300)
-        let net = try SpectralNet(configuration: config).fit(x, seed: 1)
+        let net = try SpectralNet(configuration: config).fit(x, context: FitContext(seed: 1))
         XCTAssertGreaterThan(net.recoveries, 0)
-        XCTAssertTrue(try net.transform(x).elements.allSatisfy { $0.isFinite })
+        XCTAssertTrue(try net.embed(x).elements.allSatisfy { $0.isFinite })
     }
 
     // MARK: MMD net
@@ -120,8 +120,8 @@ final class PipelineTests: XCTestCase {
         for i in 0..<600 { source[i, 0] += 2; source[i, 2] -= 1 }
         let before = MMDNet.mmdSquared(target, source)
         let config = MMDNet.Configuration(hidden: [64, 64], epochs: 40, batchSize: 200)
-        let net = try MMDNet(configuration: config).fit(source: source, target: target, seed: 1)
-        let after = MMDNet.mmdSquared(target, try net.apply(source))
+        let net = try MMDNet(configuration: config).fit(source: source, target: target, context: FitContext(seed: 1))
+        let after = MMDNet.mmdSquared(target, try net.embed(source))
         print("MMD² shifted clouds: before \(before), after \(after), best epoch \(net.bestEpoch)")
         XCTAssertGreaterThan(net.bestEpoch, 0)
         XCTAssertLessThan(after, 0.2 * before)
@@ -132,8 +132,8 @@ final class PipelineTests: XCTestCase {
         let target: Matrix<Float> = rng.normalMatrix(600, 4)
         let source: Matrix<Float> = rng.normalMatrix(600, 4)
         let config = MMDNet.Configuration(hidden: [64, 64], epochs: 20, batchSize: 200)
-        let net = try MMDNet(configuration: config).fit(source: source, target: target, seed: 1)
-        let moved = try net.apply(source)
+        let net = try MMDNet(configuration: config).fit(source: source, target: target, context: FitContext(seed: 1))
+        let moved = try net.embed(source)
         var displacement = 0.0
         for i in 0..<moved.elements.count { displacement += Double(abs(moved.elements[i] - source.elements[i])) }
         displacement /= Double(moved.elements.count)
@@ -162,9 +162,9 @@ final class PipelineTests: XCTestCase {
     func testSUEPipelineBeatsRandomWithFiftyPairs() throws {
         let data = makeSyntheticPairs(rows: 1800, dx: 32, dy: 48, clusters: 6, seed: 21)
         let (train, testX, testY) = PipelineTests.split(data, train: 1500, test: 300, pairs: 50, seed: 1)
-        var config = SUE.Configuration(se: .numeric, seDimensions: 8, neighbors: 15, ccaComponents: 6)
+        var config = SUEPipeline(se: .numeric, seDimensions: 8, neighbors: 15, ccaComponents: 6)
         config.mmdNet.epochs = 10
-        let model = try SUE.fit(train, configuration: config, context: FitContext(seed: 1))
+        let model = try config.fit(train, context: FitContext(seed: 1))
         let recall = recallAt10(model, testX, testY)
         print("SUE numeric, 50 pairs, synthetic: R@10 x→y \(recall) % (random 3.3 %)")
         XCTAssertGreaterThan(recall, 20)   // measured 32.7
@@ -175,7 +175,7 @@ final class PipelineTests: XCTestCase {
         var raw = config
         raw.se = .none
         raw.mmd = false
-        let rawRecall = recallAt10(try SUE.fit(train, configuration: raw, context: FitContext(seed: 1)), testX, testY)
+        let rawRecall = recallAt10(try raw.fit(train, context: FitContext(seed: 1)), testX, testY)
         print("CCA on raw features, 50 pairs: R@10 \(rawRecall) %")
         XCTAssertGreaterThan(rawRecall, 90)
     }
@@ -183,13 +183,13 @@ final class PipelineTests: XCTestCase {
     func testPipelineIsDeterministicAcrossThreadCounts() throws {
         let data = makeSyntheticPairs(rows: 400, dx: 16, dy: 20, clusters: 4, seed: 31)
         let (train, testX, testY) = PipelineTests.split(data, train: 350, test: 50, pairs: 30, seed: 2)
-        var config = SUE.Configuration(se: .parametric, seDimensions: 4, neighbors: 10, ccaComponents: 3)
+        var config = SUEPipeline(se: .parametric, seDimensions: 4, neighbors: 10, ccaComponents: 3)
         config.spectralNet = .init(hidden: [32], dimensions: 4, batchSize: 128, neighbors: 10, epochs: 2, referenceBatchSize: 350)
         config.mmdNet.epochs = 2
         config.mmdNet.batchSize = 128
         func run(_ threads: Int) throws -> (Matrix<Float>, Matrix<Float>) {
             try Parallel.withThreads(threads) {
-                let model = try SUE.fit(train, configuration: config, context: FitContext(seed: 9))
+                let model = try config.fit(train, context: FitContext(seed: 9))
                 return (try model.embedX(testX), try model.embedY(testY))
             }
         }
@@ -211,38 +211,49 @@ final class PipelineTests: XCTestCase {
         var y = Matrix.multiply(all, .none, rotation, .transposed)
         for i in 0..<y.elements.count { y.elements[i] += Float(0.05 * rng.normal()) }
         let train = WeaklyPairedData(x: all.rows(0..<600), y: y.rows(0..<600), pairs: (0..<100).map { KnownPair(x: $0, y: $0) })
-        let config = ContrastiveAlignment.Configuration(temperatures: [0.1, 0.5], widths: [0], weightDecays: [1e-4],
+        let config = Contrastive(temperatures: [0.1, 0.5], widths: [0], weightDecays: [1e-4],
                                                         outputDimension: 8, maximumEpochs: 150)
-        let model = try ContrastiveAlignment(configuration: config).fit(train, seed: 1)
+        let model = try config.fit(train, context: FitContext(seed: 1))
         let recall = recallAt10(model, all.rows(600..<700), y.rows(600..<700))
-        print("contrastive, linear problem, 100 pairs: R@10 \(recall) % (random 10 %), chose τ \(model.chosen.temperature) at epoch \(model.chosen.bestEpoch)")
+        print("contrastive, linear problem, 100 pairs: R@10 \(recall) % (random 10 %), chose τ \(model.chosen!.temperature) at epoch \(model.chosen!.bestEpoch)")
         XCTAssertEqual(model.candidates.count, 2)
         XCTAssertGreaterThan(recall, 60)
-        XCTAssertThrowsError(try ContrastiveAlignment().fit(WeaklyPairedData(x: all, y: y, pairs: [KnownPair(x: 0, y: 0)]), seed: 1))
+        XCTAssertThrowsError(try Contrastive().fit(WeaklyPairedData(x: all, y: y, pairs: [KnownPair(x: 0, y: 0)]), context: FitContext(seed: 1))) { error in
+            guard case .invalidInput? = error as? AlignmentError else { return XCTFail("\(error)") }
+        }
     }
 
-    func testPipelineMethodsAreRegisteredByName() throws {
-        XCTAssertEqual(pipelineMethods.map(\.name), ["sue", "sue-numeric", "sue-parametric", "contrastive", "mmd", "ae", "sue+self-learning"])
-        registerPipelineMethods()
-        XCTAssertEqual(try AlignmentMethods.named("sue-parametric").name, "sue-parametric")
-        XCTAssertEqual(try AlignmentMethods.named("cca").name, "cca")
+    func testCatalogueNamesEveryMethodOnceWithItsEstimator() throws {
+        XCTAssertEqual(Catalogue.names, ["auto", "ridge", "procrustes", "cca", "components+cca", "cca+profiles", "self-learning",
+                                         "similarity-profiles", "sue", "sue-parametric", "mmd", "ae", "contrastive"])
+        XCTAssertEqual(Set(Catalogue.names).count, Catalogue.names.count)
+        XCTAssertEqual(try Catalogue.entry(named: "sue-parametric").estimator as? SUEPipeline, SUEPipeline(se: .parametric))
+        XCTAssertEqual(try Catalogue.entry(named: "cca").estimator as? CCA, CCA())
+        // A pipeline entry's configuration reads back the method name the catalogue gives it.
+        for entry in Catalogue.entries {
+            if let pipeline = entry.estimator as? SUEPipeline { XCTAssertEqual(pipeline.methodName, entry.name) }
+        }
     }
 
     func testPipelineRejectsBadInput() {
         var x = Matrix<Float>(rows: 20, columns: 3, repeating: 1)
         let y = Matrix<Float>(rows: 20, columns: 3, repeating: 1)
-        XCTAssertThrowsError(try SUE.fit(WeaklyPairedData(x: x, y: y, pairs: [KnownPair(x: 0, y: 25)]),
-                                         context: FitContext(seed: 1)))
+        XCTAssertThrowsError(try SUEPipeline().fit(WeaklyPairedData(x: x, y: y, pairs: [KnownPair(x: 0, y: 25)]),
+                                                   context: FitContext(seed: 1))) { error in
+            guard case .invalidPair(index: 0, _)? = error as? AlignmentError else { return XCTFail("\(error)") }
+        }
         x[3, 1] = .nan
-        XCTAssertThrowsError(try SUE.fit(WeaklyPairedData(x: x, y: y, pairs: [KnownPair(x: 0, y: 0), KnownPair(x: 1, y: 1)]),
-                                         context: FitContext(seed: 1)))
+        XCTAssertThrowsError(try SUEPipeline().fit(WeaklyPairedData(x: x, y: y, pairs: [KnownPair(x: 0, y: 0), KnownPair(x: 1, y: 1)]),
+                                                   context: FitContext(seed: 1))) { error in
+            guard case .nonFinite(what: "X", row: 3, column: 1, _)? = error as? AlignmentError else { return XCTFail("\(error)") }
+        }
     }
 }
 
 // MARK: - Helpers
 
 /// Recall@10 (%) from X to Y by cosine similarity among the test pairs (row i of X ↔ row i of Y).
-func recallAt10(_ model: SharedEmbedding, _ x: Matrix<Float>, _ y: Matrix<Float>) -> Double {
+func recallAt10(_ model: any AlignmentModel, _ x: Matrix<Float>, _ y: Matrix<Float>) -> Double {
     guard let ex = try? model.embedX(x), let ey = try? model.embedY(y),
           let scores = try? retrievalRecall(ex, ey) else { return 0 }
     return scores.xToY.r10

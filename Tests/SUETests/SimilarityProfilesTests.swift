@@ -43,7 +43,7 @@ final class SimilarityProfilesTests: XCTestCase {
             // New rows: every reference row counts. Reference rows: their own copy is skipped.
             for (rows, selfIndex) in [(queries, { (_: Int) -> Int? in nil }), (reference, { (i: Int) -> Int? in i })] {
                 let expected = slowProfiles(rows, reference: reference, centre: centre, ranks: ranks, selfIndex: selfIndex)
-                let got = try profile.profiles(rows)
+                let got = try profile.embed(rows)
                 XCTAssertEqual(got.columns, ranks.count + 2)
                 for i in 0..<rows.rows {
                     for j in 0..<got.columns {
@@ -55,7 +55,7 @@ final class SimilarityProfilesTests: XCTestCase {
                 }
             }
             // The reference rows' own standardised profiles have mean 0 and sd 1 in every varying coordinate.
-            let own = try profile.profiles(reference)
+            let own = try profile.embed(reference)
             for j in 0..<own.columns {
                 let column = (0..<own.rows).map { Double(own[$0, j]) }
                 let mean = column.reduce(0, +) / Double(n)
@@ -79,7 +79,7 @@ final class SimilarityProfilesTests: XCTestCase {
             for k in 0..<12 { s += Double(x[i, k]) * q[k, j] }
             return Float(2.5 * s) + shift[j]
         }
-        let a = try SimilarityProfileAlignment(fittedOn: WeaklyPairedData(x: x, y: moved, pairs: []))
+        let a = try SimilarityProfiles().fit(WeaklyPairedData(x: x, y: moved, pairs: []), context: FitContext())
         let px = try a.embedX(x), py = try a.embedY(moved)
         for i in 0..<px.rows { for j in 0..<px.columns { XCTAssertEqual(px[i, j], py[i, j], accuracy: 2e-3, "row \(i), coordinate \(j)") } }
         let recall = try retrievalRecall(px, py)
@@ -94,22 +94,22 @@ final class SimilarityProfilesTests: XCTestCase {
         let training = split.trainingData(x: x, y: y)
         XCTAssertTrue(training.pairs.isEmpty)
         let test = split.testData(x: x, y: y)
-        let model = try SimilarityProfileAlignment(fittedOn: training, seed: 1)
+        let model = try SimilarityProfiles().fit(training, context: FitContext(seed: 1))
         let recall = try retrievalRecall(try model.embedX(test.x), try model.embedY(test.y))
         print("similarity profiles, synthetic, 0 pairs: R@10 x→y \(recall.xToY.r10) %, y→x \(recall.yToX.r10) % (chance 5 %)")
         XCTAssertGreaterThan(recall.xToY.r10, 10, "\(recall)")
         XCTAssertGreaterThan(recall.yToX.r10, 10, "\(recall)")
 
-        let auto = try automaticAlignment(training, context: FitContext(seed: 1))
-        XCTAssertEqual(auto.choice, "similarity-profiles", auto.reason)
+        let auto = try Automatic().fit(training, context: FitContext(seed: 1))
+        XCTAssertEqual(auto.choice, .similarityProfiles, auto.reason)
         XCTAssertEqual(try auto.model.embedX(test.x), try model.embedX(test.x))
     }
 
     func testSameSeedSameProfilesWhateverTheThreadCount() throws {
         var random = SeededRandom(seed: 8)
         let data = WeaklyPairedData(x: random.normalMatrix(700, 6), y: random.normalMatrix(650, 5), pairs: [])
-        let one = try Parallel.withThreads(1) { try SimilarityProfileAlignment(fittedOn: data, seed: 3) }
-        let two = try Parallel.withThreads(2) { try SimilarityProfileAlignment(fittedOn: data, seed: 3) }
+        let one = try Parallel.withThreads(1) { try SimilarityProfiles().fit(data, context: FitContext(seed: 3)) }
+        let two = try Parallel.withThreads(2) { try SimilarityProfiles().fit(data, context: FitContext(seed: 3)) }
         XCTAssertEqual(one, two)
         // Different cloud sizes: ranks mean the same quantile on both sides, so the smaller side's list is the base.
         XCTAssertEqual(one.x.ranks.count, one.y.ranks.count)
@@ -117,27 +117,28 @@ final class SimilarityProfilesTests: XCTestCase {
         XCTAssertEqual(one.x.ranks.last!, Int((Double(one.y.ranks.last!) * 699 / 649).rounded()))
     }
 
-    func testModelFileRoundTripAndRefusals() throws {
+    func testStoredFormRoundTripAndRefusals() throws {
         var random = SeededRandom(seed: 9)
         let data = WeaklyPairedData(x: random.normalMatrix(60, 7), y: random.normalMatrix(50, 4), pairs: [])
-        let model = try SimilarityProfileAlignment(fittedOn: data)
-        let file = ModelFormat.file(for: model, xColumns: 7, yColumns: 4, configuration: .object([:]), report: .object([:]))
-        let loaded = try ModelFormat.load(try SafetensorsFile.decode(try file.encode(), file: "m"), source: "m")
-        XCTAssertEqual(loaded.kind, "similarity-profiles")
-        let back = try XCTUnwrap(loaded.embedding as? SimilarityProfileAlignment)
+        let model = try SimilarityProfiles().fit(data, context: FitContext())
+        let stored = model.storedForm
+        XCTAssertEqual(stored.kind, "similarity-profiles")
+        let back = try XCTUnwrap(try StoredModels.rebuild(stored) as? SimilarityProfileAlignment)
         XCTAssertEqual(back, model)
         let fresh: Matrix<Float> = random.normalMatrix(3, 7)
         XCTAssertEqual(try back.embedX(fresh), try model.embedX(fresh))
 
-        var badRanks = file
+        var badRanks = stored
         badRanks.metadata["x_ranks"] = "1,2,500"
-        XCTAssertThrowsError(try ModelFormat.load(try SafetensorsFile.decode(try badRanks.encode(), file: "m"), source: "m")) { error in
-            XCTAssertTrue("\(error)".contains("x_ranks"), "\(error)")
+        XCTAssertThrowsError(try StoredModels.rebuild(badRanks)) { error in
+            guard case .invalidModel(let problem)? = error as? AlignmentError else { return XCTFail("\(error)") }
+            XCTAssertTrue(problem.contains("'x_ranks'"), problem)
         }
-        var missing = file
+        var missing = stored
         missing.tensors["y.reference"] = nil
-        XCTAssertThrowsError(try ModelFormat.load(try SafetensorsFile.decode(try missing.encode(), file: "m"), source: "m")) { error in
-            XCTAssertTrue("\(error)".contains("y.reference"), "\(error)")
+        XCTAssertThrowsError(try StoredModels.rebuild(missing)) { error in
+            guard case .invalidModel(let problem)? = error as? AlignmentError else { return XCTFail("\(error)") }
+            XCTAssertTrue(problem.contains("'y.reference'"), problem)
         }
     }
 
@@ -147,13 +148,13 @@ final class SimilarityProfilesTests: XCTestCase {
         let (x, y) = makeSyntheticPairs(rows: 400, seed: 4)
         let split = try AlignmentSplit(rows: 400, pairs: 12, test: 30, seed: 2)
         let training = split.trainingData(x: x, y: y), test = split.testData(x: x, y: y)
-        let cca = try AlignmentMethods.fitCCA(training)
-        let profiles = try SimilarityProfileAlignment(fittedOn: training)
-        let model = try ProfiledAlignment(linear: cca, profiles: profiles, weight: 0.5)
+        let cca = try CCA().fit(training, context: FitContext())
+        let profiles = try SimilarityProfiles().fit(training, context: FitContext())
+        let model = try ProfiledAlignment(linear: cca, profiles: profiles, weight: 0.5, report: cca.report)
         XCTAssertEqual(model.dimension, cca.dimension + profiles.dimension)
         let ex = try model.embedX(test.x), ey = try model.embedY(test.y)
-        let lx = normalisedRows(try cca.embedX(test.x)), ly = normalisedRows(try cca.embedY(test.y))
-        let px = normalisedRows(try profiles.embedX(test.x)), py = normalisedRows(try profiles.embedY(test.y))
+        let lx = try cca.embedX(test.x).normalizedRows(), ly = try cca.embedY(test.y).normalizedRows()
+        let px = try profiles.embedX(test.x).normalizedRows(), py = try profiles.embedY(test.y).normalizedRows()
         func cosine(_ a: Matrix<Float>, _ i: Int, _ b: Matrix<Float>, _ j: Int) -> Double {
             var dot = 0.0, na = 0.0, nb = 0.0
             for k in 0..<a.columns { dot += Double(a[i, k] * b[j, k]); na += Double(a[i, k] * a[i, k]); nb += Double(b[j, k] * b[j, k]) }
@@ -164,31 +165,35 @@ final class SimilarityProfilesTests: XCTestCase {
             XCTAssertEqual(cosine(ex, i, ey, j), expected, accuracy: 1e-5)
         }
 
-        let file = ModelFormat.file(for: model, xColumns: x.columns, yColumns: y.columns, configuration: .object([:]), report: .object([:]))
-        let loaded = try ModelFormat.load(try SafetensorsFile.decode(try file.encode(), file: "m"), source: "m")
-        XCTAssertEqual(loaded.kind, "profiled-linear-alignment")
-        XCTAssertEqual(try XCTUnwrap(loaded.embedding as? ProfiledAlignment), model)
-        var bad = file
+        let stored = model.storedForm
+        XCTAssertEqual(stored.kind, "profiled-linear-alignment")
+        XCTAssertEqual(try XCTUnwrap(try StoredModels.rebuild(stored) as? ProfiledAlignment), model)
+        var bad = stored
         bad.metadata["profile_weight"] = "-1"
-        XCTAssertThrowsError(try ModelFormat.load(try SafetensorsFile.decode(try bad.encode(), file: "m"), source: "m")) { error in
-            XCTAssertTrue("\(error)".contains("profile_weight"), "\(error)")
+        XCTAssertThrowsError(try StoredModels.rebuild(bad)) { error in
+            guard case .invalidModel(let problem)? = error as? AlignmentError else { return XCTFail("\(error)") }
+            XCTAssertTrue(problem.contains("'profile_weight'"), problem)
         }
-        XCTAssertThrowsError(try ProfiledAlignment(linear: cca, profiles: profiles, weight: .nan))
+        XCTAssertThrowsError(try ProfiledAlignment(linear: cca, profiles: profiles, weight: .nan, report: cca.report)) { error in
+            guard case .invalidConfiguration? = error as? AlignmentError else { return XCTFail("\(error)") }
+        }
     }
 
     func testBadInputsThrowNamedErrors() throws {
         var random = SeededRandom(seed: 2)
         let tiny = WeaklyPairedData(x: random.normalMatrix(2, 3), y: random.normalMatrix(10, 3), pairs: [])
-        XCTAssertThrowsError(try SimilarityProfileAlignment(fittedOn: tiny)) { error in
-            XCTAssertTrue("\(error)".contains("at least 3 rows"), "\(error)")
+        XCTAssertThrowsError(try SimilarityProfiles().fit(tiny, context: FitContext())) { error in
+            guard case .insufficientData? = error as? AlignmentError else { return XCTFail("\(error)") }
         }
-        let model = try SimilarityProfileAlignment(fittedOn: WeaklyPairedData(x: random.normalMatrix(20, 3), y: random.normalMatrix(20, 2), pairs: []))
+        let model = try SimilarityProfiles().fit(WeaklyPairedData(x: random.normalMatrix(20, 3), y: random.normalMatrix(20, 2), pairs: []), context: FitContext())
         XCTAssertThrowsError(try model.embedX(random.normalMatrix(2, 4))) { error in
-            XCTAssertTrue("\(error)".contains("4 columns"), "\(error)")
+            guard case .shapeMismatch? = error as? AlignmentError else { return XCTFail("\(error)") }
         }
         var nan: Matrix<Float> = random.normalMatrix(2, 3)
         nan[1, 2] = .nan
-        XCTAssertThrowsError(try model.embedX(nan))
+        XCTAssertThrowsError(try model.embedX(nan)) { error in
+            guard case .nonFinite(_, row: 1, column: 2, _)? = error as? AlignmentError else { return XCTFail("\(error)") }
+        }
         XCTAssertThrowsError(try SimilarityProfile(centre: [0, 0, 0], referenceRows: random.normalMatrix(5, 3), ranks: [1, 5]))
     }
 }

@@ -56,8 +56,8 @@ final class SpectralNetAgreementTests: XCTestCase {
                       config: SpectralNet.Configuration, seed: UInt64, maxRatio: Double,
                       maxSine: Double) throws -> SpectralAgreement {
         let dims = config.dimensions
-        let net = try SpectralNet(configuration: config).fit(x, seed: seed)
-        let learned = try net.transform(x)
+        let net = try SpectralNet(configuration: config).fit(x, context: FitContext(seed: seed))
+        let learned = try net.embed(x)
         XCTAssertEqual(learned.rows, x.rows)
         XCTAssertEqual(learned.columns, dims)
         let agreement = try spectralAgreement(learned, with: numeric)
@@ -94,7 +94,7 @@ final class SpectralNetAgreementTests: XCTestCase {
         // objective (measured ratio ≈ 2.8, largest sine ≈ 0.7 with these settings).
         var batchConfig = config
         batchConfig.affinity = .batch
-        let batch = try spectralAgreement(try SpectralNet(configuration: batchConfig).fit(x, seed: 2).transform(x),
+        let batch = try spectralAgreement(try SpectralNet(configuration: batchConfig).fit(x, context: FitContext(seed: 2)).embed(x),
                                           with: numeric)
         print("6 clusters, batch affinity: ratio", batch.rayleighRatio, "largest sine", batch.subspace.largestSine)
         XCTAssertGreaterThan(batch.rayleighRatio, global.rayleighRatio)
@@ -177,9 +177,9 @@ final class SpectralNetAgreementTests: XCTestCase {
         let two = (rng.normalMatrix(2, 16) as Matrix<Float>).rows((0..<300).map { $0 % 2 })
         for affinity in SpectralNet.Affinity.allCases {
             let net = try SpectralNet(configuration: .init(hidden: [32], dimensions: 2, batchSize: 150, neighbors: 10,
-                                                           epochs: 3, affinity: affinity)).fit(two, seed: 1)
+                                                           epochs: 3, affinity: affinity)).fit(two, context: FitContext(seed: 1))
             XCTAssertGreaterThan(net.recoveries, 0, "\(affinity)")
-            XCTAssertTrue(try net.transform(two).elements.allSatisfy { $0.isFinite }, "\(affinity)")
+            XCTAssertTrue(try net.embed(two).elements.allSatisfy { $0.isFinite }, "\(affinity)")
         }
     }
 }

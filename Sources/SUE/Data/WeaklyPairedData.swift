@@ -1,0 +1,87 @@
+import LinearAlgebra
+
+/// One known correspondence: row `x` of the X training matrix and row `y` of the Y training matrix are the
+/// same underlying item.
+public struct KnownPair: Hashable, Sendable, Codable {
+    /// Row of X (0-based).
+    public var x: Int
+    /// Row of Y (0-based).
+    public var y: Int
+    /// The pair (row `x` of X, row `y` of Y).
+    public init(x: Int, y: Int) { self.x = x; self.y = y }
+}
+
+/// Weakly paired training data: every training row of each modality, and the few rows known to correspond.
+///
+/// The paired rows are part of `x` and `y` (they are used as unpaired data too); the remaining rows carry no
+/// correspondence. `x` and `y` may have different numbers of rows and columns.
+///
+/// The same pair listed twice is one pair: `init` keeps its first occurrence, since a repeated pair would
+/// count twice in every fit and break methods that match rows one to one. Two *different* pairs that share a
+/// row (X row 0 with Y rows 5 and 6) contradict each other; `validate()` refuses them.
+public struct WeaklyPairedData: Sendable {
+    /// Every training row of modality X.
+    public var x: Matrix<Float>
+    /// Every training row of modality Y.
+    public var y: Matrix<Float>
+    /// The known pairs, each once, in the order first given.
+    public var pairs: [KnownPair]
+
+    /// Training data from two matrices and the known pairs (repeats of the same pair are dropped).
+    public init(x: Matrix<Float>, y: Matrix<Float>, pairs: [KnownPair]) {
+        self.x = x
+        self.y = y
+        var seen = Set<KnownPair>()
+        self.pairs = pairs.filter { seen.insert($0).inserted }
+    }
+
+    /// The paired rows of X, in pair order.
+    public var pairedX: Matrix<Float> { x.rows(pairs.map(\.x)) }
+    /// The paired rows of Y, in pair order.
+    public var pairedY: Matrix<Float> { y.rows(pairs.map(\.y)) }
+
+    /// Rows of X that are in no known pair, in increasing order.
+    public var unpairedXRows: [Int] {
+        let used = Set(pairs.map(\.x))
+        return (0..<x.rows).filter { !used.contains($0) }
+    }
+
+    /// Rows of Y that are in no known pair, in increasing order.
+    public var unpairedYRows: [Int] {
+        let used = Set(pairs.map(\.y))
+        return (0..<y.rows).filter { !used.contains($0) }
+    }
+
+    /// Throws if a side is empty, a pair points outside its matrix, two pairs contradict each other (one row in
+    /// two pairs), or a value is not finite.
+    public func validate() throws {
+        guard x.rows > 0, y.rows > 0, x.columns > 0, y.columns > 0 else {
+            throw AlignmentError.insufficientData("X is \(x.rows)×\(x.columns), Y is \(y.rows)×\(y.columns); both need rows and columns")
+        }
+        var partnerOfX = [Int: Int](), partnerOfY = [Int: Int]()
+        for (k, p) in pairs.enumerated() {
+            guard p.x >= 0, p.x < x.rows else {
+                throw AlignmentError.invalidPair(index: k, "refers to X row \(p.x), but X has \(x.rows) rows")
+            }
+            guard p.y >= 0, p.y < y.rows else {
+                throw AlignmentError.invalidPair(index: k, "refers to Y row \(p.y), but Y has \(y.rows) rows")
+            }
+            if let other = partnerOfX.updateValue(p.y, forKey: p.x) {
+                if other == p.y { throw AlignmentError.invalidPair(index: k, "repeats the pair (\(p.x), \(p.y))") }
+                throw AlignmentError.invalidPair(index: k, "pairs X row \(p.x) with Y row \(p.y), but an earlier pair gives it Y row \(other)")
+            }
+            if let other = partnerOfY.updateValue(p.x, forKey: p.y) {
+                throw AlignmentError.invalidPair(index: k, "pairs Y row \(p.y) with X row \(p.x), but an earlier pair gives it X row \(other)")
+            }
+        }
+        try requireFinite(x, "X")
+        try requireFinite(y, "Y")
+    }
+}
+
+/// Throws `AlignmentError.nonFinite` naming the first NaN or ±∞ of `a` (`what` names the matrix).
+func requireFinite(_ a: Matrix<Float>, _ what: String) throws {
+    if let bad = a.firstNonFinite() {
+        throw AlignmentError.nonFinite(what: what, row: bad.row, column: bad.column, value: Double(bad.value))
+    }
+}

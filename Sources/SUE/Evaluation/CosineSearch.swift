@@ -1,0 +1,46 @@
+import LinearAlgebra
+
+/// One search result: a row of the index and its cosine similarity to the query.
+public struct SearchHit: Sendable, Equatable {
+    /// Row of the index (0-based).
+    public var row: Int
+    /// Cosine similarity to the query.
+    public var score: Float
+    /// A hit with both fields given.
+    public init(row: Int, score: Float) { self.row = row; self.score = score }
+}
+
+/// The `k` index rows with the largest cosine similarity to each query, best first (ties: lower row first).
+///
+/// Rows are normalised once, then each block of queries gets its similarity rows from one GEMM,
+/// `S = Q̂·X̂ᵀ` (`SimilarityTiles`), and keeps the best k of each row by insertion into a sorted list of
+/// length k (k is small, so this beats a heap). Blocks run in parallel and write only their own queries' results;
+/// the blocks are fixed by the sizes, so the result is the same for any thread count.
+public func cosineTopK(_ queries: Matrix<Float>, _ index: Matrix<Float>, k: Int) throws -> [[SearchHit]] {
+    guard queries.columns == index.columns else {
+        throw AlignmentError.shapeMismatch("search: queries have \(queries.columns) columns, the index \(index.columns)")
+    }
+    guard k >= 1 else { throw AlignmentError.invalidConfiguration("search: k must be ≥ 1, got \(k)") }
+    let q = queries.normalizedRows(), x = index.normalizedRows()
+    let n = x.rows
+    var results = [[SearchHit]](repeating: [], count: q.rows)
+    results.withUnsafeMutableBufferPointer { out in
+        SimilarityTiles(q, x).forEachBlock { _, rows, s in
+            for query in rows {
+                let row = s + (query - rows.lowerBound) * n
+                var best = [SearchHit]()
+                best.reserveCapacity(k + 1)
+                for j in 0..<n {
+                    let v = row[j]
+                    if best.count == k, !(v > best[k - 1].score) { continue }
+                    var at = best.count
+                    while at > 0 && v > best[at - 1].score { at -= 1 }
+                    best.insert(SearchHit(row: j, score: v), at: at)
+                    if best.count > k { best.removeLast() }
+                }
+                out[query] = best
+            }
+        }
+    }
+    return results
+}

@@ -1,0 +1,66 @@
+import LinearAlgebra
+
+/// The common form of every linear aligner: preprocess each side, multiply by a matrix.
+///
+/// `embedX(x) = pre_X(x)·mapX` and `embedY(y) = pre_Y(y)·mapY`, with `pre` the centring and row normalisation of
+/// `RowPreprocessing`. For ridge and Procrustes `mapY` is the identity (the shared space is Y's own space); for
+/// CCA and self-learning both sides are projected onto canonical directions.
+///
+/// Stored as kind `linear-alignment`: `x.mean` (1 × dx), `x.map` (dx × r), `y.mean` (1 × dy), `y.map` (dy × r).
+public struct LinearAlignment: StorableModel, Equatable {
+    /// Centring and normalisation of X rows.
+    public var preprocessX: RowPreprocessing
+    /// Centring and normalisation of Y rows.
+    public var preprocessY: RowPreprocessing
+    /// dx × r.
+    public var mapX: Matrix<Float>
+    /// dy × r.
+    public var mapY: Matrix<Float>
+    /// What was fitted and why.
+    public var report: FitReport
+
+    /// A model from its parts; both maps must land in the same shared dimension.
+    public init(preprocessX: RowPreprocessing, preprocessY: RowPreprocessing, mapX: Matrix<Float>, mapY: Matrix<Float>,
+                report: FitReport) {
+        precondition(mapX.columns == mapY.columns, "both maps must land in the same shared dimension")
+        self.preprocessX = preprocessX
+        self.preprocessY = preprocessY
+        self.mapX = mapX
+        self.mapY = mapY
+        self.report = report
+    }
+
+    public var dimension: Int { mapX.columns }
+    public var inputColumns: (x: Int, y: Int) { (preprocessX.mean.count, preprocessY.mean.count) }
+
+    public func embedX(_ x: Matrix<Float>) throws -> Matrix<Float> {
+        Matrix.multiply(try preprocessX.embed(x), .none, mapX, .none)
+    }
+
+    public func embedY(_ y: Matrix<Float>) throws -> Matrix<Float> {
+        Matrix.multiply(try preprocessY.embed(y), .none, mapY, .none)
+    }
+
+    public static var kind: String { "linear-alignment" }
+
+    public var storedForm: StoredModel {
+        var stored = StoredModel(kind: Self.kind, report: report)
+        stored.storeRow(preprocessX.mean, "x.mean")
+        stored.tensors["x.map"] = mapX
+        stored.storeRow(preprocessY.mean, "y.mean")
+        stored.tensors["y.map"] = mapY
+        return stored
+    }
+
+    public init(stored: StoredModel) throws {
+        let r = StoredModelReader(stored)
+        let meanX = try r.floatRow("x.mean"), meanY = try r.floatRow("y.mean")
+        let mapX = try r.floats("x.map", rows: meanX.count, "one row per column of x.mean")
+        let mapY = try r.floats("y.map", rows: meanY.count, columns: mapX.columns,
+                                "one row per column of y.mean, as many columns as x.map")
+        guard mapX.columns > 0 else { throw StoredModelReader.failure("tensor 'x.map' has no columns") }
+        try r.requireEverythingUsed("a linear alignment (x.mean, x.map, y.mean, y.map)")
+        self.init(preprocessX: RowPreprocessing(mean: meanX), preprocessY: RowPreprocessing(mean: meanY),
+                  mapX: mapX, mapY: mapY, report: stored.report ?? .unrecorded(method: Self.kind))
+    }
+}
