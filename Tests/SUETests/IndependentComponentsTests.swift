@@ -207,10 +207,9 @@ extension IndependentComponentsTests {
 
     func testBothStartsLockInWhereCCAIsUnderdetermined() throws {
         // 16 sources seen through 6 pairs: CCA alone has at most 6 directions and ridge cannot determine the
-        // map; self-learning locks in from either start. (With the loop of session 4 — dictionary centred on
-        // its own mean, no cross-fitting — the combined start locked in faster: 8 rounds against 10 and 10
-        // against 18. With the current loop the CCA start is as fast or faster: 6 rounds against 7 and 10
-        // without cross-fitting, 7 against 8 and 10 with it. Why the component start is off by default.)
+        // map; self-learning locks in from either start. (A loop without cross-fitting, with the dictionary centred
+        // on its own mean, locked in faster from the combined start; this loop does as well or better from CCA's
+        // start, which is why the component start is off by default.)
         for seed: UInt64 in [0, 1] {
             let (x, y) = twoViews(rows: 1500, sources: 16, dx: 32, dy: 32, noise: 0.3, seed: seed)
             let split = try AlignmentSplit(rows: 1500, pairs: 6, test: 200, seed: seed)

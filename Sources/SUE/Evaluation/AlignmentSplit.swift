@@ -20,6 +20,7 @@ public struct AlignmentSplit: Sendable, Equatable {
     /// Unpaired rows of Y (shuffled independently, with a different `dropFraction` of the pool dropped).
     public var unpairedY: [Int]
 
+    /// Draws the split of `rows` fully paired rows for `seed`; throws if they cannot hold the test rows, the pairs and an unpaired pool.
     public init(rows: Int, pairs: Int, test: Int = 400, dropFraction: Double = 0.1, seed: UInt64) throws {
         guard pairs >= 0, test >= 1 else {
             throw AlignmentError.invalidConfiguration("split: need pairs ≥ 0 and test ≥ 1, got pairs \(pairs), test \(test)")
@@ -56,8 +57,11 @@ public struct AlignmentSplit: Sendable, Equatable {
 
 /// Mean and standard deviation (over seeds) of each recall figure.
 public struct RecallSummary: Sendable, Equatable, Codable {
+    /// Mean over seeds of each figure.
     public var mean: RetrievalScores
+    /// Population standard deviation over seeds of each figure.
     public var standardDeviation: RetrievalScores
+    /// Number of seeds summarised.
     public var count: Int
 
     /// Summarises per-seed results (population standard deviation; 0 for a single seed).

@@ -10,10 +10,14 @@ import LinearAlgebra
 
 /// Recall@1/5/10 in percent for one retrieval direction.
 public struct Recall: Sendable, Equatable, Codable {
+    /// Percentage of queries whose partner ranks first.
     public var r1: Double
+    /// Percentage of queries whose partner is among the first five.
     public var r5: Double
+    /// Percentage of queries whose partner is among the first ten.
     public var r10: Double
 
+    /// Recall with every figure given.
     public init(r1: Double, r5: Double, r10: Double) {
         self.r1 = r1
         self.r5 = r5
@@ -23,9 +27,12 @@ public struct Recall: Sendable, Equatable, Codable {
 
 /// Recall in both directions: `xToY` queries with X rows and searches the Y rows, `yToX` the reverse.
 public struct RetrievalScores: Sendable, Equatable, Codable {
+    /// X rows as queries, Y rows as the pool.
     public var xToY: Recall
+    /// Y rows as queries, X rows as the pool.
     public var yToX: Recall
 
+    /// Scores with both directions given.
     public init(xToY: Recall, yToX: Recall) {
         self.xToY = xToY
         self.yToX = yToX

@@ -28,8 +28,9 @@ public struct CanonicalCorrelation: Sendable {
     public var directionsY: Matrix<Double>
     /// The r canonical correlations (of the regularised problem), descending, in [0, 1).
     public var correlations: [Double]
-    /// The shrinkage strengths γ used for X and Y.
+    /// The shrinkage strength γ used for X.
     public var shrinkageX: Double
+    /// The shrinkage strength γ used for Y.
     public var shrinkageY: Double
 
     /// Fits CCA on row-aligned `a` (n × dx) and `b` (n × dy). The rows are centred here with the
@@ -44,7 +45,7 @@ public struct CanonicalCorrelation: Sendable {
         if let w = weights, w.count != a.rows || w.contains(where: { !($0 >= 0) }) {
             throw AlignmentError.invalidConfiguration("CCA: need \(a.rows) non-negative weights, got \(w.count)")
         }
-        let n = a.rows, dx = a.columns, dy = b.columns
+        let n = a.rows
         let w = weights ?? [Double](repeating: 1, count: n)
         let total = w.reduce(0, +)
         guard total > 0 else { throw AlignmentError.insufficientData("CCA: all sample weights are zero") }
@@ -67,10 +68,18 @@ public struct CanonicalCorrelation: Sendable {
     /// weight and the number of samples behind them. Moments of disjoint sample sets add and subtract, which is
     /// what lets cross-fitting fit one CCA per fold from one pass over the data (`SelfLearning.swift`).
     public struct SecondMoments: Sendable {
-        public var xx: Matrix<Double>, yy: Matrix<Double>, xy: Matrix<Double>
+        /// Σ x·xᵀ (dx × dx).
+        public var xx: Matrix<Double>
+        /// Σ y·yᵀ (dy × dy).
+        public var yy: Matrix<Double>
+        /// Σ x·yᵀ (dx × dy).
+        public var xy: Matrix<Double>
+        /// Total weight of the samples (their number, with unit weights).
         public var weight: Double
+        /// Number of samples.
         public var samples: Int
 
+        /// Moments with every field given.
         public init(xx: Matrix<Double>, yy: Matrix<Double>, xy: Matrix<Double>, weight: Double, samples: Int) {
             (self.xx, self.yy, self.xy, self.weight, self.samples) = (xx, yy, xy, weight, samples)
         }
@@ -82,7 +91,9 @@ public struct CanonicalCorrelation: Sendable {
                       xy: Matrix.crossProductInDouble(a, b), weight: Double(a.rows), samples: a.rows)
         }
 
+        /// The moments of the union of two disjoint sample sets.
         public static func + (l: SecondMoments, r: SecondMoments) -> SecondMoments { l.combined(with: r, sign: 1) }
+        /// The moments of `l`'s samples without `r`'s (which must be among them).
         public static func - (l: SecondMoments, r: SecondMoments) -> SecondMoments { l.combined(with: r, sign: -1) }
 
         private func combined(with other: SecondMoments, sign: Double) -> SecondMoments {

@@ -34,6 +34,7 @@ public struct IndependentComponents: Sendable, Equatable {
     /// orthogonal and usable, only less independent).
     public var converged: Bool
 
+    /// Number of components.
     public var components: Int { unmixing.columns }
 
     /// Fits `components` independent components to the rows of `x`. Fewer are kept if the covariance has

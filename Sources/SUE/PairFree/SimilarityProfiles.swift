@@ -34,8 +34,9 @@ public struct SimilarityProfile: Sendable, Equatable {
     public var reference: Matrix<Float>
     /// 1-based ranks into the sorted similarities (a row's own copy in the reference skipped).
     public var ranks: [Int]
-    /// Mean and standard deviation of each profile coordinate over the reference rows.
+    /// Mean of each profile coordinate over the reference rows.
     public var featureMean: [Float]
+    /// Standard deviation of each profile coordinate over the reference rows (1 for a constant coordinate).
     public var featureScale: [Float]
 
     /// Number of coordinates of a profile: one per rank, the mean similarity and the distance from the centre.

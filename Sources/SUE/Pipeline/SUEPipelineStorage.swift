@@ -99,7 +99,7 @@ extension SUEPipelineModel {
 }
 
 extension EmbeddingMap {
-    /// Adds this side's step-1 tensors (see the layout in `FittedSUE`'s storage) to `parts`.
+    /// Adds this side's step-1 tensors (see the layout in `SUEPipelineModel`'s storage) to `parts`.
     func store(side s: String, into parts: inout StoredModel) {
         switch self {
         case .identity:

@@ -62,7 +62,7 @@ public struct AutomaticModel: AlignmentModel {
 ///    A run that used all its rounds must also show the lock-in itself, a jump of its score between two
 ///    rounds (`showsLockIn`): the null's few rounds are no fair comparison for a run that crept upwards for 25.
 ///    Self-learning starts from CCA on the known pairs beside the pair-free similarity profiles (cross-fitted,
-///    see `selfLearningAlignment`); the null run reuses the same profiles, so only the pairs differ. If the
+///    see `SelfLearning`); the null run reuses the same profiles, so only the pairs differ. If the
 ///    configuration asks for the independent-component start (`independentComponents`, off by default) and
 ///    that run does not lock in, it is run once more from CCA alone and tested against the same null, since a
 ///    mostly wrong matching of components can spoil a start CCA alone would have locked in from.
@@ -274,7 +274,7 @@ extension SeededRandom {
     /// A seeded permutation of 0..<n with no fixed point (for n ≥ 2; n = 1 returns [0]): a uniform random
     /// permutation whose fixed points are each swapped with their successor. The swap cannot create a new fixed
     /// point (position i+1 receives i), so one pass suffices. Not uniform over derangements, which the null run
-    /// of `automaticAlignment` does not need: it needs only that no known pair keeps its partner.
+    /// of `Automatic` does not need: it needs only that no known pair keeps its partner.
     public mutating func derangement(_ n: Int) -> [Int] {
         var p = permutation(n)
         guard n >= 2 else { return p }

@@ -13,6 +13,7 @@ public struct MutualMatches: Sendable, Equatable {
     /// (≥ 0 by construction; 0 for an exact tie).
     public var margin: [Float]
 
+    /// Number of matches.
     public var count: Int { x.count }
 
     /// Mean CSLS score of the matches (0 if there are none). Self-learning uses it as its label-free objective:
@@ -38,6 +39,7 @@ public final class CSLSWorkspace {
     /// Floats currently reserved (0 until the first cached call).
     public private(set) var capacity = 0
 
+    /// An empty workspace; its buffer is allocated on first use.
     public init() {}
 
     deinit { similarities?.deallocate() }

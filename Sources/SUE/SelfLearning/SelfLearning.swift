@@ -50,9 +50,8 @@ public struct SelfLearning: Aligner, Equatable {
     /// Off by default since cross-fitting: from 10 pairs (one split) the CCA start locked in at round 23 while
     /// the start with 64 matched components (0.85 % precise at round 0) stayed near 1.1 % for 34 rounds — a
     /// mostly wrong matching of components leaves systematic errors that cross-fitting cannot average out.
-    /// It was the better start for the loop of session 4 (dictionary centred on its own mean, no cross-fitting;
-    /// 20 pairs: lock-in at rounds 3–4 instead of 12–18), no longer for this one (synthetic test with 16
-    /// sources and 6 pairs: 7–10 rounds against CCA's 6–7).
+    /// It was the better start for a loop without cross-fitting whose dictionary was centred on its own mean,
+    /// not for this one (the measurements are in docs/notebook.md).
     public var independentComponents: Int? = nil
     /// Cross-fitting: the unpaired X rows are split into this many fixed parts, and each part is matched with
     /// the map fitted on the known pairs and the *other* parts' pseudo-pairs (1: every row is matched with the
@@ -118,6 +117,7 @@ public struct SelfLearningModel: AlignmentModel {
     /// The pseudo-pairs behind the final maps, as rows of the training X and Y, with their CSLS scores and
     /// confidence margins.
     public var pseudoPairs: MutualMatches
+    /// One record per round, round 0 (the start) first.
     public var iterations: [SelfLearningIteration]
     /// The best round's mean CSLS score (the label-free objective the final maps come from).
     public var bestObjective: Double
