@@ -5,15 +5,16 @@ extension Matrix where Scalar == Float {
     /// Double across row blocks: `Σ_b Double(P_bᵀ·Q_b)`, each block a Float GEMM over `blockRows` rows.
     ///
     /// Why: covariance-type products (`AᵀA`, `AᵀB` over thousands of samples) need more than Float's seven
-    /// digits when n is large, but a Double GEMM runs at about a third of the Float one's speed (half the SIMD
-    /// lanes, and the portable build has no FMA). Blocking gets most of both. Error bound, elementwise
+    /// digits when n is large, but a Double GEMM is much slower than the Float one (half the SIMD lanes per
+    /// register, twice the bytes per element). Blocking gets most of both. Error bound, elementwise
     /// (Higham, "Accuracy and Stability of Numerical Algorithms", 2nd ed., §3.1 and §4.2 for the blocked sum):
     ///
     ///     |computed − PᵀQ| ≤ (b·u_f + ⌈n/b⌉·u_d) · |P|ᵀ|Q|   (to first order)
     ///
     /// with b = `blockRows`, u_f = 2⁻²⁴ and u_d = 2⁻⁵³: each block is an inner product of length b in Float,
     /// converting its result to Double is exact, and the ⌈n/b⌉ partial sums are added in Double. For b = 256
-    /// that is ≈ 1.5·10⁻⁵ relative to |P|ᵀ|Q| in the worst case and ≈ √b·u_f ≈ 10⁻⁶ typically, against n·u_f (5·10⁻⁴ at n = 9 000) for one Float GEMM over all rows.
+    /// that is ≈ 1.5·10⁻⁵ relative to |P|ᵀ|Q| in the worst case and ≈ √b·u_f ≈ 10⁻⁶ typically, against n·u_f
+    /// (6·10⁻⁴ at n = 10⁴) for one Float GEMM over all rows.
     /// Inputs that are themselves rounded to Float already carry 2·u_f of relative error per product.
     ///
     /// Deterministic: the blocks are fixed by `blockRows` alone, so the result does not depend on the thread count.

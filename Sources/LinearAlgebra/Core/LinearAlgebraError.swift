@@ -33,7 +33,9 @@ public enum LinearAlgebraError: Error, CustomStringConvertible, Equatable {
 
 /// Which side of the unknown a triangular factor multiplies: `.left` solves op(T)·X = B, `.right` solves X·op(T) = B.
 public enum Side: Sendable {
+    /// The factor is on the left: solve `op(T)·X = B`.
     case left
+    /// The factor is on the right: solve `X·op(T) = B`.
     case right
 }
 

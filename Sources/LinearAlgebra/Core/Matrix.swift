@@ -6,11 +6,14 @@
 /// `withMutableView`. A view is valid only inside the closure that produced it and must not escape it.
 /// Row ranges and sub-blocks are views too (`MatrixView.rows(_:)`, `.block(...)`), so slicing is free.
 public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
+    /// Number of rows.
     public let rows: Int
+    /// Number of columns.
     public let columns: Int
     /// Row-major elements: element (i, j) is at `i * columns + j`. `elements.count == rows * columns`.
     public var elements: [Scalar]
 
+    /// A `rows × columns` matrix with every element equal to `value` (zero by default).
     @inlinable public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
         precondition(rows >= 0 && columns >= 0, "Matrix dimensions must be non-negative")
         self.rows = rows
@@ -18,6 +21,7 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
         self.elements = [Scalar](repeating: value, count: rows * columns)
     }
 
+    /// Wraps row-major `elements`, which must hold exactly `rows * columns` values (checked by a precondition).
     @inlinable public init(rows: Int, columns: Int, elements: [Scalar]) {
         precondition(elements.count == rows * columns,
                      "Matrix(rows: \(rows), columns: \(columns)) needs \(rows * columns) elements, got \(elements.count)")
@@ -41,16 +45,22 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
         self.init(rows: rowArrays.count, columns: c, elements: rowArrays.flatMap { $0 })
     }
 
+    /// The `n × n` identity matrix.
     public static func identity(_ n: Int) -> Matrix {
         var m = Matrix(rows: n, columns: n)
         for i in 0..<n { m[i, i] = 1 }
         return m
     }
 
+    /// Number of elements, `rows * columns`.
     @inlinable public var count: Int { rows * columns }
+    /// Whether the matrix has no elements (no rows or no columns).
     @inlinable public var isEmpty: Bool { rows == 0 || columns == 0 }
+    /// `(rows, columns)` as one value.
     @inlinable public var shape: (rows: Int, columns: Int) { (rows, columns) }
 
+    /// Element `(i, j)`. Only the flat index `i * columns + j` is bounds-checked (by the array), so an
+    /// out-of-range `j` with an in-range flat index reads or writes another row.
     @inlinable public subscript(i: Int, j: Int) -> Scalar {
         get { elements[i * columns + j] }
         set { elements[i * columns + j] = newValue }
@@ -86,6 +96,7 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
         return withView { $0.block(rows: 0..<rows, columns: range).copy() }
     }
 
+    /// The transpose as a new matrix, copied in 32 × 32 tiles.
     public var transposed: Matrix {
         var t = Matrix(rows: columns, columns: rows)
         // Blocked so that both the reads and the writes stay within a few cache lines.
@@ -145,11 +156,17 @@ extension Matrix: CustomStringConvertible {
 /// `base[i * rowStride + j]`. It borrows the storage of a `Matrix` (or any buffer) and is valid only as
 /// long as that storage is alive and unmoved, in practice inside a `withView` closure.
 public struct MatrixView<Scalar: MatrixScalar> {
+    /// Address of element (0, 0).
     public let base: UnsafePointer<Scalar>
+    /// Number of rows in the window.
     public let rows: Int
+    /// Number of columns in the window.
     public let columns: Int
+    /// Elements between the starts of consecutive rows (at least `columns` when there are two or more rows).
     public let rowStride: Int
 
+    /// A window of `rows × columns` elements starting at `base`, rows `rowStride` elements apart. The caller
+    /// guarantees that the memory stays alive and unmoved for as long as the view is used.
     @inlinable public init(base: UnsafePointer<Scalar>, rows: Int, columns: Int, rowStride: Int) {
         precondition(rows >= 0 && columns >= 0 && (rowStride >= columns || rows <= 1), "invalid view geometry")
         self.base = base
@@ -158,6 +175,7 @@ public struct MatrixView<Scalar: MatrixScalar> {
         self.rowStride = rowStride
     }
 
+    /// Element `(i, j)`; not bounds-checked.
     @inlinable public subscript(i: Int, j: Int) -> Scalar { base[i * rowStride + j] }
 
     /// Pointer to the start of row `i`.
@@ -188,11 +206,17 @@ public struct MatrixView<Scalar: MatrixScalar> {
 
 /// A mutable, non-owning, strided window (see `MatrixView` for the validity rules).
 public struct MutableMatrixView<Scalar: MatrixScalar> {
+    /// Address of element (0, 0).
     public let base: UnsafeMutablePointer<Scalar>
+    /// Number of rows in the window.
     public let rows: Int
+    /// Number of columns in the window.
     public let columns: Int
+    /// Elements between the starts of consecutive rows (at least `columns` when there are two or more rows).
     public let rowStride: Int
 
+    /// A window of `rows × columns` elements starting at `base`, rows `rowStride` elements apart. The caller
+    /// guarantees that the memory stays alive and unmoved, and that no other view writes it concurrently.
     @inlinable public init(base: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, rowStride: Int) {
         precondition(rows >= 0 && columns >= 0 && (rowStride >= columns || rows <= 1), "invalid view geometry")
         self.base = base
@@ -201,23 +225,29 @@ public struct MutableMatrixView<Scalar: MatrixScalar> {
         self.rowStride = rowStride
     }
 
+    /// Element `(i, j)`, read or written through the view (a `nonmutating` setter: the view is a pointer, the
+    /// storage is what changes); not bounds-checked.
     @inlinable public subscript(i: Int, j: Int) -> Scalar {
         get { base[i * rowStride + j] }
         nonmutating set { base[i * rowStride + j] = newValue }
     }
 
+    /// Pointer to the start of row `i`.
     @inlinable public func row(_ i: Int) -> UnsafeMutablePointer<Scalar> { base + i * rowStride }
 
+    /// The same window as a read-only `MatrixView`, for passing the storage as an input operand.
     @inlinable public var readOnly: MatrixView<Scalar> {
         MatrixView(base: UnsafePointer(base), rows: rows, columns: columns, rowStride: rowStride)
     }
 
+    /// The rows `range` of this view (no copy).
     @inlinable public func rows(_ range: Range<Int>) -> MutableMatrixView {
         precondition(range.lowerBound >= 0 && range.upperBound <= rows, "row range out of bounds")
         return MutableMatrixView(base: base + range.lowerBound * rowStride, rows: range.count, columns: columns,
                                  rowStride: rowStride)
     }
 
+    /// The sub-block `rows × columns` of this view (no copy).
     @inlinable public func block(rows r: Range<Int>, columns c: Range<Int>) -> MutableMatrixView {
         precondition(r.lowerBound >= 0 && r.upperBound <= rows && c.lowerBound >= 0 && c.upperBound <= columns,
                      "block out of bounds")

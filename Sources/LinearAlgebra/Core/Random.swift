@@ -8,6 +8,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
     private var spareNormal: Double? = nil
 
+    /// A generator whose state is the first four SplitMix64 outputs from `seed`; equal seeds give equal streams.
     public init(seed: UInt64) {
         var z = seed
         func splitMix(_ x: inout UInt64) -> UInt64 {
@@ -22,6 +23,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     @inlinable static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
+    /// The next 64 random bits (one xoshiro256** step).
     public mutating func next() -> UInt64 {
         let result = SeededRandom.rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -61,6 +63,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return p
     }
 
+    /// Shuffles `a` in place, every order equally likely (Fisher–Yates, drawing with `int(below:)`).
     public mutating func shuffle<T>(_ a: inout [T]) {
         if a.count < 2 { return }
         for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, int(below: i + 1)) }

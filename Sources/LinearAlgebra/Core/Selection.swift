@@ -1,15 +1,17 @@
-/// Order statistics without a full sort (multi-quickselect).
-///
-/// `largestAt(positions:)` rearranges the values so that, for every requested position p (0-based, in
-/// descending order), `values[p]` is exactly what a descending sort would put there; other entries are only
-/// partitioned around them. Expected cost O(n·log m) for m positions against O(n·log n) for sorting: the
-/// similarity profiles need ~23 order statistics of each 13 000-long row, where a sort spent most of the fit.
-///
-/// The partition is three-way (greater | equal | less than the pivot, Dijkstra's Dutch flag), so runs of equal
-/// values (duplicate rows give equal similarities) end the recursion instead of degrading it, and the pivot is
-/// the median of three fixed entries, so the result is deterministic. Ranges of at most 16 values are sorted.
-/// Values must not be NaN (the partition would be meaningless); callers check finiteness.
+/// Order statistics of Float arrays without a full sort (multi-quickselect).
 extension Array where Element == Float {
+    /// Rearranges the values so that, for every requested position p (0-based, in descending order),
+    /// `self[p]` is exactly what a descending sort would put there; the other entries are only partitioned
+    /// around them. Positions outside `0..<count` are ignored.
+    ///
+    /// Expected cost O(n·log m) for m positions against O(n·log n) for a sort (Hoare's FIND generalised to
+    /// several ranks), which matters when a few quantiles are wanted from each of many long rows.
+    ///
+    /// The partition is three-way (greater | equal | less than the pivot, Dijkstra's Dutch flag), so runs of
+    /// equal values (duplicate rows give equal similarities) end the recursion instead of degrading it, and
+    /// the pivot is the median of three fixed entries, so the result is deterministic. Ranges of at most 16
+    /// values are sorted by insertion. Values must not be NaN (the partition would be meaningless); callers
+    /// check finiteness.
     public mutating func largestAt(positions: [Int]) {
         let targets = Set(positions.filter { $0 >= 0 && $0 < count }).sorted()
         withUnsafeMutableBufferPointer { buffer in

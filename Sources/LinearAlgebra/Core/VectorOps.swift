@@ -310,10 +310,11 @@ extension Matrix {
     /// Each row divided by its Euclidean norm (cosine-similarity preprocessing). All-zero rows stay zero
     /// rather than becoming NaN (their cosine with anything is then 0, which ranks them in the middle).
     ///
-    /// Float rows accumulate their squares in Double (384 squares in Float lose about 10⁻⁵ relative; a Float
-    /// square cannot overflow a Double) and are scaled by the reciprocal norm rounded once to Float. Double rows
-    /// use the scaled `nrm2`, which cannot overflow. A norm so small that its reciprocal overflows (subnormal
-    /// rows) divides instead. Rows are processed in fixed chunks, so the result is the same for any thread count.
+    /// Float rows accumulate their squares in Double (a Float sum of d squares has an error bound of about
+    /// d·2⁻²⁴ relative, and a Float square cannot overflow a Double) and are scaled by the reciprocal norm
+    /// rounded once to Float. Double rows use the scaled `nrm2`, which cannot overflow. A norm so small that
+    /// its reciprocal overflows (subnormal rows) divides instead. Rows are processed in fixed chunks, so the
+    /// result is the same for any thread count.
     @inlinable
     public func normalizedRows() -> Matrix {
         var out = self
@@ -352,8 +353,8 @@ extension Matrix {
     /// The position and value of the first NaN or ±∞ in row-major order, or `nil` if every element is finite.
     ///
     /// A branch-free test per block of 1 024 elements finds *whether* the block holds a bad value (NaN and ±∞
-    /// are the values whose x − x is not 0); only then is the block searched for the exact position. Runs at
-    /// memory speed, which matters for checking every input (a 14 656 × 384 matrix in a fraction of a millisecond).
+    /// are the values whose x − x is not 0); only then is the block searched for the exact position. The
+    /// common all-finite case thus runs at memory speed, cheap enough to check every input matrix.
     @inlinable
     public func firstNonFinite() -> (row: Int, column: Int, value: Scalar)? {
         guard columns > 0 else { return nil }

@@ -14,9 +14,12 @@ public enum SymmetricEigenMethod: Sendable {
 
 /// `A = V·diag(values)·Vᵀ`: eigenvalues ascending, orthonormal eigenvectors as the COLUMNS of `vectors`.
 public struct SymmetricEigenDecomposition<S: MatrixScalar> {
+    /// Eigenvalues in ascending order.
     public let values: [S]
+    /// Orthonormal eigenvectors as columns: column `j` belongs to `values[j]`.
     public let vectors: Matrix<S>
 
+    /// Wraps eigenvalues and their eigenvector columns as given (neither the order nor the orthonormality is checked).
     public init(values: [S], vectors: Matrix<S>) {
         self.values = values
         self.vectors = vectors

@@ -18,6 +18,10 @@
 /// `RotationBatch` and then applied column chunk by column chunk, in parallel over chunks. A chunk
 /// (all n rows × a few dozen columns) stays in L2 while every recorded sweep passes over it, so Z
 /// travels through main memory once per batch instead of once per sweep.
+///
+/// Returns the eigenvalues ascending and, when `computeVectors` is true, the unit eigenvectors as the
+/// columns of `vectors`. Throws `dimensionMismatch` unless `offDiagonal` has `n − 1` entries, `nonFinite`
+/// for NaN/Inf input, and `noConvergence` after `30·n + 30` QL iterations in total.
 public func symmetricTridiagonalEigen(diagonal: [Double], offDiagonal: [Double],
                                       computeVectors: Bool = true) throws -> (values: [Double], vectors: Matrix<Double>?) {
     let n = diagonal.count

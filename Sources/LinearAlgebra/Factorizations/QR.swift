@@ -8,8 +8,11 @@
 /// (e.g. generic products `B·C` of low inner dimension), but a zero pivot can also be followed by
 /// non-negligible ones. `diagonalMagnitudes` exposes every `|R_ii|` so callers can look for tiny pivots.
 public struct QRDecomposition<S: MatrixScalar> {
+    /// The thin `m × p` factor with orthonormal columns.
     public let q: Matrix<S>
+    /// The `p × n` upper-trapezoidal factor.
     public let r: Matrix<S>
+    /// Numerical rank estimate: how many `|R_ii|` exceed `rankTolerance` (0 when R has a non-finite entry).
     public let rank: Int
     /// `|R_ii|` for `i < min(m, n)`.
     public let diagonalMagnitudes: [S]

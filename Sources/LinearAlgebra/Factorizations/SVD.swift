@@ -1,8 +1,11 @@
 /// Thin singular value decomposition `A = U·diag(s)·Vᵀ`: `U` is `m × p`, `s` descending (`p = min(m, n)`),
 /// `V` is `n × p`; the columns of U and of V are orthonormal.
 public struct SingularValueDecomposition<S: MatrixScalar> {
+    /// Left singular vectors, the orthonormal columns of an `m × p` matrix.
     public let u: Matrix<S>
+    /// The `p` singular values, non-negative and descending.
     public let singularValues: [S]
+    /// Right singular vectors, the orthonormal columns of an `n × p` matrix.
     public let v: Matrix<S>
 }
 

@@ -2,7 +2,9 @@ import Foundation
 
 /// Whether a GEMM operand is used as stored or transposed.
 public enum Transpose: Sendable {
+    /// Use the operand as stored.
     case none
+    /// Use the operand's transpose, without the caller having to form it.
     case transposed
 }
 
@@ -76,9 +78,10 @@ extension Double {
 /// Parallelism and determinism: within each (jc, pc) step, the (ic, jr) rectangle of C is cut into tasks
 /// of whole micro-tiles, handed out to `Parallel.forEach` workers one at a time (`forEachTask`). Every C
 /// element is computed by the same sequence of operations whichever task computes it: the products for
-/// one depth panel are summed in increasing p in registers, and the panels are added to C in increasing pc. Only the depth blocking KC affects the
-/// rounding, and KC is a constant of the type, so the result is bit-identical for any thread count. The
-/// task shape may therefore depend on the thread count (for load balance) without affecting the bits.
+/// one depth panel are summed in increasing p in registers, and the panels are added to C in increasing pc.
+/// Only the depth blocking KC affects the rounding, and KC is a constant of the type, so the result is
+/// bit-identical for any thread count. The task shape may therefore depend on the thread count (for load
+/// balance) without affecting the bits.
 ///
 /// Here the ic loop is split in two: all rows of A (up to a bound) are packed in one parallel pass, and
 /// the MC-row blocks are the parallel tasks. Products of fewer than `parallelWorkLimit` multiply-adds run
@@ -160,9 +163,9 @@ func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, 
     }
 }
 
-/// Products with at most this many multiply-adds skip packing (see `smallGEMM`). Measured: up to about
-/// 160³ the unpacked path is faster (its B still sits in L2, and packing costs a pass over A and B);
-/// at 256³ packing wins clearly.
+/// Products with at most this many multiply-adds skip packing (see `smallGEMM`). Up to about 160³ the
+/// unpacked path is faster: its B still fits in L2, and packing would cost an extra pass over A and B.
+/// By 256³ the cache-resident packed panels win clearly.
 let smallGEMMWorkLimit = 160 * 160 * 160
 
 /// Products with fewer multiply-adds than this run on the calling thread only.

@@ -37,12 +37,15 @@ public enum SparseMatrixError: Error, CustomStringConvertible, Equatable {
 /// The methods that do work proportional to the number of nonzeros are `@inlinable`, so that they are
 /// specialised for Float or Double in the calling module rather than run as unspecialised generic code.
 public struct SparseMatrix<Scalar: MatrixScalar>: Sendable, Equatable {
+    /// Number of rows.
     public let rows: Int
+    /// Number of columns.
     public let columns: Int
     /// `rows + 1` offsets into `columnIndices`/`values`; row i's nonzeros are `rowPointers[i]..<rowPointers[i+1]`.
     public let rowPointers: [Int]
     /// Column of each stored entry, increasing within a row.
     public let columnIndices: [Int]
+    /// Value of each stored entry, aligned with `columnIndices`.
     public let values: [Scalar]
 
     /// Number of stored entries.
