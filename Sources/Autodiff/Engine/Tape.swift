@@ -23,6 +23,7 @@ public final class Tape<S: MatrixScalar> {
     /// would add the intermediate gradients in again).
     public private(set) var hasRunBackward = false
 
+    /// An empty tape with an empty buffer arena.
     public init() {}
 
     /// Forgets the recorded graph and takes back every buffer lent to it. Call at the start of each step.
@@ -163,5 +164,7 @@ public enum AutodiffError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// Equal when the descriptions are equal: the shape tuples of `parameterShapeMismatch` keep the compiler
+    /// from synthesising the conformance, and the description names every associated value.
     public static func == (a: AutodiffError, b: AutodiffError) -> Bool { a.description == b.description }
 }

@@ -19,7 +19,9 @@ import LinearAlgebra
 /// of adding to it, which saves a zero-filling pass over every large gradient; for parameters it also tells the
 /// optimiser to skip the tensor, as PyTorch skips parameters whose `.grad` is `None`.
 public final class Tensor<S: MatrixScalar> {
+    /// Number of rows.
     public let rows: Int
+    /// Number of columns.
     public let columns: Int
     /// Whether gradients flow to this tensor: parameters and anything computed from them.
     public let requiresGradient: Bool
@@ -63,8 +65,12 @@ public final class Tensor<S: MatrixScalar> {
         assign(value)
     }
 
+    /// Number of elements, `rows * columns`.
     @inlinable public var count: Int { rows * columns }
+    /// `(rows, columns)` as one value.
     @inlinable public var shape: (rows: Int, columns: Int) { (rows, columns) }
+    /// Whether the tensor was created with `Tensor(parameter:)` or `Tensor(constant:)` and so owns its buffers
+    /// and survives `Tape.reset()`, rather than being recorded on a tape.
     @inlinable public var isPersistent: Bool { generation < 0 }
 
     /// False once the recording tape has been reset (or released): the buffers now belong to later tensors.

@@ -8,9 +8,13 @@ import LinearAlgebra
 /// `beta == 0` does not read C). Every allocation is counted in `StorageStatistics.allocations`, which is how
 /// the tests check that steady-state training allocates no new buffers.
 public final class TensorStorage<S: MatrixScalar> {
+    /// The first element; valid for as long as this object is alive.
     public let pointer: UnsafeMutablePointer<S>
+    /// Number of elements the buffer holds.
     public let count: Int
 
+    /// Allocates room for `count` elements, 64-byte aligned and uninitialised, and counts the allocation in
+    /// `StorageStatistics`.
     public init(count: Int) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<S>.stride, alignment: 64)

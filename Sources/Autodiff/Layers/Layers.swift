@@ -6,6 +6,7 @@ import LinearAlgebra
 /// read like PyTorch checkpoints; `exportParameters` / `importParameters` turn a model into such a dictionary
 /// and back.
 public protocol Layer: AnyObject {
+    /// The element type of the parameters.
     associatedtype Scalar: MatrixScalar
     /// Every trainable tensor with its name, in a fixed order (the order optimisers see them in).
     var namedParameters: [(name: String, tensor: Tensor<Scalar>)] { get }
@@ -55,10 +56,15 @@ public func prefixed<L: Layer>(_ prefix: String, _ layer: L) -> [(name: String, 
 /// bound = gain·√(3/fan_in) and gain = √(2/(1+a²)) = √(1/3), which simplifies to 1/√fan_in; the bias is
 /// U(±1/√fan_in) too. The weight is drawn first, row by row, then the bias, from the given generator.
 public final class Linear<S: MatrixScalar>: Layer {
+    /// The element type of the parameters.
     public typealias Scalar = S
+    /// The `outputs × inputs` weight matrix W.
     public let weight: Tensor<S>
+    /// The `1 × outputs` bias row b, or nil for a layer without bias.
     public let bias: Tensor<S>?
 
+    /// A layer from `inputs` to `outputs` features with PyTorch's default initialisation (see the type's
+    /// discussion), drawn from `rng`.
     public init(inputs: Int, outputs: Int, bias: Bool = true, rng: inout SeededRandom) {
         precondition(inputs > 0 && outputs > 0, "Linear: needs positive sizes, got \(inputs) → \(outputs)")
         let bound = 1 / Double(inputs).squareRoot()
@@ -66,7 +72,9 @@ public final class Linear<S: MatrixScalar>: Layer {
         self.bias = bias ? Tensor(parameter: rng.uniformMatrix(1, outputs, low: -bound, high: bound, as: S.self)) : nil
     }
 
+    /// Number of input features (columns of W).
     public var inputs: Int { weight.columns }
+    /// Number of output features (rows of W).
     public var outputs: Int { weight.rows }
 
     public var namedParameters: [(name: String, tensor: Tensor<S>)] {
@@ -84,8 +92,11 @@ public final class Linear<S: MatrixScalar>: Layer {
 /// A multilayer perceptron: a chain of `Linear` layers, each followed by its own activation.
 /// Parameters are named "layers.i.weight" / "layers.i.bias" for the i-th linear layer.
 public final class MLP<S: MatrixScalar>: Layer {
+    /// The element type of the parameters.
     public typealias Scalar = S
+    /// The linear layers, input side first.
     public let layers: [Linear<S>]
+    /// The activation after each layer: `activations[i]` follows `layers[i]`.
     public let activations: [Activation]
 
     /// `sizes` = [inputs, hidden₁, …, outputs]; `activations[i]` follows layer i (one per layer).
@@ -108,6 +119,7 @@ public final class MLP<S: MatrixScalar>: Layer {
         layers.enumerated().flatMap { prefixed("layers.\($0.offset)", $0.element) }
     }
 
+    /// Applies the layers in order, each fused with its activation, on x's tape.
     @inlinable public func callAsFunction(_ x: Tensor<S>) -> Tensor<S> {
         var h = x
         for (layer, activation) in zip(layers, activations) { h = layer(h, activation: activation) }
@@ -118,11 +130,17 @@ public final class MLP<S: MatrixScalar>: Layer {
 /// A residual block y = x + W₂ f(W₁ x + b₁) + b₂ (an identity skip around a two-layer MLP), as in ResNets
 /// (He et al., 2016). Parameters: "linear1.*", "linear2.*".
 public final class ResidualBlock<S: MatrixScalar>: Layer {
+    /// The element type of the parameters.
     public typealias Scalar = S
+    /// The first layer, `width → hidden`.
     public let linear1: Linear<S>
+    /// The second layer, `hidden → width`, whose output is added to the block's input.
     public let linear2: Linear<S>
+    /// The activation between the two layers.
     public let activation: Activation
 
+    /// A block of the given `width` around a hidden layer of `hidden` units; both layers are initialised as
+    /// `Linear` layers from `rng`, `linear1` first.
     public init(width: Int, hidden: Int, activation: Activation = .relu, rng: inout SeededRandom) {
         linear1 = Linear(inputs: width, outputs: hidden, rng: &rng)
         linear2 = Linear(inputs: hidden, outputs: width, rng: &rng)
@@ -133,6 +151,7 @@ public final class ResidualBlock<S: MatrixScalar>: Layer {
         prefixed("linear1", linear1) + prefixed("linear2", linear2)
     }
 
+    /// x + linear2(f(linear1(x))), recorded on x's tape.
     @inlinable public func callAsFunction(_ x: Tensor<S>) -> Tensor<S> {
         x + linear2(linear1(x, activation: activation))
     }

@@ -10,11 +10,15 @@ import LinearAlgebra
 /// - tanh: f′ = 1 − y²
 /// - sigmoid: f′ = y (1 − y)
 public enum Activation: Sendable, Equatable {
+    /// f(x) = x.
     case identity
+    /// f(x) = max(x, 0).
     case relu
     /// PyTorch's default negative slope is 0.01. The slope must be positive (see the type's discussion).
     case leakyReLU(slope: Double)
+    /// f(x) = tanh x.
     case tanh
+    /// f(x) = 1 / (1 + e⁻ˣ), evaluated without overflow.
     case sigmoid
 
     /// LeakyReLU with PyTorch's default slope 0.01.

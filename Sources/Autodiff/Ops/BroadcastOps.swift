@@ -100,17 +100,32 @@ extension Tensor {
         return t
     }
 
+    /// `a + b` with broadcasting (`Tape.add`), recorded on the tape of whichever operand has one.
     @inlinable public static func + (a: Tensor, b: Tensor) -> Tensor { tapeOf(a, b).add(a, b) }
+    /// `a − b` with broadcasting (`Tape.subtract`).
     @inlinable public static func - (a: Tensor, b: Tensor) -> Tensor { tapeOf(a, b).subtract(a, b) }
+    /// The elementwise product `a ⊙ b` with broadcasting (`Tape.multiply`); the matrix product is `Tape.matmul`.
     @inlinable public static func * (a: Tensor, b: Tensor) -> Tensor { tapeOf(a, b).multiply(a, b) }
+    /// The elementwise quotient `a ⊘ b` with broadcasting (`Tape.divide`).
     @inlinable public static func / (a: Tensor, b: Tensor) -> Tensor { tapeOf(a, b).divide(a, b) }
+    /// `−a` (`Tape.negate`).
     @inlinable public static prefix func - (a: Tensor) -> Tensor { tapeOf(a).negate(a) }
+    /// `a + c` for a constant scalar `c` (`Tape.affine`).
     @inlinable public static func + (a: Tensor, c: S) -> Tensor { tapeOf(a).affine(a, scale: 1, shift: c) }
+    /// `c + a` for a constant scalar `c`.
     @inlinable public static func + (c: S, a: Tensor) -> Tensor { tapeOf(a).affine(a, scale: 1, shift: c) }
+    /// `a − c` for a constant scalar `c`.
     @inlinable public static func - (a: Tensor, c: S) -> Tensor { tapeOf(a).affine(a, scale: 1, shift: -c) }
+    /// `c − a` for a constant scalar `c`.
     @inlinable public static func - (c: S, a: Tensor) -> Tensor { tapeOf(a).affine(a, scale: -1, shift: c) }
+    /// `a · c` for a constant scalar `c`.
     @inlinable public static func * (a: Tensor, c: S) -> Tensor { tapeOf(a).affine(a, scale: c) }
+    /// `c · a` for a constant scalar `c`.
     @inlinable public static func * (c: S, a: Tensor) -> Tensor { tapeOf(a).affine(a, scale: c) }
+    /// `a / c` for a constant scalar `c`, computed as a multiplication by the rounded `1/c` (which can differ from
+    /// a true division in the last bit).
     @inlinable public static func / (a: Tensor, c: S) -> Tensor { tapeOf(a).affine(a, scale: 1 / c) }
+    /// `c / a` elementwise for a constant scalar `c`, recorded as `c · a⁻¹` (two operations, `Tape.pow` then
+    /// `Tape.affine`).
     @inlinable public static func / (c: S, a: Tensor) -> Tensor { let t = tapeOf(a); return t.affine(t.pow(a, -1), scale: c) }
 }

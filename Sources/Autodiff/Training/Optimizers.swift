@@ -4,6 +4,7 @@ import LinearAlgebra
 /// the parameters' element type. Like PyTorch, a parameter that received no gradient since the last
 /// `zeroGradients()` is skipped entirely (its state does not advance).
 public protocol Optimizer: AnyObject {
+    /// The step size η; schedulers such as `ReduceLROnPlateau` change it between steps.
     var learningRate: Double { get set }
     /// Applies one update to every parameter that has a gradient.
     func step()
@@ -31,14 +32,22 @@ struct ParameterState<S: MatrixScalar> {
 /// Stochastic gradient descent with momentum, PyTorch's `torch.optim.SGD`:
 ///   g ← ∇ + λ p;  v ← g (first step) or μ v + (1 − dampening) g;  g ← g + μ v (Nesterov) or v;  p ← p − η g.
 public final class SGD<S: MatrixScalar>: Optimizer {
+    /// The tensors this optimiser updates, in the order given at creation.
     public let parameters: [Tensor<S>]
+    /// The step size η.
     public var learningRate: Double
+    /// The momentum factor μ; 0 disables momentum and its velocity buffers.
     public var momentum: Double
+    /// The dampening of the new gradient in the velocity update v ← μ v + (1 − dampening) g.
     public var dampening: Double
+    /// The L2 penalty λ, added to the gradient as λ p.
     public var weightDecay: Double
+    /// Whether the step uses Nesterov momentum, g + μ v, instead of the velocity v.
     public var nesterov: Bool
     @usableFromInline var velocity: ParameterState<S>
 
+    /// SGD over `parameters`, which must all come from `Tensor(parameter:)`; the arguments and defaults are those
+    /// of `torch.optim.SGD`.
     public init(parameters: [Tensor<S>], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
                 weightDecay: Double = 0, nesterov: Bool = false) {
         precondition(parameters.allSatisfy { $0.isPersistent && $0.requiresGradient }, "SGD: parameters must be Tensor(parameter:)")
@@ -51,8 +60,10 @@ public final class SGD<S: MatrixScalar>: Optimizer {
         velocity = ParameterState(count: parameters.count)
     }
 
+    /// Marks the gradient of every parameter as zero.
     public func zeroGradients() { for p in parameters { p.zeroGradient() } }
 
+    /// Applies one SGD update to every parameter that has a gradient (see the type's discussion).
     @inlinable public func step() {
         let lr = S(learningRate), mu = S(momentum), keep = S(1 - dampening), wd = S(weightDecay)
         let useMomentum = momentum != 0, nesterov = self.nesterov
@@ -81,17 +92,25 @@ public final class SGD<S: MatrixScalar>: Optimizer {
 ///   p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
 /// Create AdamW with `Adam.adamW(parameters:...)` (its default λ is PyTorch's 0.01).
 public final class Adam<S: MatrixScalar>: Optimizer {
+    /// The tensors this optimiser updates, in the order given at creation.
     public let parameters: [Tensor<S>]
+    /// The step size η.
     public var learningRate: Double
+    /// Decay rate β₁ of the running mean of the gradients (first moment).
     public var beta1: Double
+    /// Decay rate β₂ of the running mean of the squared gradients (second moment).
     public var beta2: Double
+    /// The ε added to the bias-corrected √v in the denominator, which bounds the step where v is tiny.
     public var epsilon: Double
+    /// The weight decay λ: an L2 term in the gradient for Adam, a direct shrink of the weights for AdamW.
     public var weightDecay: Double
     /// True for AdamW: the weight decay shrinks the weights directly instead of being added to the gradient.
     public let decoupledWeightDecay: Bool
     @usableFromInline var firstMoments: ParameterState<S>
     @usableFromInline var secondMoments: ParameterState<S>
 
+    /// Adam (AdamW when `decoupledWeightDecay` is true) over `parameters`, which must all come from
+    /// `Tensor(parameter:)`; the defaults are those of `torch.optim.Adam`.
     public init(parameters: [Tensor<S>], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-8, weightDecay: Double = 0, decoupledWeightDecay: Bool = false) {
         precondition(parameters.allSatisfy { $0.isPersistent && $0.requiresGradient }, "Adam: parameters must be Tensor(parameter:)")
@@ -113,8 +132,11 @@ public final class Adam<S: MatrixScalar>: Optimizer {
              weightDecay: weightDecay, decoupledWeightDecay: true)
     }
 
+    /// Marks the gradient of every parameter as zero.
     public func zeroGradients() { for p in parameters { p.zeroGradient() } }
 
+    /// Applies one Adam update to every parameter that has a gradient; each parameter's bias corrections use its
+    /// own step count, which advances only when it has a gradient.
     @inlinable public func step() {
         for (index, p) in parameters.enumerated() where !p.gradientIsZero {
             firstMoments.steps[index] += 1
