@@ -2,6 +2,7 @@ import LinearAlgebra
 
 /// How the leading eigenpairs of S are computed.
 public struct EigensolverConfiguration: Sendable {
+    /// Which eigensolver `leadingEigenpairs` uses for each connected component.
     public enum Method: Sendable {
         /// Dense for components of at most `denseThreshold` vertices, Lanczos above.
         case automatic
@@ -11,6 +12,7 @@ public struct EigensolverConfiguration: Sendable {
         case lanczos
     }
 
+    /// The solver choice (`.automatic` by default).
     public var method: Method = .automatic
     /// Largest component solved densely by `.automatic`.
     public var denseThreshold: Int = 1000
@@ -25,6 +27,7 @@ public struct EigensolverConfiguration: Sendable {
     /// Seed of the Lanczos start vector.
     public var seed: UInt64 = 0
 
+    /// Settings with the given values; each argument sets the property of the same name.
     public init(method: Method = .automatic, denseThreshold: Int = 1000, tolerance: Double = 1e-8,
                 basisSize: Int? = nil, maxMatrixVectorProducts: Int = 10_000, timeLimit: Double? = nil,
                 seed: UInt64 = 0) {

@@ -11,14 +11,16 @@ public struct LanczosConfiguration: Sendable {
     public var tolerance: Double = 1e-8
     /// Krylov basis size m (default `max(2·count + 16, 40)`, capped by the dimension). Memory is (m + 1)·n Doubles.
     public var basisSize: Int? = nil
-    /// Budget of products with A; when it is spent, the solver stops and reports what has converged. Typical
-    /// graph problems converge in a few hundred; the default bounds a hopeless run to minutes, not hours.
+    /// Budget of products with A; when it is spent, the solver stops and reports what has converged. Wanted
+    /// eigenvalues with a reasonable gap to the rest converge in a few hundred products; the cap turns a hopeless
+    /// run (clustered eigenvalues, a tolerance below round-off) into a report instead of an open-ended loop.
     public var maxMatrixVectorProducts: Int = 10_000
     /// Optional wall-clock budget in seconds, checked once per restart.
     public var timeLimit: Double? = nil
     /// Seed of the random start vector (and of fresh directions after an exact breakdown).
     public var seed: UInt64 = 0
 
+    /// Settings for the `count` largest eigenpairs; each other argument sets the property of the same name.
     public init(count: Int, tolerance: Double = 1e-8, basisSize: Int? = nil, maxMatrixVectorProducts: Int = 10_000,
                 timeLimit: Double? = nil, seed: UInt64 = 0) {
         self.count = count
@@ -40,9 +42,11 @@ public struct LanczosResult: Sendable {
     public let residualNorms: [Double]
     /// Whether every wanted pair met the tolerance within the budget.
     public let converged: Bool
-    /// Products with A spent, restarts made, wall-clock seconds.
+    /// Products with A spent by the iteration (the final residual check is not counted).
     public let matrixVectorProducts: Int
+    /// Thick restarts made.
     public let restarts: Int
+    /// Wall-clock seconds, including the final residual check.
     public let seconds: Double
 
     /// One line a user can read: what converged, how accurately, at what cost.

@@ -32,18 +32,24 @@ public enum DisconnectedGraphStrategy: Sendable, Equatable {
 /// dropping the trivial constant one, each column's largest-magnitude entry made positive. ψ is normalised by
 /// vᵀv = 1, i.e. ψᵀDψ = 1 (the scaling of scikit-learn's `spectral_embedding`).
 public struct NumericSpectralEmbedding: Sendable {
+    /// The settings of a numeric spectral embedding; the defaults are the paper's.
     public struct Configuration: Sendable {
         /// k of the kNN graph (the paper uses 100).
         public var neighbors: Int
         /// Number of embedding coordinates (the paper uses 10).
         public var dimensions: Int
+        /// The distance between data points that defines the kNN graph.
         public var metric: DistanceMetric
+        /// What to do when the kNN graph is not connected.
         public var disconnectedGraph: DisconnectedGraphStrategy
+        /// How the eigenpairs of S are computed.
         public var eigensolver: EigensolverConfiguration
         /// Return the best available vectors when the eigensolver misses its tolerance within its budget
         /// (the report says so) instead of throwing `eigensolverDidNotConverge`.
         public var allowUnconverged: Bool
 
+        /// Settings with the paper's defaults (k = 100, 10 coordinates, cosine distance), components joined by
+        /// weak edges, and a Lanczos tolerance of 1e-7.
         public init(neighbors: Int = 100, dimensions: Int = 10, metric: DistanceMetric = .cosine,
                     disconnectedGraph: DisconnectedGraphStrategy = .connectWeakly(),
                     eigensolver: EigensolverConfiguration = EigensolverConfiguration(tolerance: 1e-7),
@@ -57,13 +63,19 @@ public struct NumericSpectralEmbedding: Sendable {
         }
     }
 
+    /// The settings `fit` uses.
     public let configuration: Configuration
 
+    /// An embedding with the given settings; nothing is computed until `fit`.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }
 
-    /// Learns the embedding of the rows of `x`.
+    /// Learns the embedding of the rows of `x` (steps (1)–(5) above).
+    ///
+    /// - Throws: `SpectralError.invalidParameter` for `dimensions` outside 1...n − 2, `neighbors` outside
+    ///   1...n − 1 or a non-positive `connectWeakly` weight; the index's errors for non-finite or (cosine) zero
+    ///   rows; `.disconnectedGraph` under `.fail`; `.eigensolverDidNotConverge` unless `allowUnconverged`.
     public func fit(_ x: Matrix<Float>) throws -> FittedNumericSpectralEmbedding {
         let config = configuration
         let n = x.rows
@@ -116,13 +128,17 @@ public struct NumericSpectralEmbedding: Sendable {
 
 /// An edge added by `DisconnectedGraphStrategy.connectWeakly`.
 public struct WeakEdge: Sendable, Equatable {
+    /// The vertex the edge was chosen for: a point of a component not yet joined to the largest one.
     public let from: Int
+    /// Its nearest point outside its own component.
     public let to: Int
+    /// The kernel weight of the pair seen from `from`, raised to `minimumWeight` if it was smaller.
     public let weight: Double
 }
 
 /// A fitted numeric spectral embedding: the training embedding and what is needed to extend it.
 public struct FittedNumericSpectralEmbedding: Sendable {
+    /// The settings the embedding was fitted with.
     public let configuration: NumericSpectralEmbedding.Configuration
     /// n × dimensions: row i is the embedding of training point i.
     public let embedding: Matrix<Double>
@@ -151,6 +167,10 @@ public struct FittedNumericSpectralEmbedding: Sendable {
     /// distances), exactly as a training row of W is built. This is one step of the random walk from x followed
     /// by division by the eigenvalue — the eigen-equation Pψ = λψ read at a new point (Nyström 1930; Bengio et
     /// al., *Out-of-sample extensions for LLE, Isomap, MDS, Eigenmaps and spectral clustering*, NIPS 2003).
+    ///
+    /// - Throws: `SpectralError.nystromUndefined` if an eigenvalue is not above 1e-12 (a `NystromExtension`
+    ///   applies the stricter `NystromExtension.minimumEigenvalue`), and the index's errors for queries of the
+    ///   wrong width, non-finite rows or (cosine) zero rows.
     public func transform(_ newX: Matrix<Float>) throws -> Matrix<Double> {
         if let c = eigenvalues.firstIndex(where: { !($0 > 1e-12) }) {
             throw SpectralError.nystromUndefined(eigenvalue: eigenvalues[c], index: c)

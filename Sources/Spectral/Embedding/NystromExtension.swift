@@ -12,12 +12,13 @@ import LinearAlgebra
 /// neighbour index is rebuilt deterministically from the training rows).
 ///
 /// **Which columns can be extended.** The formula divides by λ_c. A random-walk eigenvalue is at most 1; the
-/// neighbour average it divides carries the eigensolver's residual (about 1e-6 here) and float32 distance
-/// rounding (about 1e-7), so the extension's relative error is roughly 1e-6/λ_c. Columns with
-/// λ_c ≤ `minimumEigenvalue` = 1e-4 (error above about 1 %, or a negative λ, whose eigenvector oscillates between
-/// neighbours and has no smooth extension at all) are refused by `init`; `extendableCount(of:)` counts the
-/// others, so that a caller can drop the rest. Tiny or low-rank data (few points, many duplicates) is where
-/// such eigenvalues appear: the graph has fewer smooth directions than dimensions were asked for.
+/// neighbour average it divides carries the eigensolver's residual (bounded by its tolerance) and the float32
+/// rounding of the distances (about 1e-7 relative), errors of order ε ≈ 1e-6 with the default tolerance, so
+/// the extension's relative error is roughly ε/λ_c. Columns with λ_c ≤ `minimumEigenvalue` = 1e-4 (error above
+/// about 1 %, or a negative λ, whose eigenvector oscillates between neighbours and has no smooth extension at
+/// all) are refused by `init`; `extendableCount(of:)` counts the others, so that a caller can drop the rest.
+/// Tiny or low-rank data (few points, many duplicates) is where such eigenvalues appear: the graph has fewer
+/// smooth directions than dimensions were asked for.
 public struct NystromExtension: Sendable {
     /// The smallest eigenvalue a column may have to be extended (see the type's discussion).
     public static let minimumEigenvalue = 1e-4
@@ -30,7 +31,9 @@ public struct NystromExtension: Sendable {
     public let eigenvalues: [Double]
     /// k: neighbours of a new point used in the extension (at most n).
     public let neighbors: Int
+    /// The distance the neighbour index searches by.
     public var metric: DistanceMetric { index.metric }
+    /// Number of embedding coordinates.
     public var dimensions: Int { eigenvalues.count }
     let index: NearestNeighborIndex
 

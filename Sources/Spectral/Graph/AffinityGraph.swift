@@ -51,7 +51,9 @@ public struct AffinityGraph: Sendable, Equatable {
     public var vertexCount: Int { matrix.rows }
     /// Row i occupies `rowPointers[i]..<rowPointers[i + 1]` of `columnIndices` and `weights`.
     public var rowPointers: [Int] { matrix.rowPointers }
+    /// The neighbour vertex of each stored entry, ascending within a row.
     public var columnIndices: [Int] { matrix.columnIndices }
+    /// The weight of each stored entry, aligned with `columnIndices`.
     public var weights: [Double] { matrix.values }
     /// Number of stored entries (each undirected edge counts twice).
     public var storedEntries: Int { matrix.nonzeroCount }

@@ -7,6 +7,7 @@ import LinearAlgebra
 /// lets us use symmetric solvers (orthonormal eigenvectors, Lanczos). All eigenvalues of S lie in [−1, 1], and
 /// v₀ = D^{1/2}𝟙/‖D^{1/2}𝟙‖ is an eigenvector for eigenvalue 1 on a connected graph (ψ₀ = constant: the trivial one).
 public struct NormalizedAdjacency: Sendable {
+    /// The graph whose weight matrix W is normalised.
     public let graph: AffinityGraph
     /// dᵢ = Σⱼ Wᵢⱼ.
     public let degrees: [Double]
@@ -31,6 +32,7 @@ public struct NormalizedAdjacency: Sendable {
         self.matrix = try! SparseMatrix(rows: w.rows, columns: w.columns, rowPointers: rp, columnIndices: ci, values: values)
     }
 
+    /// Number of vertices n, the order of S.
     public var dimension: Int { graph.vertexCount }
 
     /// y ← S·x (parallel SpMV; each row summed in column order, so deterministic).

@@ -20,6 +20,8 @@ public struct NeighborLists: Sendable, Equatable {
     /// `distances[i * k + t]` is its distance, non-decreasing in t.
     public var distances: [Float]
 
+    /// Wraps row-major lists. `indices` and `distances` must hold `count · k` entries each (a precondition);
+    /// the sorting of each row is the caller's responsibility and is not checked.
     public init(count: Int, k: Int, indices: [Int32], distances: [Float]) {
         precondition(indices.count == count * k && distances.count == count * k, "NeighborLists: need count·k entries")
         self.count = count
@@ -59,6 +61,7 @@ public struct NeighborLists: Sendable, Equatable {
 /// **Determinism.** Selection is by the total order (key, index), so the result does not depend on the tiling
 /// or the thread count; ties are won by the smaller index.
 public struct NearestNeighborIndex: Sendable {
+    /// The distance the index searches by.
     public let metric: DistanceMetric
     /// Number of indexed points.
     public var count: Int { prepared.rows }
