@@ -22,6 +22,7 @@ public enum AtomicFile {
     public struct Writer {
         fileprivate let descriptor: Int32
         fileprivate let url: URL
+        /// Bytes appended so far.
         public private(set) var bytesWritten: Int = 0
 
         /// Appends raw bytes, retrying short writes and `EINTR` as POSIX requires.
@@ -40,10 +41,12 @@ public enum AtomicFile {
             }
         }
 
+        /// Appends the bytes of `data`.
         public mutating func append(_ data: Data) throws {
             try data.withUnsafeBytes { try append($0) }
         }
 
+        /// Appends `string` encoded as UTF-8.
         public mutating func append(_ string: String) throws {
             try append(Data(string.utf8))
         }

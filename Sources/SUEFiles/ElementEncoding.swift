@@ -2,8 +2,10 @@ import LinearAlgebra
 
 /// The floating-point element types the file formats can carry, all stored little-endian.
 public enum StoredElementType: String, Sendable, CaseIterable {
+    /// IEEE 754 binary16, bfloat16 (the upper half of a binary32), binary32 and binary64.
     case float16, bfloat16, float32, float64
 
+    /// Bytes per stored element: 2, 4 or 8.
     public var byteCount: Int {
         switch self {
         case .float16, .bfloat16: return 2

@@ -20,13 +20,16 @@ public struct FileError: Error, CustomStringConvertible, LocalizedError, Equatab
         case invalidValue
     }
 
+    /// The class of failure.
     public let kind: Kind
     /// The path as the user gave it (or a logical name such as "X" when there is no file).
     public let file: String
     /// 1-based line number for line-oriented formats (CSV), otherwise `nil`.
     public let line: Int?
+    /// What is wrong, phrased as "expected … found …" where there is an expectation to state.
     public let problem: String
 
+    /// An error about `file` (a path or a logical name), at the 1-based `line` when there is one.
     public init(_ kind: Kind, file: String, line: Int? = nil, _ problem: String) {
         self.kind = kind
         self.file = file
@@ -34,6 +37,7 @@ public struct FileError: Error, CustomStringConvertible, LocalizedError, Equatab
         self.problem = problem
     }
 
+    /// An error about the file at `url`, named by its path.
     public init(_ kind: Kind, url: URL, line: Int? = nil, _ problem: String) {
         self.init(kind, file: url.path, line: line, problem)
     }

@@ -5,20 +5,30 @@ import Foundation
 
 /// A JSON value. Objects keep their keys in insertion order, so written text is deterministic.
 public indirect enum JSONValue: Equatable, Sendable {
+    /// A string, written with `jsonQuoted`.
     case string(String)
+    /// An integer, written exactly.
     case integer(Int)
     /// Written in the shortest form that reads back to the same `Double` (JSON has no NaN/Inf: null).
     case number(Double)
     /// Written with exactly `decimals` digits after the point, for reports (e.g. recall percentages).
     case fixed(Double, decimals: Int)
+    /// `true` or `false`.
     case bool(Bool)
+    /// An array, elements in order.
     case array([JSONValue])
+    /// An object; its fields are written in order (duplicate keys are not checked).
     case object([Field])
+    /// `null`.
     case null
 
+    /// One member of an object.
     public struct Field: Equatable, Sendable {
+        /// The member's name.
         public var key: String
+        /// The member's value.
         public var value: JSONValue
+        /// The member `key: value`.
         public init(_ key: String, _ value: JSONValue) { self.key = key; self.value = value }
     }
 
@@ -68,9 +78,13 @@ public indirect enum JSONValue: Equatable, Sendable {
         return nil
     }
 
+    /// The string, if this is `.string`.
     public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    /// The integer, if this is `.integer` (numbers are not converted; see `doubleValue`).
     public var intValue: Int? { if case .integer(let n) = self { return n }; return nil }
+    /// The boolean, if this is `.bool`.
     public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    /// The elements, if this is `.array`.
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
     /// Any number as a `Double`.
     public var doubleValue: Double? {

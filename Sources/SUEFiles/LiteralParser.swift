@@ -7,9 +7,9 @@
 /// Both are parsed by one recursive-descent parser with a `Dialect` switch, because they share their
 /// structure (strings, integers, booleans, lists, dictionaries) and differ only in spelling: Python has
 /// single quotes, tuples, `True`/`None` and trailing commas; JSON has `\u` escapes, `true`/`null` and no
-/// trailing commas. Floating-point numbers are read in JSON (model metadata may hold them) and rejected in
-/// Python headers, where no valid `.npy` header has one; that refusal comes with a clear
-/// message, since no valid header contains one. The parser works on UTF-8 bytes and reports byte offsets.
+/// trailing commas. Floating-point numbers are read in JSON (model metadata may hold them) and rejected, with
+/// a clear message, in Python headers, where no valid `.npy` header has one. The parser works on UTF-8 bytes
+/// and reports byte offsets.
 enum LiteralValue {
     case string(String)
     case integer(Int)

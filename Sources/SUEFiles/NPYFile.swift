@@ -22,12 +22,14 @@ import LinearAlgebra
 /// embedding file is almost always one embedding; pass `vector: .column` to get n × 1 instead.
 /// Matrices are always written as 2-D arrays, so a round trip preserves the shape exactly.
 public enum NPYFile {
-    /// How a 1-D array of length n becomes a matrix.
+    /// How a 1-D array of length n becomes a matrix: `row` gives 1 × n (the default), `column` n × 1.
     public enum VectorLayout: Sendable { case row, column }
 
     /// What a header says, for inspection (`sue inspect`) and for error messages.
     public struct Header: Sendable, Equatable {
+        /// The format version: 1, 2 or 3 (the minor version is always 0).
         public var majorVersion: Int
+        /// The element type named by `descr`.
         public var elementType: StoredElementType
         /// The array's shape as stored: one or two dimensions.
         public var shape: [Int]

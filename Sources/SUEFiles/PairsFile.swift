@@ -13,9 +13,9 @@ import Foundation
 /// Surrounding spaces, Windows line ends, a UTF-8 byte-order mark and blank lines at the end are accepted;
 /// anything else that is not two non-negative integers within range is an error naming the line.
 ///
-/// Pairs are one to one: the same pair listed twice is accepted (and counts once), but two different pairs that
-/// share a row (X row 0 with Y rows 5 and 6) contradict each other and are refused, naming both lines — the
-/// alignment methods match rows one to one, and would otherwise have to guess which line is right.
+/// Pairs are one to one: the same pair listed twice is accepted (and returned as listed), but two different
+/// pairs that share a row (X row 0 with Y rows 5 and 6) contradict each other and are refused, naming both
+/// lines — the alignment methods match rows one to one, and would otherwise have to guess which line is right.
 public enum PairsFile {
     /// One line of the file: row `x` of X with row `y` of Y.
     public struct Pair: Hashable, Sendable {

@@ -15,8 +15,11 @@ import Darwin
 ///
 /// Library code reports through this class (`begin`, `update`, `end`, or `step { }`); it never prints.
 public final class ProgressReporter: @unchecked Sendable {
+    /// How progress is shown: `terminal` redraws one status line in place, `lines` writes plain lines at most
+    /// once per `lineInterval`, `silent` writes nothing.
     public enum Style: Sendable { case terminal, lines, silent }
 
+    /// How this reporter shows progress.
     public let style: Style
     private let output: (String) -> Void
     private let clock: () -> Double
@@ -29,6 +32,9 @@ public final class ProgressReporter: @unchecked Sendable {
     private var lastShown = -Double.infinity
     private var shownAnything = false
 
+    /// A reporter of the given style. A step is shown only once it has run `minimumDuration` seconds, and in
+    /// the `lines` style at most once per `lineInterval` seconds.
+    ///
     /// - Parameters:
     ///   - output: where text goes (standard error by default).
     ///   - clock: seconds from any fixed origin (injectable for tests).

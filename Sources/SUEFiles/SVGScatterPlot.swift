@@ -9,13 +9,18 @@ import Foundation
 /// picture into a dot); points outside are clamped to the frame edge. Optional hover labels (`<title>`)
 /// show e.g. the text of a point; optional links draw a grey line between the two sides of known pairs.
 public struct SVGScatterPlot {
+    /// One panel: the points of X and Y at one stage, under a title.
     public struct Panel {
+        /// The caption under the panel.
         public var title: String
+        /// The 2-D positions of the X points.
         public var x: [SIMD2<Double>]
+        /// The 2-D positions of the Y points.
         public var y: [SIMD2<Double>]
         /// Pairs to connect with a line: (index into `x`, index into `y`).
         public var links: [(x: Int, y: Int)]
 
+        /// A panel; without `links` no lines are drawn.
         public init(title: String, x: [SIMD2<Double>], y: [SIMD2<Double>], links: [(x: Int, y: Int)] = []) {
             self.title = title
             self.x = x
@@ -24,19 +29,27 @@ public struct SVGScatterPlot {
         }
     }
 
+    /// The heading above the panels.
     public var title: String
+    /// The panels, left to right.
     public var panels: [Panel]
+    /// The legend name of the X points.
     public var xName: String
+    /// The legend name of the Y points.
     public var yName: String
     /// A line of text under the panels (what the picture shows, how it was made).
     public var caption: String
-    /// Hover labels for the points of X and Y (same order as the points; may be empty).
+    /// Hover labels for the points of X, in the same order (may be empty or shorter).
     public var xLabels: [String]
+    /// Hover labels for the points of Y, in the same order (may be empty or shorter).
     public var yLabels: [String]
 
+    /// Fill colour of the X points (matplotlib's `tab:red`).
     public static let xColour = "#d62728"
+    /// Fill colour of the Y points (matplotlib's `tab:blue`).
     public static let yColour = "#1f77b4"
 
+    /// A picture of `panels` under `title`; the legend names default to "X" and "Y", caption and labels to none.
     public init(title: String, panels: [Panel], xName: String = "X", yName: String = "Y", caption: String = "",
                 xLabels: [String] = [], yLabels: [String] = []) {
         self.title = title

@@ -22,9 +22,9 @@ import LinearAlgebra
 ///
 /// Writing follows the reference layout: tensors ordered by dtype size (larger first, which keeps every
 /// tensor aligned to its element size) and then by name, offsets contiguous, `__metadata__` first, compact
-/// JSON, header padded with spaces to a multiple of 8 bytes. Checked by hand with Python `safetensors` 0.8.0:
-/// it loads these files, and re-saving them gives the same bytes except for the order of the metadata keys
-/// (Python writes them in hash-map order; here they are sorted, so equal inputs always give equal bytes).
+/// JSON, header padded with spaces to a multiple of 8 bytes. So the Python `safetensors` package loads these
+/// files, and re-saving them gives the same bytes except for the order of the metadata keys (the reference
+/// writes them in hash-map order; here they are sorted, so equal inputs always give equal bytes).
 public struct SafetensorsFile: Sendable, Equatable {
     /// Single-precision tensors (and half-precision ones, widened, after reading).
     public var tensors: [String: Matrix<Float>]
@@ -33,6 +33,7 @@ public struct SafetensorsFile: Sendable, Equatable {
     /// Free-form string metadata (`__metadata__`): configuration, version, training report…
     public var metadata: [String: String]
 
+    /// A file with the given tensors and metadata; nothing is written until `write(to:)` or `encode()`.
     public init(tensors: [String: Matrix<Float>] = [:], doubleTensors: [String: Matrix<Double>] = [:],
                 metadata: [String: String] = [:]) {
         self.tensors = tensors
@@ -70,6 +71,7 @@ public struct SafetensorsFile: Sendable, Equatable {
 
     // MARK: Reading
 
+    /// Reads the file at `url`, validating its header and layout before decoding (see the type's discussion).
     public static func read(_ url: URL) throws -> SafetensorsFile {
         try decode(try readWholeFile(url), file: url.path)
     }
@@ -91,6 +93,7 @@ public struct SafetensorsFile: Sendable, Equatable {
         let end: Int
     }
 
+    /// Decodes the bytes of a safetensors file, validating its header and layout first; `file` names it in errors.
     public static func decode(_ data: Data, file: String) throws -> SafetensorsFile {
         func fail(_ kind: FileError.Kind, _ problem: String) -> FileError { FileError(kind, file: file, problem) }
 
