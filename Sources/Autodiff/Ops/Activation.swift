@@ -14,7 +14,8 @@ public enum Activation: Sendable, Equatable {
     case identity
     /// f(x) = max(x, 0).
     case relu
-    /// PyTorch's default negative slope is 0.01. The slope must be positive (see the type's discussion).
+    /// f(x) = x for x > 0, slope·x otherwise. The slope must be positive (see the type's discussion);
+    /// `Activation.leakyReLU` uses PyTorch's default, 0.01.
     case leakyReLU(slope: Double)
     /// f(x) = tanh x.
     case tanh
