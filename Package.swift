@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "LinearAlgebra"]),
         .testTarget(name: "SpectralTests", dependencies: ["Spectral", "LinearAlgebra"]),
-        .testTarget(name: "SUETests", dependencies: ["SUE", "Spectral", "Autodiff", "LinearAlgebra"]),
+        .testTarget(name: "SUETests", dependencies: ["SUE", "Spectral", "Autodiff", "LinearAlgebra", "SUEFiles"]),
         .testTarget(name: "SUEFilesTests", dependencies: ["SUEFiles", "LinearAlgebra"]),
         .testTarget(name: "SUEModelFilesTests", dependencies: ["SUEModelFiles", "SUE", "SUEFiles", "LinearAlgebra"]),
         .testTarget(name: "sueTests", dependencies: ["SUEDemoData", "SUEFiles", "LinearAlgebra"]),

@@ -137,7 +137,7 @@ func runSpectralNetBenchmark(_ args: BenchArguments) throws {
 func supervisedCeiling(_ x: Matrix<Float>, _ numeric: FittedNumericSpectralEmbedding, hidden: [Int], dims: Int,
                        epochs: Int, seed: UInt64) throws -> SpectralAgreement {
     var rng = SeededRandom(seed: seed)
-    let input = ColumnStandardizer(fitting: x).embed(x)
+    let input = try ColumnStandardizer(fitting: x).embed(x)
     // Targets: ψ scaled to unit variance per column.
     var target = Matrix<Float>(rows: x.rows, columns: dims)
     for j in 0..<dims {

@@ -348,15 +348,16 @@ final class AlignmentTests: XCTestCase {
 
         // Rows 0..<200 from the moments of all rows minus those of rows 200..<300.
         let head = try CanonicalCorrelation(moments: .init(a: shifted.rows(0..<200), b: b.rows(0..<200)), maxComponents: 5)
-        let all = CanonicalCorrelation.SecondMoments(a: shifted, b: b)
-        let tail = CanonicalCorrelation.SecondMoments(a: shifted.rows(200..<300), b: b.rows(200..<300))
+        let all = try CanonicalCorrelation.SecondMoments(a: shifted, b: b)
+        let tail = try CanonicalCorrelation.SecondMoments(a: shifted.rows(200..<300), b: b.rows(200..<300))
         let difference = try CanonicalCorrelation(moments: all - tail, maxComponents: 5)
         XCTAssertEqual((all - tail).samples, 200)
         XCTAssertEqual((all - tail).weight, 200)
         // The moments are Float block products summed in Double (relative error ≲ 256·2⁻²⁴ ≈ 1.5·10⁻⁵ of
         // Σ|x||y| ≤ 300·9, see `crossProductInDouble`), and a different split into blocks rounds differently.
         let tolerance = 1.5e-5 * 300 * 9
-        let sum = tail + CanonicalCorrelation.SecondMoments(a: shifted.rows(0..<200), b: b.rows(0..<200))
+        let firstPart = try CanonicalCorrelation.SecondMoments(a: shifted.rows(0..<200), b: b.rows(0..<200))
+        let sum = tail + firstPart
         for (p, q) in zip(sum.xy.elements + sum.xx.elements, all.xy.elements + all.xx.elements) {
             XCTAssertEqual(p, q, accuracy: tolerance)
         }

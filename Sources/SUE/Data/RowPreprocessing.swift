@@ -62,7 +62,7 @@ struct PreparedProblem {
     }
 
     /// The linear model with this problem's preprocessing and the given maps.
-    func model(mapX: Matrix<Float>, mapY: Matrix<Float>, report: FitReport) -> LinearAlignment {
-        LinearAlignment(preprocessX: preprocessX, preprocessY: preprocessY, mapX: mapX, mapY: mapY, report: report)
+    func model(mapX: Matrix<Float>, mapY: Matrix<Float>, report: FitReport) throws -> LinearAlignment {
+        try LinearAlignment(preprocessX: preprocessX, preprocessY: preprocessY, mapX: mapX, mapY: mapY, report: report)
     }
 }

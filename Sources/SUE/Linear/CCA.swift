@@ -59,7 +59,7 @@ public struct CanonicalCorrelation: Sendable {
             return Matrix<Float>(rows: n, columns: m.columns) { i, j in Float((Double(m[i, j]) - mean[j]) * w[i].squareRoot()) }
         }
         let ac = centredCopy(a), bc = centredCopy(b)
-        var moments = SecondMoments(a: ac, b: bc)
+        var moments = try SecondMoments(a: ac, b: bc)
         moments.weight = total  // the rows carry √w, so the sums are already weighted
         try self.init(moments: moments, maxComponents: maxComponents, shrinkage: shrinkage)
     }
@@ -85,8 +85,8 @@ public struct CanonicalCorrelation: Sendable {
         }
 
         /// The moments of the rows of `a` and `b` (row-aligned, unit weights) about the origin.
-        public init(a: Matrix<Float>, b: Matrix<Float>) {
-            precondition(a.rows == b.rows, "SecondMoments: \(a.rows) X rows but \(b.rows) Y rows")
+        public init(a: Matrix<Float>, b: Matrix<Float>) throws {
+            guard a.rows == b.rows else { throw AlignmentError.shapeMismatch("second moments: \(a.rows) X rows but \(b.rows) Y rows") }
             self.init(xx: Matrix.crossProductInDouble(a, a), yy: Matrix.crossProductInDouble(b, b),
                       xy: Matrix.crossProductInDouble(a, b), weight: Double(a.rows), samples: a.rows)
         }
@@ -215,7 +215,7 @@ public struct CCA: Aligner, Equatable {
             let prepared = try PreparedProblem(data)
             let (a, b) = prepared.pairedRows()
             let maps = try CanonicalCorrelation(a: a, b: b, maxComponents: components).weightedMaps(power: correlationPower)
-            return prepared.model(mapX: maps.x, mapY: maps.y,
+            return try prepared.model(mapX: maps.x, mapY: maps.y,
                                   report: FitReport(method: "cca", estimator: self, data: data, context: context))
         }
     }

@@ -137,7 +137,7 @@ public struct IndependentComponentCCA: Aligner, Equatable {
             loop.correlationPower = correlationPower
             let maps = try IndependentComponentStart.maps(prepared, pairs: prepared.pairs, poolX: data.unpairedXRows,
                                                           components: fitted, cca: try loop.canonicalMaps(a, b))
-            return prepared.model(mapX: maps.x, mapY: maps.y,
+            return try prepared.model(mapX: maps.x, mapY: maps.y,
                                   report: FitReport(method: "components+cca", estimator: self, data: data, context: context))
         }
     }

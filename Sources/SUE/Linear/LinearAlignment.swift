@@ -19,10 +19,12 @@ public struct LinearAlignment: StorableModel, Equatable {
     /// What was fitted and why.
     public var report: FitReport
 
-    /// A model from its parts; both maps must land in the same shared dimension.
+    /// A model from its parts; both maps must land in the same shared dimension and take the preprocessed widths.
     public init(preprocessX: RowPreprocessing, preprocessY: RowPreprocessing, mapX: Matrix<Float>, mapY: Matrix<Float>,
-                report: FitReport) {
-        precondition(mapX.columns == mapY.columns, "both maps must land in the same shared dimension")
+                report: FitReport) throws {
+        guard mapX.columns == mapY.columns, mapX.rows == preprocessX.mean.count, mapY.rows == preprocessY.mean.count else {
+            throw AlignmentError.shapeMismatch("linear alignment: maps \(mapX.rows)×\(mapX.columns) and \(mapY.rows)×\(mapY.columns) for inputs of \(preprocessX.mean.count) and \(preprocessY.mean.count) columns; expected dx×r and dy×r")
+        }
         self.preprocessX = preprocessX
         self.preprocessY = preprocessY
         self.mapX = mapX
@@ -60,7 +62,7 @@ public struct LinearAlignment: StorableModel, Equatable {
                                 "one row per column of y.mean, as many columns as x.map")
         guard mapX.columns > 0 else { throw StoredModelReader.failure("tensor 'x.map' has no columns") }
         try r.requireEverythingUsed("a linear alignment (x.mean, x.map, y.mean, y.map)")
-        self.init(preprocessX: RowPreprocessing(mean: meanX), preprocessY: RowPreprocessing(mean: meanY),
+        try self.init(preprocessX: RowPreprocessing(mean: meanX), preprocessY: RowPreprocessing(mean: meanY),
                   mapX: mapX, mapY: mapY, report: stored.report ?? .unrecorded(method: Self.kind))
     }
 }

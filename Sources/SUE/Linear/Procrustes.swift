@@ -29,7 +29,7 @@ public struct Procrustes: Aligner, Equatable {
             let prepared = try PreparedProblem(data)
             let (a, b) = prepared.pairedRows()
             guard a.rows >= 1 else { throw AlignmentError.insufficientData("Procrustes needs at least one known pair") }
-            return prepared.model(mapX: try orthogonalProcrustes(a, b), mapY: .identity(b.columns),
+            return try prepared.model(mapX: try orthogonalProcrustes(a, b), mapY: .identity(b.columns),
                                   report: FitReport(method: "procrustes", estimator: self, data: data, context: context))
         }
     }

@@ -105,7 +105,7 @@ public struct Ridge: Aligner, Equatable {
             let prepared = try PreparedProblem(data)
             let (a, b) = prepared.pairedRows()
             let ridge = try RidgeRegression(a: a, b: b, lambdaGrid: lambdas)
-            return prepared.model(mapX: ridge.weights, mapY: .identity(b.columns),
+            return try prepared.model(mapX: ridge.weights, mapY: .identity(b.columns),
                                   report: FitReport(method: "ridge", estimator: self, data: data, context: context))
         }
     }

@@ -58,7 +58,7 @@ public struct Autoencoder {
         guard x.rows >= 4 else { throw AlignmentError.invalidInput("autoencoder needs at least 4 rows, got \(x.rows)") }
         var rng = SeededRandom(seed: seed)
         let standardizer = ColumnStandardizer(fitting: x)
-        let data = Tensor(constant: standardizer.embed(x))
+        let data = Tensor(constant: try standardizer.embed(x))
         let encoder = MLP<Float>(sizes: [x.columns] + c.hidden + [c.dimensions], hidden: .leakyReLU, output: .identity, rng: &rng)
         let decoder = MLP<Float>(sizes: [c.dimensions] + c.hidden.reversed() + [x.columns], hidden: .leakyReLU,
                                  output: .identity, rng: &rng)
@@ -121,6 +121,6 @@ public struct FittedAutoencoder: Sendable, Equatable {
             throw AlignmentError.invalidInput("autoencoder: input has \(x.columns) columns, trained on \(standardizer.means.count)")
         }
         try requireFinite(x, "autoencoder input")
-        return encoder.forward(standardizer.embed(x)).converted(to: Double.self)
+        return encoder.forward(try standardizer.embed(x)).converted(to: Double.self)
     }
 }

@@ -81,16 +81,17 @@ public struct Contrastive: Aligner, Equatable {
         }
         var rng = SeededRandom(seed: seed)
         let sx = ColumnStandardizer(fitting: data.x), sy = ColumnStandardizer(fitting: data.y)
-        let x = sx.embed(data.pairedX), y = sy.embed(data.pairedY)
+        let x = try sx.embed(data.pairedX), y = try sy.embed(data.pairedY)
         let (train, validation) = trainValidationSplit(data.pairs.count, validationFraction: c.validationFraction, rng: &rng)
         // Distractors: unpaired rows of each side (never a paired row, so never anyone's true partner).
         let pairedX = Set(data.pairs.map(\.x)), pairedY = Set(data.pairs.map(\.y))
         let freeX = rng.permutation(data.x.rows).filter { !pairedX.contains($0) }.prefix(c.distractors)
         let freeY = rng.permutation(data.y.rows).filter { !pairedY.contains($0) }.prefix(c.distractors)
+        let distractorsX = try sx.embed(data.x.rows(Array(freeX))), distractorsY = try sy.embed(data.y.rows(Array(freeY)))
         let candidatesX = Matrix<Float>(rows: validation.count + freeX.count, columns: x.columns, elements:
-            x.rows(validation).elements + sx.embed(data.x.rows(Array(freeX))).elements)
+            x.rows(validation).elements + distractorsX.elements)
         let candidatesY = Matrix<Float>(rows: validation.count + freeY.count, columns: y.columns, elements:
-            y.rows(validation).elements + sy.embed(data.y.rows(Array(freeY))).elements)
+            y.rows(validation).elements + distractorsY.elements)
 
         var candidates: [Candidate] = []
         var grid: [(Double, Int, Double)] = []
@@ -228,7 +229,7 @@ public struct ContrastiveModel: StorableModel, Equatable {
             throw AlignmentError.invalidInput("X has \(x.columns) columns, the model was fitted on \(standardizerX.means.count)")
         }
         try requireFinite(x, "X")
-        return networkX.forward(standardizerX.embed(x))
+        return networkX.forward(try standardizerX.embed(x))
     }
 
     public func embedY(_ y: Matrix<Float>) throws -> Matrix<Float> {
@@ -236,7 +237,7 @@ public struct ContrastiveModel: StorableModel, Equatable {
             throw AlignmentError.invalidInput("Y has \(y.columns) columns, the model was fitted on \(standardizerY.means.count)")
         }
         try requireFinite(y, "Y")
-        return networkY.forward(standardizerY.embed(y))
+        return networkY.forward(try standardizerY.embed(y))
     }
 
     public static var kind: String { "contrastive" }

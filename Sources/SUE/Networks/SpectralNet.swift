@@ -173,7 +173,7 @@ public struct SpectralNet {
         }
         var rng = SeededRandom(seed: seed)
         let standardizer = ColumnStandardizer(fitting: x)
-        let standardized = standardizer.embed(x)
+        let standardized = try standardizer.embed(x)
         let model = MLP<Float>(sizes: [x.columns] + c.hidden + [k], hidden: .leakyReLU, output: .tanh, rng: &rng)
         let optimizer = Adam(parameters: model.parameters, learningRate: c.learningRate)
         let scheduler = ReduceLROnPlateau(optimizer: optimizer, factor: c.learningRateDecay, patience: c.plateauPatience)
@@ -428,7 +428,7 @@ public struct FittedSpectralNet: Sendable, Equatable {
             throw AlignmentError.invalidInput("SpectralNet: input has \(x.columns) columns, the model was trained on \(standardizer.means.count)")
         }
         try requireFinite(x, "SpectralNet input")
-        let raw = network.forward(standardizer.embed(x))
+        let raw = network.forward(try standardizer.embed(x))
         return Matrix.multiply(raw, .none, projection).converted(to: Double.self)
     }
 }

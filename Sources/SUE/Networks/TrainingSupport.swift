@@ -30,8 +30,10 @@ public struct ColumnStandardizer: Sendable, Equatable {
     public init(means: [Double], scales: [Double]) { self.means = means; self.scales = scales }
 
     /// (x − μ)/σ per column.
-    public func embed(_ x: Matrix<Float>) -> Matrix<Float> {
-        precondition(x.columns == means.count, "ColumnStandardizer: \(x.columns) columns, fitted on \(means.count)")
+    public func embed(_ x: Matrix<Float>) throws -> Matrix<Float> {
+        guard x.columns == means.count else {
+            throw AlignmentError.shapeMismatch("standardisation: input has \(x.columns) columns, fitted on \(means.count)")
+        }
         var out = x
         let d = x.columns
         let m = means.map { Float($0) }, s = scales.map { Float(1 / $0) }

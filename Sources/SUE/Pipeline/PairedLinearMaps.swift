@@ -18,9 +18,11 @@ public struct PairedLinearMaps: Sendable, Equatable {
 
     /// Maps from their parts (the shapes must agree).
     public init(meanX: [Double], projectionX: Matrix<Double>, meanY: [Double], projectionY: Matrix<Double>,
-                correlations: [Double] = []) {
-        precondition(meanX.count == projectionX.rows && meanY.count == projectionY.rows
-                     && projectionX.columns == projectionY.columns, "PairedLinearMaps: inconsistent shapes")
+                correlations: [Double] = []) throws {
+        guard meanX.count == projectionX.rows && meanY.count == projectionY.rows
+                && projectionX.columns == projectionY.columns else {
+            throw AlignmentError.shapeMismatch("paired linear maps: means of \(meanX.count) and \(meanY.count) columns, projections \(projectionX.rows)×\(projectionX.columns) and \(projectionY.rows)×\(projectionY.columns)")
+        }
         self.meanX = meanX; self.projectionX = projectionX; self.meanY = meanY; self.projectionY = projectionY
         self.correlations = correlations
     }
@@ -42,7 +44,7 @@ public struct PairedLinearMaps: Sendable, Equatable {
 
     /// The "no CCA" maps: each side centred and scaled to unit variance per column, using all of its own rows.
     /// Both sides must have the same number of columns (they then share the coordinate indices, nothing more).
-    public static func standardization(x: Matrix<Double>, y: Matrix<Double>) -> PairedLinearMaps {
+    public static func standardization(x: Matrix<Double>, y: Matrix<Double>) throws -> PairedLinearMaps {
         func fit(_ a: Matrix<Double>) -> ([Double], Matrix<Double>) {
             let s = ColumnStandardizer(fitting: a.converted(to: Float.self))
             var p = Matrix<Double>(rows: a.columns, columns: a.columns)
@@ -50,6 +52,6 @@ public struct PairedLinearMaps: Sendable, Equatable {
             return (s.means, p)
         }
         let (mx, px) = fit(x), (my, py) = fit(y)
-        return PairedLinearMaps(meanX: mx, projectionX: px, meanY: my, projectionY: py)
+        return try PairedLinearMaps(meanX: mx, projectionX: px, meanY: my, projectionY: py)
     }
 }

@@ -11,6 +11,6 @@ func pairedCCA(_ x: Matrix<Double>, _ y: Matrix<Double>, components: Int) throws
                                        maxComponents: components)
     let meanX = x.converted(to: Float.self).converted(to: Double.self).columnMeans()
     let meanY = y.converted(to: Float.self).converted(to: Double.self).columnMeans()
-    return PairedLinearMaps(meanX: meanX, projectionX: cca.directionsX, meanY: meanY, projectionY: cca.directionsY,
+    return try PairedLinearMaps(meanX: meanX, projectionX: cca.directionsX, meanY: meanY, projectionY: cca.directionsY,
                             correlations: cca.correlations)
 }

@@ -136,7 +136,7 @@ public struct SUEPipeline: Aligner, Equatable {
             guard sx.columns == sy.columns else {
                 throw AlignmentError.invalidConfiguration("without CCA both embeddings need the same width; X has \(sx.columns), Y has \(sy.columns) (use se .pca/.numeric/.parametric or cca: true)")
             }
-            return PairedLinearMaps.standardization(x: sx, y: sy)
+            return try PairedLinearMaps.standardization(x: sx, y: sy)
         }
 
         // 3. MMD residual net from Y's aligned embedding to X's distribution.

@@ -72,7 +72,7 @@ extension SUEPipelineModel {
                                         "one row per column of linear.y.mean, as many columns as linear.x.projection")
         let correlations = r.has("linear.correlations")
             ? try r.row("linear.correlations", count: projectionX.columns, "one per shared dimension") : []
-        let linear = PairedLinearMaps(meanX: meanX, projectionX: projectionX, meanY: meanY, projectionY: projectionY,
+        let linear = try PairedLinearMaps(meanX: meanX, projectionX: projectionX, meanY: meanY, projectionY: projectionY,
                                       correlations: correlations)
 
         // Step 1, each side giving exactly the width step 2 takes.

@@ -185,12 +185,12 @@ public struct Automatic: Aligner, Equatable {
     if pairs.count >= 3 {  // a ridge or CCA fold needs ≥ 2 training pairs
         scores["ridge"] = try score { train in
             let (a, b) = prepared.pairedRows(train)
-            return prepared.model(mapX: try RidgeRegression(a: a, b: b).weights, mapY: .identity(b.columns), report: report)
+            return try prepared.model(mapX: try RidgeRegression(a: a, b: b).weights, mapY: .identity(b.columns), report: report)
         }
         func ccaFold(_ train: [KnownPair]) throws -> LinearAlignment {
             let (a, b) = prepared.pairedRows(train)
             let maps = try CanonicalCorrelation(a: a, b: b).weightedMaps()
-            return prepared.model(mapX: maps.x, mapY: maps.y, report: report)
+            return try prepared.model(mapX: maps.x, mapY: maps.y, report: report)
         }
         scores["cca"] = try score(ccaFold)
         if let profiles = learned.profiles, (configuration.profileWeight ?? 0) > 0 {
@@ -202,7 +202,7 @@ public struct Automatic: Aligner, Equatable {
         scores["self-learning"] = try score { train in
             let rowsX = train.map(\.x) + pseudoX, rowsY = train.map(\.y) + pseudoY
             let maps = try configuration.canonicalMaps(prepared.x.rows(rowsX), prepared.y.rows(rowsY))
-            return prepared.model(mapX: maps.x, mapY: maps.y, report: report)
+            return try prepared.model(mapX: maps.x, mapY: maps.y, report: report)
         }
     }
     // Highest score wins; a tie goes to the simpler candidate (ridge, then CCA). With 2 pairs nothing could be
@@ -285,7 +285,7 @@ extension SeededRandom {
 
 /// For each query row i, the number of pool rows more similar (inner product) to it than its partner
 /// `pool[partners[i]]`: the 0-based rank of the partner. Rows are expected normalised for cosine ranks.
-public func partnerRanks(queries: Matrix<Float>, pool: Matrix<Float>, partners: [Int]) -> [Int] {
+func partnerRanks(queries: Matrix<Float>, pool: Matrix<Float>, partners: [Int]) -> [Int] {
     precondition(queries.rows == partners.count && queries.columns == pool.columns)
     let s = Matrix.multiply(queries, .none, pool, .transposed)
     return (0..<queries.rows).map { i in

@@ -261,7 +261,7 @@ extension SelfLearning {
     var embeddedYParts = [Matrix<Float>](repeating: embeddedY, count: parts.count)
 
     let knownRows = prepared.pairedRows()
-    let knownMoments = CanonicalCorrelation.SecondMoments(a: knownRows.x, b: knownRows.y)
+    let knownMoments = try CanonicalCorrelation.SecondMoments(a: knownRows.x, b: knownRows.y)
     var history: [SelfLearningIteration] = []
     var best: (score: Double, matches: MutualMatches)? = nil
     var previous: Set<Int64> = []
@@ -321,8 +321,8 @@ extension SelfLearning {
         if round + 1 < configuration.maxIterations {
             // One pass over the dictionary: each part's moments; a part is matched next with the CCA of all the
             // others (the known pairs and every other part's pseudo-pairs).
-            let partMoments = partMatches.map {
-                CanonicalCorrelation.SecondMoments(a: poolX.rows($0.x), b: poolY.rows($0.y))
+            let partMoments = try partMatches.map {
+                try CanonicalCorrelation.SecondMoments(a: poolX.rows($0.x), b: poolY.rows($0.y))
             }
             let total = partMoments.reduce(knownMoments, +)
             // The parts' CCA solves are independent and small (d × d), so they run side by side; each writes
@@ -354,7 +354,7 @@ extension SelfLearning {
     pseudo.x = chosen.x.map { unpairedX[$0] }
     pseudo.y = chosen.y.map { unpairedY[$0] }
     let report = FitReport(method: "self-learning", estimator: self, data: data, context: context)
-    return SelfLearningModel(alignment: prepared.model(mapX: maps.x, mapY: maps.y, report: report), pseudoPairs: pseudo,
+    return SelfLearningModel(alignment: try prepared.model(mapX: maps.x, mapY: maps.y, report: report), pseudoPairs: pseudo,
                              iterations: history, bestObjective: best?.score ?? 0, stopReason: stopReason,
                              converged: converged,
                              independentComponents: startComponents, profiles: startProfiles)
