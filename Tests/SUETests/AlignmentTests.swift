@@ -586,3 +586,34 @@ final class AlignmentTests: XCTestCase {
     }
 
 }
+
+/// The automatic choice's rule against ridge (`Automatic.select`): a candidate replaces ridge only when its
+/// per-pair scores beat ridge's clearly, as a paired comparison.
+final class AutomaticSelectionTests: XCTestCase {
+    func testACandidateLevelWithRidgeOrNoisilyAheadKeepsRidge() {
+        let ridge = [0.0, 1, 0, 1, 1, 0, 0, 1, 0, 1]
+        // Ahead by one pair in ten: the mean is higher, the paired difference is not clear of its noise.
+        let noisy = [0.0, 1, 0, 1, 1, 0, 1, 1, 0, 1]
+        XCTAssertEqual(Automatic.select([.ridge: ridge, .cca: noisy], lockedIn: false, significance: 2).choice, .ridge)
+        // Behind ridge: never chosen, however the rest compares.
+        let behind = [0.0, 0, 0, 1, 0, 0, 0, 1, 0, 1]
+        XCTAssertEqual(Automatic.select([.ridge: ridge, .cca: behind, .ccaProfiles: behind], lockedIn: false,
+                                        significance: 2).choice, .ridge)
+    }
+
+    func testAClearWinnerReplacesRidgeAndTheBestClearWinnerIsChosen() {
+        let ridge = [0.0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0]
+        let better = [1.0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1]
+        let best = [1.0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+        XCTAssertEqual(Automatic.select([.ridge: ridge, .cca: better], lockedIn: false, significance: 2).choice, .cca)
+        XCTAssertEqual(Automatic.select([.ridge: ridge, .cca: better, .selfLearning: best], lockedIn: true,
+                                        significance: 2).choice, .selfLearning)
+        // A stricter significance keeps ridge for the smaller gain.
+        XCTAssertEqual(Automatic.select([.ridge: ridge, .cca: better], lockedIn: false, significance: 50).choice, .ridge)
+    }
+
+    func testWithoutScoresALockedInRunIsKeptElseRidge() {
+        XCTAssertEqual(Automatic.select([:], lockedIn: true, significance: 2).choice, .selfLearning)
+        XCTAssertEqual(Automatic.select([:], lockedIn: false, significance: 2).choice, .ridge)
+    }
+}
