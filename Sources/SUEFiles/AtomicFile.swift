@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -59,26 +60,79 @@ public enum AtomicFile {
 
     /// Atomically replaces (or creates) `url` with whatever `body` appends to the writer.
     /// If `body` throws, the destination is left exactly as it was and the error is rethrown.
+    ///
+    /// What the destination is decides how it is written, so that nothing the tool did not create is damaged:
+    /// - a regular file, or a path that does not exist: the atomic recipe above;
+    /// - a symbolic link: the same recipe at the file the link points to (the link itself stays a link);
+    /// - an existing device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named pipe): written through, in
+    ///   place — it is not a file a rename could replace, and replacing it would destroy it;
+    /// - `-`: standard output;
+    /// - a folder: refused.
     public static func write(to url: URL, _ body: (inout Writer) throws -> Void) throws {
-        let folder = url.deletingLastPathComponent()
+        if url.path == "-" || url.relativePath == "-" {
+            var writer = Writer(descriptor: STDOUT_FILENO, url: url)
+            try body(&writer)
+            return
+        }
+        let destination = try resolvedDestination(url)
+        var information = stat()
+        if stat(destination.path, &information) == 0 {
+            let type = information.st_mode & S_IFMT
+            if type == S_IFDIR { throw FileError(.io, url: url, "is a folder, expected a file name") }
+            if type != S_IFREG { return try writeThrough(destination, reportedAs: url, body) }
+        }
+        try writeAtomically(destination, reportedAs: url, body)
+    }
+
+    /// The file `url` names after following symbolic links (its own, and those of the folders above it).
+    static func resolvedDestination(_ url: URL) throws -> URL {
+        var information = stat()
+        guard lstat(url.path, &information) == 0, information.st_mode & S_IFMT == S_IFLNK else { return url }
+        guard let resolved = realpath(url.path, nil) else {
+            // A dangling link: write where it points, creating that file.
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink(url.path, &buffer, buffer.count - 1)
+            guard n > 0 else { throw FileError(.io, url: url, "is a symbolic link that cannot be read") }
+            let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return target.hasPrefix("/") ? URL(fileURLWithPath: target)
+                : url.deletingLastPathComponent().appendingPathComponent(target)
+        }
+        defer { free(resolved) }
+        return URL(fileURLWithPath: String(cString: resolved))
+    }
+
+    /// Writes into an existing non-regular file (device, FIFO, socket) in place.
+    private static func writeThrough(_ destination: URL, reportedAs url: URL, _ body: (inout Writer) throws -> Void) throws {
+        let fd = open(destination.path, O_WRONLY | O_CLOEXEC)
+        if fd < 0 { throw FileError(.io, url: url, "cannot be opened for writing (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        var writer = Writer(descriptor: fd, url: url)
+        try body(&writer)
+    }
+
+    /// The atomic recipe: temporary file in the destination's folder, fsync, rename, fsync the folder.
+    private static func writeAtomically(_ destination: URL, reportedAs url: URL, _ body: (inout Writer) throws -> Void) throws {
+        let folder = destination.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(
-            ".\(url.lastPathComponent).tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))")
+            ".\(destination.lastPathComponent).tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))")
 
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         if fd < 0 {
             let reason = String(cString: strerror(errno))
             throw FileError(.io, url: url, "cannot create a temporary file in \(folder.path) (\(reason))")
         }
+        TemporaryFiles.shared.insert(temporary.path)
         var committed = false
         var closed = false
         defer {
             if !closed { close(fd) }
             if !committed { unlink(temporary.path) }
+            TemporaryFiles.shared.remove(temporary.path)
         }
 
         // Keep the permission bits of a file we replace (otherwise a 0600 file would silently become 0644).
         var existing = stat()
-        if stat(url.path, &existing) == 0 { _ = fchmod(fd, existing.st_mode & 0o7777) }
+        if stat(destination.path, &existing) == 0 { _ = fchmod(fd, existing.st_mode & 0o7777) }
 
         var writer = Writer(descriptor: fd, url: url)
         try body(&writer)
@@ -90,7 +144,7 @@ public enum AtomicFile {
         if close(fd) != 0 {
             throw FileError(.io, url: url, "close failed: \(String(cString: strerror(errno)))")
         }
-        if rename(temporary.path, url.path) != 0 {
+        if rename(temporary.path, destination.path) != 0 {
             throw FileError(.io, url: url, "cannot replace the file (\(String(cString: strerror(errno))))")
         }
         committed = true
@@ -100,6 +154,53 @@ public enum AtomicFile {
         if folderDescriptor >= 0 {
             _ = fsync(folderDescriptor)
             close(folderDescriptor)
+        }
+    }
+
+    /// Whether two paths name the same existing file (same device and inode, links followed): an output that
+    /// would overwrite an input is refused by its caller.
+    public static func sameFile(_ a: URL, _ b: URL) -> Bool {
+        var sa = stat(), sb = stat()
+        guard stat(a.path, &sa) == 0, stat(b.path, &sb) == 0 else { return false }
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+    }
+
+    /// Removes the temporary file of any write in progress when the process receives SIGINT or SIGTERM, then
+    /// exits with the conventional status 128 + signal. Call once at the start of a command-line program.
+    ///
+    /// The signals are caught by dispatch sources, not raw handlers: the clean-up then runs on an ordinary
+    /// thread, where taking a lock and calling `unlink` are allowed (neither is async-signal-safe).
+    public static func removeTemporaryFilesOnInterrupt() {
+        TemporaryFiles.shared.installSignalSources()
+    }
+}
+
+/// The temporary files of writes in progress, for the interrupt clean-up.
+private final class TemporaryFiles: @unchecked Sendable {
+    static let shared = TemporaryFiles()
+    // Guarded by `lock`; the class is shared by the writers and the signal sources' queue.
+    private let lock = NSLock()
+    private var paths = Set<String>()
+    private var sources: [DispatchSourceSignal] = []
+
+    func insert(_ path: String) { lock.lock(); paths.insert(path); lock.unlock() }
+    func remove(_ path: String) { lock.lock(); paths.remove(path); lock.unlock() }
+
+    func installSignalSources() {
+        lock.lock(); defer { lock.unlock() }
+        guard sources.isEmpty else { return }
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)   // the dispatch source receives it instead of the default handler
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in
+                lock.lock()
+                for path in paths { unlink(path) }
+                paths.removeAll()
+                lock.unlock()
+                exit(128 + number)
+            }
+            source.resume()
+            sources.append(source)
         }
     }
 }

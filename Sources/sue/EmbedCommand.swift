@@ -22,7 +22,7 @@ let embedCommand = Command(
 func runEmbed(_ context: RunContext) throws -> Int32 {
     let o = context.options
     let output = o.url("out")!
-    try checkOutputFolder(output)
+    try checkOutputFolder(output, inputs: ["model", "in"].compactMap { o.url($0) })
     let model = try SafetensorsFile.read(o.url("model")!)
     let input = try InputValidation.loadEmbeddings(o.url("in")!, as: Float.self)
     return try embedWithModel(model, modelFile: o.string("model")!, modality: o.string("modality")!,

@@ -56,7 +56,7 @@ func runFit(_ context: RunContext) throws -> Int32 {
     let entry = try catalogueEntry(named: o.string("method")!)  // before a long load
     let pipeline = try pipelineConfiguration(o, entry)
     let settings = FitSettings(method: entry, estimator: pipeline ?? entry.estimator, output: o.url("out")!)
-    try checkOutputFolder(settings.output)
+    try checkOutputFolder(settings.output, inputs: ["x", "y", "pairs"].compactMap { o.url($0) })
     let inputs = try context.progress.step("loading inputs") {
         try InputValidation.loadFitInputs(x: o.url("x")!, y: o.url("y")!, pairs: o.url("pairs"), as: Float.self)
     }
@@ -106,8 +106,13 @@ func catalogueEntry(named name: String) throws -> CatalogueEntry {
     return entry
 }
 
-/// Fails early (before a long fit) if the output's folder does not exist.
-func checkOutputFolder(_ url: URL) throws {
+/// Fails early (before a long fit) if the output's folder does not exist, or if the output is one of the
+/// command's inputs (writing it would destroy the input).
+func checkOutputFolder(_ url: URL, inputs: [URL] = []) throws {
+    if let input = inputs.first(where: { AtomicFile.sameFile($0, url) }) {
+        throw FileError(.invalidValue, url: url, "is also an input (\(input.path)); choose another output file")
+    }
+    if url.path == "-" || url.relativePath == "-" { return }
     var isDirectory: ObjCBool = false
     let folder = url.deletingLastPathComponent()
     guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -71,7 +71,12 @@ func embedWithModel(_ model: SafetensorsFile, modelFile: String, modality: Strin
         try embed(loaded, modelFile: modelFile, modality: modality, input, inputFile: inputFile)
     }
     try NPYFile.write(shared, to: output)
-    print("wrote \(output.path): \(shared.rows) rows × \(shared.columns) columns (shared space, float32)")
+    let summary = "\(shared.rows) rows × \(shared.columns) columns (shared space, float32)"
+    if output.relativePath == "-" {
+        printError("wrote standard output: " + summary)   // stdout holds the .npy bytes
+    } else {
+        print("wrote \(output.path): " + summary)
+    }
     return ExitStatus.success
 }
 

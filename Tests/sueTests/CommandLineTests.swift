@@ -11,6 +11,8 @@ final class CommandLineTests: XCTestCase {
         let status: Int32
         let stdout: String
         let stderr: String
+        /// Standard output as bytes (for binary output such as `--out -`).
+        let stdoutBytes: Data
     }
 
     private var executable: URL {
@@ -42,7 +44,7 @@ final class CommandLineTests: XCTestCase {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                       stderr: String(decoding: errData, as: UTF8.self))
+                       stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: outData)
     }
 
     private func assertFails(_ arguments: [String], in folder: URL? = nil, status: Int32, mentions: [String],
@@ -104,6 +106,39 @@ final class CommandLineTests: XCTestCase {
     }
 
     // MARK: Bad inputs: exit 1, the file and the row or line named
+
+    /// Outputs never damage what the tool did not create: an output equal to an input is refused (and the input
+    /// survives); `--out -` writes the .npy to standard output and the summary to stderr; /dev/null stays a device.
+    func testOutputsThatAreInputsStandardOutputAndDevices() throws {
+        let folder = TemporaryFolder()
+        var random = SeededRandom(seed: 6)
+        try NPYFile.write(random.normalMatrix(60, 5) as Matrix<Float>, to: folder.file("x.npy"))
+        try NPYFile.write(random.normalMatrix(60, 4) as Matrix<Float>, to: folder.file("y.npy"))
+        try Data("x,y\n".appending((0..<12).map { "\($0),\($0)\n" }.joined()).utf8).write(to: folder.file("pairs.csv"))
+        let dir = folder.url
+        let original = try Data(contentsOf: folder.file("x.npy"))
+        try assertFails(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "x.npy", "--method", "ridge"],
+                        in: dir, status: 1, mentions: ["x.npy"])
+        XCTAssertEqual(try Data(contentsOf: folder.file("x.npy")), original, "the input is untouched")
+        let fitted = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "m.safetensors",
+                              "--method", "ridge", "--quiet"], in: dir)
+        XCTAssertEqual(fitted.status, 0, fitted.stderr)
+        try assertFails(["embed", "--model", "m.safetensors", "--modality", "x", "--in", "x.npy", "--out", "m.safetensors"],
+                        in: dir, status: 1, mentions: ["m.safetensors"])
+
+        let piped = try sue(["embed", "--model", "m.safetensors", "--modality", "y", "--in", "y.npy", "--out", "-", "--quiet"], in: dir)
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        try piped.stdoutBytes.write(to: folder.file("fromStdout.npy"))
+        let direct = try sue(["embed", "--model", "m.safetensors", "--modality", "y", "--in", "y.npy", "--out", "e.npy", "--quiet"], in: dir)
+        XCTAssertEqual(direct.status, 0, direct.stderr)
+        XCTAssertEqual(try NPYFile.read(folder.file("fromStdout.npy"), as: Float.self), try NPYFile.read(folder.file("e.npy"), as: Float.self))
+
+        let discarded = try sue(["embed", "--model", "m.safetensors", "--modality", "y", "--in", "y.npy", "--out", "/dev/null"], in: dir)
+        XCTAssertEqual(discarded.status, 0, discarded.stderr)
+        var information = stat()
+        XCTAssertEqual(stat("/dev/null", &information), 0)
+        XCTAssertEqual(information.st_mode & S_IFMT, S_IFCHR)
+    }
 
     func testBadInputsOfFit() throws {
         let folder = TemporaryFolder()
