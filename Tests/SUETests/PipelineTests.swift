@@ -225,7 +225,8 @@ final class PipelineTests: XCTestCase {
 
     func testCatalogueNamesEveryMethodOnceWithItsEstimator() throws {
         XCTAssertEqual(Catalogue.names, ["auto", "ridge", "procrustes", "cca", "components+cca", "cca+profiles", "self-learning",
-                                         "similarity-profiles", "sue", "sue-parametric", "mmd", "ae", "contrastive"])
+                                         "two-way-self-learning", "similarity-profiles", "sue", "sue-parametric", "mmd", "ae",
+                                         "contrastive"])
         XCTAssertEqual(Set(Catalogue.names).count, Catalogue.names.count)
         XCTAssertEqual(try Catalogue.entry(named: "sue-parametric").estimator as? SUEPipeline, SUEPipeline(se: .parametric))
         XCTAssertEqual(try Catalogue.entry(named: "cca").estimator as? CCA, CCA())

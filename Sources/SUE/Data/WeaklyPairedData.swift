@@ -79,6 +79,20 @@ public struct WeaklyPairedData: Sendable {
     }
 }
 
+extension WeaklyPairedData {
+    /// The data without the given rows of X and Y, with `pairs` (indices into this data) renumbered; also the
+    /// original row of each remaining row, per side.
+    func removingRows(x droppedX: Set<Int>, y droppedY: Set<Int>, keepingPairs pairs: [KnownPair])
+        -> (data: WeaklyPairedData, rowsX: [Int], rowsY: [Int]) {
+        let rowsX = (0..<x.rows).filter { !droppedX.contains($0) }, rowsY = (0..<y.rows).filter { !droppedY.contains($0) }
+        var newX = [Int](repeating: -1, count: x.rows), newY = [Int](repeating: -1, count: y.rows)
+        for (i, r) in rowsX.enumerated() { newX[r] = i }
+        for (i, r) in rowsY.enumerated() { newY[r] = i }
+        let kept = pairs.filter { newX[$0.x] >= 0 && newY[$0.y] >= 0 }.map { KnownPair(x: newX[$0.x], y: newY[$0.y]) }
+        return (WeaklyPairedData(x: x.rows(rowsX), y: y.rows(rowsY), pairs: kept), rowsX, rowsY)
+    }
+}
+
 /// Throws `AlignmentError.nonFinite` naming the first NaN or ±∞ of `a` (`what` names the matrix).
 func requireFinite(_ a: Matrix<Float>, _ what: String) throws {
     if let bad = a.firstNonFinite() {

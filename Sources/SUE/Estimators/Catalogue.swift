@@ -33,6 +33,8 @@ public enum Catalogue {
                        estimator: ProfiledCCA()),
         CatalogueEntry(name: "self-learning", summary: "CCA on known pairs beside the pair-free similarity profiles, then rounds of CSLS mutual-NN pseudo-pairs over the unpaired rows and CCA refits (cross-fitted in 5 parts)",
                        estimator: SelfLearning()),
+        CatalogueEntry(name: "two-way-self-learning", summary: "ridge maps X→Y and Y→X side by side, refitted on a dictionary of the most confident CSLS mutual matches that grows each round (for representations far from linearly related)",
+                       estimator: TwoWaySelfLearning()),
         CatalogueEntry(name: "similarity-profiles", summary: "no pairs needed: each row described by its sorted similarities to its own modality's rows and its distance from the centre",
                        estimator: SimilarityProfiles()),
         CatalogueEntry(name: "sue", summary: "SUE (Algorithm 1) with the recommended settings: numeric spectral embedding, CCA, MMD net",

@@ -80,8 +80,8 @@ public protocol StorableModel: AlignmentModel {
 public enum StoredModels {
     /// Every storable model type of this module.
     public static var types: [any StorableModel.Type] {
-        [LinearAlignment.self, SimilarityProfileAlignment.self, ProfiledAlignment.self, SUEPipelineModel.self,
-         ContrastiveModel.self]
+        [LinearAlignment.self, TwoWayAlignment.self, SimilarityProfileAlignment.self, ProfiledAlignment.self,
+         SUEPipelineModel.self, ContrastiveModel.self]
     }
 
     /// The kinds that can be rebuilt, sorted.

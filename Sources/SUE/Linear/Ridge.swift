@@ -16,6 +16,13 @@ import LinearAlgebra
 ///
 /// The decomposition comes from the eigen-decomposition of the smaller Gram matrix (`A·Aᵀ` when there are
 /// fewer pairs than features, `AᵀA` otherwise), in Double; directions with `s² ≤ 1e-12·max s²` are dropped.
+///
+/// Exact leave-one-out costs O(n·r·dy) per λ. From `generalizedCrossValidationRows` pairs on (self-learning's
+/// dictionaries of thousands of pseudo-pairs) λ is chosen by generalised cross-validation instead,
+/// `GCV(λ) = n·RSS(λ)/(n − tr H)²` (Golub, Heath & Wahba 1979), its rotation-invariant approximation, which
+/// needs only the d × d and d × dy cross products: `RSS(λ) = ‖B‖² − Σₖ (2fₖ − fₖ²)·‖gₖ‖²` with
+/// `fₖ = sₖ²/(sₖ²+λ)` and `gₖ` the k-th row of `UᵀB`, and `tr H = Σₖ fₖ`. With many rows per feature the two
+/// criteria pick the same λ to within the grid's spacing.
 public struct RidgeRegression: Sendable {
     /// The penalty chosen by leave-one-out (in units of the preprocessed rows).
     public var lambda: Double
@@ -24,13 +31,29 @@ public struct RidgeRegression: Sendable {
     /// dx × dy map.
     public var weights: Matrix<Float>
 
+    /// Rows from which λ is chosen by generalised cross-validation instead of exact leave-one-out.
+    public static let generalizedCrossValidationRows = 2048
+
+    /// How λ is chosen.
+    public enum Criterion: String, Sendable, Codable {
+        /// Exact leave-one-out below `generalizedCrossValidationRows` rows, generalised cross-validation above.
+        case automatic
+        /// Generalised cross-validation at any size (cheap: O(d²·(d + dy)) after the cross products).
+        case generalizedCrossValidation
+    }
+
     /// Fits on row-aligned `a` (n × dx) and `b` (n × dy); needs n ≥ 2 for leave-one-out.
-    public init(a: Matrix<Float>, b: Matrix<Float>, lambdaGrid: [Double]? = nil) throws {
+    public init(a: Matrix<Float>, b: Matrix<Float>, lambdaGrid: [Double]? = nil, criterion: Criterion = .automatic) throws {
         guard a.rows == b.rows else {
             throw AlignmentError.shapeMismatch("ridge: \(a.rows) X rows but \(b.rows) Y rows")
         }
         guard a.rows >= 2 else {
             throw AlignmentError.insufficientData("ridge needs at least 2 known pairs (leave-one-out), got \(a.rows)")
+        }
+        if criterion == .generalizedCrossValidation
+            || (a.rows >= RidgeRegression.generalizedCrossValidationRows && a.rows > a.columns) {
+            (lambda, leaveOneOutError, weights) = try RidgeRegression.byGeneralizedCrossValidation(a, b, lambdaGrid)
+            return
         }
         let ad = a.converted(to: Double.self), bd = b.converted(to: Double.self)
         let (u, s2) = try leftSingularBasis(ad)
@@ -61,6 +84,46 @@ public struct RidgeRegression: Sendable {
         for k in 0..<r { for j in 0..<dy { scaled[k, j] /= (s2[k] + best.lambda) } }
         let w = Matrix.multiply(ad, .transposed, Matrix.multiply(u, .none, scaled, .none), .none)
         weights = w.converted(to: Float.self)
+    }
+}
+
+extension RidgeRegression {
+    /// λ by generalised cross-validation and the map, from AᵀA and AᵀB alone (see the type's discussion).
+    static func byGeneralizedCrossValidation(_ a: Matrix<Float>, _ b: Matrix<Float>, _ lambdaGrid: [Double]?) throws
+        -> (lambda: Double, score: Double, weights: Matrix<Float>) {
+        let n = Double(a.rows), d = a.columns, dy = b.columns
+        let gram = Matrix.crossProductInDouble(a, a), cross = Matrix.crossProductInDouble(a, b)
+        let eig = try symmetricEigen(gram)
+        let top = eig.values.max() ?? 0
+        let keep = (0..<d).reversed().filter { eig.values[$0] > 1e-12 * top && top > 0 }
+        let s2 = keep.map { eig.values[$0] }
+        let v = Matrix<Double>(rows: d, columns: keep.count) { i, k in eig.vectors[i, keep[k]] }
+        let projected = Matrix.multiply(v, .transposed, cross, .none)      // r × dy: Vᵀ·Aᵀ·B = diag(s)·Uᵀ·B
+        var bNorm = 0.0
+        for value in b.elements { bNorm += Double(value) * Double(value) }
+        let gNorms = (0..<keep.count).map { k -> Double in
+            var t = 0.0
+            for j in 0..<dy { t += projected[k, j] * projected[k, j] }
+            return t / s2[k]
+        }
+        let meanS2 = s2.isEmpty ? 1 : s2.reduce(0, +) / Double(s2.count)
+        let grid = lambdaGrid ?? (0..<25).map { meanS2 * pow(10, -4 + 6 * Double($0) / 24) }
+        var best = (score: Double.infinity, lambda: grid.first ?? 1)
+        for lambda in grid {
+            var rss = bNorm, trace = 0.0
+            for k in s2.indices {
+                let f = s2[k] / (s2[k] + lambda)
+                rss -= (2 * f - f * f) * gNorms[k]
+                trace += f
+            }
+            let score = n * max(rss, 0) / max((n - trace) * (n - trace), 1e-300)
+            if score < best.score { best = (score, lambda) }
+        }
+        // W = V·diag(1/(s²+λ))·Vᵀ·Aᵀ·B
+        var scaled = projected
+        for k in s2.indices { for j in 0..<dy { scaled[k, j] /= (s2[k] + best.lambda) } }
+        let w = Matrix.multiply(v, .none, scaled, .none)
+        return (best.lambda, best.score / n, w.converted(to: Float.self))
     }
 }
 

@@ -15,13 +15,15 @@ public struct AutomaticModel: AlignmentModel {
         case ccaProfiles = "cca+profiles"
         /// Self-learning over the unpaired rows (only when it locked in).
         case selfLearning = "self-learning"
+        /// Two-way self-learning (ridge both ways, a growing dictionary), for sides far from linearly related.
+        case twoWaySelfLearning = "two-way-self-learning"
         /// The pair-free profiles (fewer than 2 known pairs).
         case similarityProfiles = "similarity-profiles"
     }
     /// The chosen candidate.
     public var choice: Choice
-    /// Cross-validated mean reciprocal rank of each candidate scored (higher is better); empty with fewer than 3
-    /// pairs.
+    /// Cross-validated score of each candidate scored (recall at the test depths, higher is better); empty with
+    /// fewer than 3 pairs.
     public var scores: [Choice: Double]
     /// Why this candidate was chosen, in one line.
     public var reason: String
@@ -94,16 +96,25 @@ public struct Automatic: Aligner, Equatable {
     /// A candidate replaces ridge only if its cross-validated score beats ridge's by more than this many standard
     /// errors of the per-pair differences (see `select`).
     public var significance: Double
+    /// Fewest known pairs with which two-way self-learning is tried (when the CCA loop found nothing): with fewer
+    /// its first dictionary is mostly wrong, and the run would only cost time.
+    public var twoWayMinimumPairs: Int
+    /// Fewest known pairs with which the self-learning loops are judged on a fold of pairs held out of them
+    /// (below it, by a null run from shuffled pairs; see `Automatic`).
+    public var heldOutMinimumPairs: Int
 
     /// The estimator with its settings.
-    public init(selfLearning: SelfLearning = SelfLearning(), lockInMargin: Double = 0.25, significance: Double = 2) {
+    public init(selfLearning: SelfLearning = SelfLearning(), lockInMargin: Double = 0.25, significance: Double = 2,
+                twoWayMinimumPairs: Int = 50, heldOutMinimumPairs: Int = 40) {
         self.selfLearning = selfLearning; self.lockInMargin = lockInMargin; self.significance = significance
+        self.twoWayMinimumPairs = twoWayMinimumPairs; self.heldOutMinimumPairs = heldOutMinimumPairs
     }
 
     /// The choice among scored candidates: ridge, unless another candidate's per-pair scores beat ridge's by more
     /// than `significance` standard errors of the paired differences (then the best such candidate by mean score;
-    /// ties to the simpler one, in the order cca, cca+profiles, self-learning). Without scores (2 known pairs) a
-    /// locked-in self-learning run is kept, otherwise ridge. Returns the choice and a note on the comparison.
+    /// ties to the simpler one, in the order cca, cca+profiles, self-learning). A self-learning run is scored only
+    /// once it has locked in (its null-run test), and needs only a positive mean gain. Without scores (2 known
+    /// pairs) a locked-in self-learning run is kept, otherwise ridge. Returns the choice and a note.
     ///
     /// Why a paired test against ridge rather than the highest mean: the known pairs are few, so the scores are
     /// noisy, and ridge is the baseline the default must never fall below. The differences of one pair's scores
@@ -115,13 +126,15 @@ public struct Automatic: Aligner, Equatable {
         guard let ridge = perPair[.ridge], !ridge.isEmpty else { return (lockedIn ? .selfLearning : .ridge, "") }
         func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
         var choice = AutomaticModel.Choice.ridge, best = mean(ridge), notes = [String]()
-        for candidate in [AutomaticModel.Choice.cca, .ccaProfiles, .selfLearning] {
+        for candidate in [AutomaticModel.Choice.cca, .ccaProfiles, .selfLearning, .twoWaySelfLearning] {
             guard let values = perPair[candidate], values.count == ridge.count else { continue }
             let differences = zip(values, ridge).map { $0 - $1 }
             let gain = mean(differences)
             let variance = differences.reduce(0) { $0 + ($1 - gain) * ($1 - gain) } / Double(max(differences.count - 1, 1))
             let standardError = (variance / Double(differences.count)).squareRoot()
-            let clear = gain > 0 && gain > significance * standardError
+            // A self-learning run among the candidates has passed its null-run test already (it is scored only
+            // when it locked in); the cross-validation need only not contradict that.
+            let clear = gain > 0 && gain > (candidate == .selfLearning ? 0 : significance) * standardError
             notes.append(String(format: "%@ %+.3f ± %.3f", candidate.rawValue, gain, standardError))
             if clear && mean(values) > best { choice = candidate; best = mean(values) }
         }
@@ -133,78 +146,285 @@ public struct Automatic: Aligner, Equatable {
     }
 
     private func choose(_ data: WeaklyPairedData, context: FitContext) throws -> AutomaticModel {
-    let configuration = selfLearning
-    var report = FitReport(method: "auto", estimator: self, data: data, context: context)
-    try data.validate()
-    if data.pairs.count < 2 {
-        let model = try SimilarityProfiles().fit(data, context: context)
-        report.method = AutomaticModel.Choice.similarityProfiles.rawValue
-        report.reason = "fewer than 2 known pairs: nothing to fit a map on or validate with; the pair-free similarity profiles (weak: retrieval a few times above chance)"
-        return AutomaticModel(choice: .similarityProfiles, scores: [:], reason: report.reason, model: model, report: report)
-    }
-    let prepared = try PreparedProblem(data)
-    let pairs = prepared.pairs
-    let folds = min(5, pairs.count)
-    // Fixed, seeded fold assignment.
-    var random = SeededRandom(seed: context.seed ^ 0x5eed_f01d)
-    let order = random.permutation(pairs.count)
-    var foldOf = [Int](repeating: 0, count: pairs.count)
-    for (position, k) in order.enumerated() { foldOf[k] = position % folds }
-
-    context.report("auto", 0, "self-learning from the \(pairs.count) known pairs")
-    var learned = try configuration.run(data, initial: nil, components: nil, profiles: nil, context: context)
-    // The null run (made only when a run shows a lock-in worth testing): self-learning from the same pairs
-    // with their Y rows deranged. It gets at most as many rounds as the real one used (a fair comparison), at
-    // most 5 (its score flattens: on the text pairs mean CSLS 0.274 after 3 rounds, 0.281 after 5, 0.285 after 9).
-    var nullStatistics: (score: Double, heldOut: Double)? = nil
-    func nullRun() throws -> (score: Double, heldOut: Double) {
-        if let known = nullStatistics { return known }
-        context.report("auto", 0.45, "null run: self-learning from the same pairs with their Y rows shuffled")
-        let shuffled = random.derangement(pairs.count)
-        var null = data
-        null.pairs = pairs.indices.map { KnownPair(x: pairs[$0].x, y: pairs[shuffled[$0]].y) }
-        var nullConfiguration = configuration
-        nullConfiguration.maxIterations = max(1, min(learned.iterations.count, 5))
-        let run = try nullConfiguration.run(null, initial: nil, components: learned.independentComponents,
-                                            profiles: learned.profiles, context: context)
-        let statistics = (run.bestObjective, try heldOutAgreement(of: run.pseudoPairs, prepared, configuration, &random))
-        nullStatistics = statistics
-        return statistics
-    }
-    func lockInTest(_ run: SelfLearningModel) throws -> (lockedIn: Bool, summary: String) {
-        guard showsLockIn(scores: run.iterations.map(\.meanScore), converged: run.converged, margin: lockInMargin) else {
-            return (false, String(format: "used all its %d rounds without a jump in its score (mean CSLS %.3f): no correspondence found",
-                                  run.iterations.count, run.bestObjective))
+        var report = FitReport(method: "auto", estimator: self, data: data, context: context)
+        try data.validate()
+        if data.pairs.count < 2 {
+            let model = try SimilarityProfiles().fit(data, context: context)
+            report.method = AutomaticModel.Choice.similarityProfiles.rawValue
+            report.reason = "fewer than 2 known pairs: nothing to fit a map on or validate with; the pair-free similarity profiles (weak: retrieval a few times above chance)"
+            return AutomaticModel(choice: .similarityProfiles, scores: [:], reason: report.reason, model: model, report: report)
         }
-        let (nullScore, nullHeldOut) = try nullRun()
-        let heldOut = try heldOutAgreement(of: run.pseudoPairs, prepared, configuration, &random)
-        let lockedIn = heldOut > max(nullHeldOut, 0) * (1 + lockInMargin)
-            || run.bestObjective > max(nullScore, 0) * (1 + lockInMargin)
-        return (lockedIn, String(format: "mean CSLS %.3f vs %.3f from shuffled pairs, held-out cosine %.3f vs %.3f: %@",
-                                 run.bestObjective, nullScore, heldOut, nullHeldOut, lockedIn ? "locked in" : "no correspondence found"))
+        var selection = Selection(self, data, try PreparedProblem(data), context)
+        return try selection.run(report: report)
     }
-    var (lockedIn, lockIn) = try lockInTest(learned)
-    lockIn = "self-learning " + lockIn
-    // Second chance from CCA alone. The independent-component view helps when the pairs are too few for CCA
-    // but can hurt when its matching of components is mostly wrong (on a synthetic 8-source problem from 8
-    // pairs, CCA's start locked in where the combined one did not; tested); one null run serves both starts.
-    if !lockedIn && configuration.independentComponents != nil {
-        context.report("auto", 0.6, "no lock-in: self-learning again, from CCA on the known pairs alone")
-        var plain = configuration
-        plain.independentComponents = nil
-        let second = try plain.run(data, initial: nil, components: nil, profiles: learned.profiles, context: context)
-        let test = try lockInTest(second)
-        lockIn += "; from CCA alone " + test.summary
-        if test.lockedIn { learned = second; lockedIn = true }
+}
+
+/// One run of the automatic choice: the data, the fold assignment, and the candidates found so far.
+private struct Selection {
+    let settings: Automatic
+    let data: WeaklyPairedData
+    let prepared: PreparedProblem
+    let context: FitContext
+    let pairs: [KnownPair]
+    let folds: Int
+    var foldOf: [Int]
+    var random: SeededRandom
+    let unpairedX: [Int]
+    let unpairedY: [Int]
+    /// The pair-free similarity profiles of every row (fitted once; self-learning's start and `cca+profiles`).
+    var profiles: FittedProfiles?
+
+    init(_ settings: Automatic, _ data: WeaklyPairedData, _ prepared: PreparedProblem, _ context: FitContext) {
+        self.settings = settings; self.data = data; self.prepared = prepared; self.context = context
+        pairs = prepared.pairs
+        folds = min(5, pairs.count)
+        // Fixed, seeded fold assignment.
+        random = SeededRandom(seed: context.seed ^ 0x5eed_f01d)
+        let order = random.permutation(pairs.count)
+        foldOf = [Int](repeating: 0, count: pairs.count)
+        for (position, k) in order.enumerated() { foldOf[k] = position % folds }
+        unpairedX = data.unpairedXRows
+        unpairedY = data.unpairedYRows
     }
 
-    // Candidates are scored on the known pairs, each map refitted without the fold's pairs. The pool a held-out X
-    // row searches is what a test query faces: the fold's held-out Y rows and the unpaired Y rows, never the Y
-    // rows the fold's map was fitted to.
-    let unpairedY = data.unpairedYRows
+    var configuration: SelfLearning { settings.selfLearning }
+
+    mutating func run(report initialReport: FitReport) throws -> AutomaticModel {
+        var report = initialReport
+        // Self-learning candidates, judged in one of two ways (see `Automatic`).
+        var loops: (model: any AlignmentModel, choice: AutomaticModel.Choice)? = nil
+        var lockedIn = false
+        var notes = [String]()
+        if pairs.count >= settings.heldOutMinimumPairs {
+            let outcome = try loopsJudgedOnHeldOutPairs(report: report)
+            loops = outcome.accepted
+            notes.append(outcome.note)
+        } else {
+            let outcome = try loopJudgedByNullRun()
+            lockedIn = outcome.lockedIn
+            notes.append(outcome.note)
+            if lockedIn { loops = (outcome.run, .selfLearning) }
+        }
+
+        // Cross-validation of the maps fitted on pairs alone (and of a locked-in loop with few pairs).
+        context.report("auto", 0.9, "cross-validating on \(pairs.count) known pairs (\(folds) folds)")
+        var perPair = [AutomaticModel.Choice: [Double]]()
+        if pairs.count >= 3 {  // a ridge or CCA fold needs ≥ 2 training pairs
+            perPair[.ridge] = try perPairScores { train in
+                let (a, b) = prepared.pairedRows(train)
+                return try prepared.model(mapX: try RidgeRegression(a: a, b: b).weights, mapY: .identity(b.columns), report: initialReport)
+            }
+            perPair[.cca] = try perPairScores(ccaFold)
+            if (configuration.profileWeight ?? 0) > 0 {
+                perPair[.ccaProfiles] = try perPairScores(profiles: try fittedProfiles(), ccaFold)
+            }
+        }
+        if lockedIn, let run = loops?.model as? SelfLearningModel {
+            let pseudoX = run.pseudoPairs.x, pseudoY = run.pseudoPairs.y
+            perPair[.selfLearning] = try perPairScores { train in
+                let rowsX = train.map(\.x) + pseudoX, rowsY = train.map(\.y) + pseudoY
+                let maps = try configuration.canonicalMaps(prepared.x.rows(rowsX), prepared.y.rows(rowsY))
+                return try prepared.model(mapX: maps.x, mapY: maps.y, report: initialReport)
+            }
+        }
+        var (choice, comparison) = Automatic.select(perPair, lockedIn: lockedIn, significance: settings.significance)
+        if pairs.count >= settings.heldOutMinimumPairs, let accepted = loops { choice = accepted.choice }
+        var scores = [String: Double]()
+        for (candidate, values) in perPair { scores[candidate.rawValue] = values.reduce(0, +) / Double(values.count) }
+        let table = scores.keys.sorted().map { String(format: "%@ %.3f", $0, scores[$0]!) }.joined(separator: ", ")
+        report.method = choice.rawValue
+        report.reason = notes.joined(separator: "; ") + (table.isEmpty ? "" : "; cross-validated recall " + table) + comparison
+        report.selectionScores = scores
+        let model: any AlignmentModel
+        switch choice {
+        case .selfLearning, .twoWaySelfLearning: model = loops!.model
+        case .ccaProfiles:
+            model = try ProfiledAlignment(linear: try CCA().fit(data, context: context), profiles: try fittedProfiles().alignment,
+                                          weight: Float(configuration.profileWeight!), report: report)
+        case .cca: model = try CCA().fit(data, context: context)
+        case .ridge, .similarityProfiles: model = try Ridge().fit(data, context: context)
+        }
+        let typedScores = Dictionary(uniqueKeysWithValues: scores.compactMap { name, score in
+            AutomaticModel.Choice(rawValue: name).map { ($0, score) } })
+        return AutomaticModel(choice: choice, scores: typedScores, reason: report.reason, model: model, report: report)
+    }
+
+    /// The similarity profiles of every row of the data, fitted on first use.
+    mutating func fittedProfiles() throws -> FittedProfiles {
+        if let profiles { return profiles }
+        let fitted = try SimilarityProfileAlignment.fittedWithProfiles(
+            data, report: FitReport(method: "similarity-profiles", estimator: SimilarityProfiles(), data: data, context: context),
+            seed: context.seed)
+        profiles = fitted
+        return fitted
+    }
+
+    func ccaFold(_ train: [KnownPair]) throws -> LinearAlignment {
+        let (a, b) = prepared.pairedRows(train)
+        let maps = try CanonicalCorrelation(a: a, b: b).weightedMaps()
+        return try prepared.model(mapX: maps.x, mapY: maps.y, report: FitReport.unrecorded(method: "cca"))
+    }
+
+    // MARK: Loops judged on held-out pairs
+
+    /// With enough pairs: one fold of the known pairs — and its rows, as a test set's rows would be — is held out
+    /// of the loops entirely. Self-learning (CCA) runs on the rest; if it does not beat ridge on the held-out fold
+    /// clearly (the paired test of `select`, against ridge fitted on the same remaining pairs), two-way
+    /// self-learning does, when the pairs are enough for it. A loop that wins is refitted with every known pair and
+    /// its dictionary.
+    ///
+    /// Why held out: a loop's dictionary comes from maps fitted on the known pairs, so those pairs cannot judge
+    /// it afterwards. A dictionary the loop made consistent with them — right or wrong — reproduces them under
+    /// cross-validation, held out or not (measured: a failed two-way run from 20 pairs, with 0.03 % of its
+    /// dictionary right, retrieved its own held-out pairs far better than ridge). A fold the loop never saw
+    /// cannot be reproduced that way.
+    mutating func loopsJudgedOnHeldOutPairs(report: FitReport)
+        throws -> (accepted: (model: any AlignmentModel, choice: AutomaticModel.Choice)?, note: String) {
+        let held = pairs.indices.filter { foldOf[$0] == 0 }.map { pairs[$0] }
+        let kept = pairs.indices.filter { foldOf[$0] != 0 }.map { pairs[$0] }
+        let (loopData, rowsX, rowsY) = data.removingRows(x: Set(held.map(\.x)), y: Set(held.map(\.y)), keepingPairs: kept)
+        let baseline = try heldOutScores(try Ridge().fit(loopData, context: context), held)
+        let profiles = try fittedProfiles()
+        let loopProfiles = FittedProfiles(alignment: profiles.alignment, x: profiles.x.rows(rowsX), y: profiles.y.rows(rowsY))
+        var notes = [String]()
+
+        context.report("auto", 0, "self-learning from \(kept.count) known pairs, \(held.count) held out")
+        var loopSelection = Selection(settings, loopData, try PreparedProblem(loopData), context)
+        loopSelection.profiles = loopProfiles
+        let tested = try loopSelection.loopJudgedByNullRun()
+        let cca = tested.run
+        let ccaScores = try heldOutScores(cca, held)
+        // The null run must show a lock-in, and the held-out pairs must not contradict it: a loop can lock in to a
+        // correspondence that is real but coarser than the pairs' own map (measured on synthetic non-linear
+        // views: locked in by the null test, worse than ridge on test rows), which only pairs it never saw expose.
+        let (ccaVerdict, ccaNote) = Automatic.select([.ridge: baseline, .cca: ccaScores], lockedIn: false, significance: 1)
+        notes.append(tested.note)
+        notes.append(String(format: "self-learning on %d held-out pairs: recall %.3f vs ridge %.3f", held.count,
+                            mean(ccaScores), mean(baseline)) + ccaNote)
+        if tested.lockedIn && ccaVerdict == .cca {
+            var pseudo = cca.pseudoPairs
+            pseudo.x = pseudo.x.map { rowsX[$0] }
+            pseudo.y = pseudo.y.map { rowsY[$0] }
+            let maps = try configuration.canonicalMaps(prepared.x.rows(pairs.map(\.x) + pseudo.x),
+                                                       prepared.y.rows(pairs.map(\.y) + pseudo.y))
+            var model = cca
+            model.alignment = try prepared.model(mapX: maps.x, mapY: maps.y, report: report)
+            model.pseudoPairs = pseudo
+            return ((model, .selfLearning), notes.joined(separator: "; "))
+        }
+        guard pairs.count >= settings.twoWayMinimumPairs else { return (nil, notes.joined(separator: "; ")) }
+
+        context.report("auto", 0.5, "two-way self-learning from \(kept.count) known pairs, \(held.count) held out")
+        let twoWay = try TwoWaySelfLearning().fit(loopData, context: context)
+        let twoWayScores = try heldOutScores(twoWay, held)
+        let (verdict, note) = Automatic.select([.ridge: baseline, .twoWaySelfLearning: twoWayScores], lockedIn: false,
+                                               significance: settings.significance)
+        notes.append(String(format: "two-way self-learning on %d held-out pairs: recall %.3f vs ridge %.3f", held.count,
+                            mean(twoWayScores), mean(baseline)) + note)
+        guard verdict == .twoWaySelfLearning else { return (nil, notes.joined(separator: "; ")) }
+        var pseudo = twoWay.pseudoPairs
+        pseudo.x = pseudo.x.map { rowsX[$0] }
+        pseudo.y = pseudo.y.map { rowsY[$0] }
+        var model = twoWay
+        model.alignment = try TwoWaySelfLearning.alignment(prepared, pseudoPairs: pseudo, report: report)
+        model.pseudoPairs = pseudo
+        return ((model, .twoWaySelfLearning), notes.joined(separator: "; "))
+    }
+
+    /// Per held-out pair: recall of its partner under `model`, in both directions (its Y row by its X row among the
+    /// held-out and unpaired Y rows, and the reverse), at the depths of R@1, R@2, …, R@20 among 400 candidates
+    /// scaled to the pool's size, averaged. A finer grid than the cross-validation's: one fold is all the evidence
+    /// there is, and a score that sees more of each rank separates a real gain from noise with fewer pairs.
+    func heldOutScores(_ model: any AlignmentModel, _ held: [KnownPair]) throws -> [Double] {
+        let queriesX = try model.embedX(data.x.rows(held.map(\.x))).normalizedRows()
+        let queriesY = try model.embedY(data.y.rows(held.map(\.y))).normalizedRows()
+        let poolY = try model.embedY(data.y.rows(held.map(\.y) + unpairedY)).normalizedRows()
+        let poolX = try model.embedX(data.x.rows(held.map(\.x) + unpairedX)).normalizedRows()
+        return bothWays(queriesX: queriesX, poolY: poolY, queriesY: queriesY, poolX: poolX,
+                        depths: [1, 2, 3, 5, 7, 10, 15, 20])
+    }
+    func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
+
+    /// Per query pair i (row i of `queriesX` with row i of `queriesY`, whose partners are row i of the other side's
+    /// pool): the mean over both directions and over `depths` of [partner's rank < depth·pool/400]. Rows unit.
+    func bothWays(queriesX: Matrix<Float>, poolY: Matrix<Float>, queriesY: Matrix<Float>, poolX: Matrix<Float>,
+                  depths: [Double]) -> [Double] {
+        let forward = partnerRanks(queries: queriesX, pool: poolY, partners: Array(0..<queriesX.rows))
+        let backward = partnerRanks(queries: queriesY, pool: poolX, partners: Array(0..<queriesY.rows))
+        let depthsY = depths.map { max(1, ($0 * Double(poolY.rows) / 400).rounded()) }
+        let depthsX = depths.map { max(1, ($0 * Double(poolX.rows) / 400).rounded()) }
+        return (0..<queriesX.rows).map { i in
+            let f = depthsY.reduce(0.0) { $0 + (Double(forward[i]) < $1 ? 1 : 0) }
+            let b = depthsX.reduce(0.0) { $0 + (Double(backward[i]) < $1 ? 1 : 0) }
+            return (f + b) / Double(2 * depths.count)
+        }
+    }
+
+    // MARK: A loop judged by a null run (few pairs)
+
+    /// With few pairs no fold can be spared: self-learning runs on all of them and must show a lock-in that a run
+    /// from shuffled pairs does not (step 1 of `Automatic`'s discussion); then it joins the cross-validation.
+    mutating func loopJudgedByNullRun() throws -> (run: SelfLearningModel, lockedIn: Bool, note: String) {
+        context.report("auto", 0, "self-learning from the \(pairs.count) known pairs")
+        let profiles = configuration.profileWeight.map { $0 > 0 } == true ? try fittedProfiles() : nil
+        var learned = try configuration.run(data, initial: nil, components: nil, profiles: profiles, context: context)
+        // The null run (made only when a run shows a lock-in worth testing): self-learning from the same pairs
+        // with their Y rows deranged. It gets at most as many rounds as the real one used (a fair comparison), at
+        // most 5 (its score flattens within a few rounds).
+        var nullStatistics: (score: Double, heldOut: Double)? = nil
+        var random = self.random
+        let (data, pairs, configuration, prepared, context, lockInMargin) = (self.data, self.pairs, self.configuration,
+                                                                              self.prepared, self.context, settings.lockInMargin)
+        func nullRun() throws -> (score: Double, heldOut: Double) {
+            if let known = nullStatistics { return known }
+            context.report("auto", 0.45, "null run: self-learning from the same pairs with their Y rows shuffled")
+            let shuffled = random.derangement(pairs.count)
+            var null = data
+            null.pairs = pairs.indices.map { KnownPair(x: pairs[$0].x, y: pairs[shuffled[$0]].y) }
+            var nullConfiguration = configuration
+            nullConfiguration.maxIterations = max(1, min(learned.iterations.count, 5))
+            let run = try nullConfiguration.run(null, initial: nil, components: learned.independentComponents,
+                                                profiles: learned.profiles, context: context)
+            let statistics = (run.bestObjective, try heldOutAgreement(of: run.pseudoPairs, prepared, configuration, &random))
+            nullStatistics = statistics
+            return statistics
+        }
+        func lockInTest(_ run: SelfLearningModel) throws -> (lockedIn: Bool, summary: String) {
+            guard showsLockIn(scores: run.iterations.map(\.meanScore), converged: run.converged, margin: lockInMargin) else {
+                return (false, String(format: "used all its %d rounds without a jump in its score (mean CSLS %.3f): no correspondence found",
+                                      run.iterations.count, run.bestObjective))
+            }
+            let (nullScore, nullHeldOut) = try nullRun()
+            let heldOut = try heldOutAgreement(of: run.pseudoPairs, prepared, configuration, &random)
+            let lockedIn = heldOut > max(nullHeldOut, 0) * (1 + lockInMargin)
+                || run.bestObjective > max(nullScore, 0) * (1 + lockInMargin)
+            return (lockedIn, String(format: "mean CSLS %.3f vs %.3f from shuffled pairs, held-out cosine %.3f vs %.3f: %@",
+                                     run.bestObjective, nullScore, heldOut, nullHeldOut, lockedIn ? "locked in" : "no correspondence found"))
+        }
+        var (lockedIn, lockIn) = try lockInTest(learned)
+        lockIn = "self-learning " + lockIn
+        // Second chance from CCA alone. The independent-component view helps when the pairs are too few for CCA
+        // but can hurt when its matching of components is mostly wrong; one null run serves both starts.
+        if !lockedIn && configuration.independentComponents != nil {
+            context.report("auto", 0.6, "no lock-in: self-learning again, from CCA on the known pairs alone")
+            var plain = configuration
+            plain.independentComponents = nil
+            let second = try plain.run(data, initial: nil, components: nil, profiles: learned.profiles, context: context)
+            let test = try lockInTest(second)
+            lockIn += "; from CCA alone " + test.summary
+            if test.lockedIn { learned = second; lockedIn = true }
+        }
+        self.random = random
+        return (learned, lockedIn, lockIn)
+    }
+
+    // MARK: Cross-validation
+
     /// Per known pair (in pair order): recall of its Y row by its X row at the depths of R@1, R@5 and R@10 among
-    /// 400 candidates, scaled to the pool's size, averaged. `profiles`: the fold's map is used side by side with
-    /// these (pair-free, so fitted once for all folds).
+    /// 400 candidates, scaled to the pool's size, averaged, with the map refitted without the pair's fold. The pool
+    /// a held-out X row searches is what a test query faces: the fold's held-out Y rows and the unpaired Y rows,
+    /// never the Y rows the fold's map was fitted to. `profiles`: the fold's map is used side by side with these
+    /// (pair-free, so fitted once for all folds).
     func perPairScores(profiles: FittedProfiles? = nil, _ fitFold: ([KnownPair]) throws -> LinearAlignment) throws -> [Double] {
         var out = [Double](repeating: 0, count: pairs.count)
         for f in 0..<folds {
@@ -219,59 +439,19 @@ public struct Automatic: Aligner, Equatable {
                 queries = sideBySide(queries, profiles.x.rows(held.map(\.x)), weight: Float(weight))
                 pool = sideBySide(pool, profiles.y.rows(poolRows), weight: Float(weight))
             }
-            let ranks = partnerRanks(queries: queries.normalizedRows(), pool: pool.normalizedRows(),
-                                     partners: Array(held.indices))
-            let depths = [1.0, 5, 10].map { max(1, ($0 * Double(poolRows.count) / 400).rounded()) }
-            for (h, k) in heldIndices.enumerated() {
-                out[k] = depths.reduce(0.0) { $0 + (Double(ranks[h]) < $1 ? 1 : 0) } / Double(depths.count)
+            let poolRowsX = held.map(\.x) + unpairedX
+            var reverseQueries = Matrix.multiply(prepared.y.rows(held.map(\.y)), .none, model.mapY, .none)
+            var reversePool = Matrix.multiply(prepared.x.rows(poolRowsX), .none, model.mapX, .none)
+            if let profiles, let weight = configuration.profileWeight {
+                reverseQueries = sideBySide(reverseQueries, profiles.y.rows(held.map(\.y)), weight: Float(weight))
+                reversePool = sideBySide(reversePool, profiles.x.rows(poolRowsX), weight: Float(weight))
             }
+            let scores = bothWays(queriesX: queries.normalizedRows(), poolY: pool.normalizedRows(),
+                                  queriesY: reverseQueries.normalizedRows(), poolX: reversePool.normalizedRows(),
+                                  depths: [1, 5, 10])
+            for (h, k) in heldIndices.enumerated() { out[k] = scores[h] }
         }
         return out
-    }
-    context.report("auto", 0.9, "cross-validating on \(pairs.count) known pairs (\(folds) folds)")
-    var perPair = [AutomaticModel.Choice: [Double]]()
-    if pairs.count >= 3 {  // a ridge or CCA fold needs ≥ 2 training pairs
-        perPair[.ridge] = try perPairScores { train in
-            let (a, b) = prepared.pairedRows(train)
-            return try prepared.model(mapX: try RidgeRegression(a: a, b: b).weights, mapY: .identity(b.columns), report: report)
-        }
-        func ccaFold(_ train: [KnownPair]) throws -> LinearAlignment {
-            let (a, b) = prepared.pairedRows(train)
-            let maps = try CanonicalCorrelation(a: a, b: b).weightedMaps()
-            return try prepared.model(mapX: maps.x, mapY: maps.y, report: report)
-        }
-        perPair[.cca] = try perPairScores(ccaFold)
-        if let profiles = learned.profiles, (configuration.profileWeight ?? 0) > 0 {
-            perPair[.ccaProfiles] = try perPairScores(profiles: profiles, ccaFold)
-        }
-    }
-    if lockedIn {
-        let pseudoX = learned.pseudoPairs.x, pseudoY = learned.pseudoPairs.y
-        perPair[.selfLearning] = try perPairScores { train in
-            let rowsX = train.map(\.x) + pseudoX, rowsY = train.map(\.y) + pseudoY
-            let maps = try configuration.canonicalMaps(prepared.x.rows(rowsX), prepared.y.rows(rowsY))
-            return try prepared.model(mapX: maps.x, mapY: maps.y, report: report)
-        }
-    }
-    let (choice, comparison) = Automatic.select(perPair, lockedIn: lockedIn, significance: significance)
-    var scores = [String: Double]()
-    for (candidate, values) in perPair { scores[candidate.rawValue] = values.reduce(0, +) / Double(values.count) }
-    let table = scores.keys.sorted().map { String(format: "%@ %.3f", $0, scores[$0]!) }.joined(separator: ", ")
-    report.method = choice.rawValue
-    report.reason = lockIn + (table.isEmpty ? "" : "; cross-validated recall " + table) + comparison
-    report.selectionScores = scores
-    let model: any AlignmentModel
-    switch choice {
-    case .selfLearning: model = learned
-    case .ccaProfiles:
-        model = try ProfiledAlignment(linear: try CCA().fit(data, context: context), profiles: learned.profiles!.alignment,
-                                      weight: Float(configuration.profileWeight!), report: report)
-    case .cca: model = try CCA().fit(data, context: context)
-    case .ridge, .similarityProfiles: model = try Ridge().fit(data, context: context)
-    }
-    let typedScores = Dictionary(uniqueKeysWithValues: scores.compactMap { name, score in
-        AutomaticModel.Choice(rawValue: name).map { ($0, score) } })
-    return AutomaticModel(choice: choice, scores: typedScores, reason: report.reason, model: model, report: report)
     }
 }
 

@@ -1,0 +1,159 @@
+import Foundation
+import LinearAlgebra
+
+/// Self-learning with two ridge maps in opposite directions and a dictionary that grows by confidence: the
+/// loop for two representations that are far from linearly related (a neural encoder and a bag of words, two
+/// sensors), where most pseudo-pairs of an early round are wrong.
+///
+/// Each round:
+/// 1. **Maps.** Ridge X→Y and ridge Y→X on the known pairs plus the dictionary (λ by generalised
+///    cross-validation), used side by side (`TwoWayAlignment`): a cosine in the shared space is the mean of the
+///    two maps' cosines.
+/// 2. **Matches.** Every unpaired X row against every unpaired Y row in that space; mutual nearest neighbours
+///    under CSLS (`cslsMutualNearestNeighbours`), each with its score.
+/// 3. **Dictionary.** The `M` matches with the highest CSLS scores, where `M` grows geometrically from
+///    `initialDictionarySize` by `growth` per round (capped by the number of matches).
+///
+/// It stops when the dictionary holds every mutual match and fewer than `minNewFraction` of them are new, or
+/// after `maxIterations` rounds; the final maps are fitted on the known pairs and the last dictionary.
+///
+/// Why these three choices, where `SelfLearning` (CCA, every mutual match, cross-fitting) does not lock in: on a
+/// noisy pair of representations an early round's matches are mostly wrong, and wrong pseudo-pairs cancel the
+/// gain of the right ones entirely. Only the top of the list by score is precise, so the dictionary takes only
+/// that and grows as the maps improve. Two regressions in opposite directions err differently (each puts the
+/// other side's noise on its target), so their vote ranks the right matches higher than either alone; a
+/// symmetric CCA has one view. The measurements are in docs/notebook.md.
+///
+/// Cost per round: two ridge fits on the dictionary (O(n·d²) cross products) and one GEMM of |unpaired X| ×
+/// |unpaired Y| × (dx + dy) for the matching.
+public struct TwoWaySelfLearning: Aligner, Equatable {
+    /// Upper bound on refinement rounds.
+    public var maxIterations: Int = 18
+    /// Neighbourhood size of CSLS's hubness correction.
+    public var neighbours: Int = 10
+    /// Dictionary size after the first round.
+    public var initialDictionarySize: Int = 100
+    /// Factor by which the dictionary may grow per round.
+    public var growth: Double = 1.4
+    /// The loop has settled when the dictionary holds every mutual match and fewer than this fraction are new.
+    public var minNewFraction: Double = 0.02
+    /// Cap on the unpaired rows per side that the loop matches (nil: all of them); beyond it a seeded random
+    /// sample of each side takes part. The matching costs |X|·|Y| per round, and a dictionary needs thousands of
+    /// right pairs, not all of them: a sample of n rows per side out of N holds about n²/N true pairs.
+    public var maxMatchingRows: Int? = nil
+
+    /// The estimator with its default settings.
+    public init() {}
+
+    /// Runs the loop; needs at least 2 known pairs and unpaired rows on both sides.
+    public func fit(_ data: WeaklyPairedData, context: FitContext) throws -> TwoWaySelfLearningModel {
+        try context.run { try run(data, context: context) }
+    }
+
+    private func run(_ data: WeaklyPairedData, context: FitContext) throws -> TwoWaySelfLearningModel {
+        guard maxIterations >= 1, neighbours >= 1, initialDictionarySize >= 1, growth >= 1, growth.isFinite,
+              (0...1).contains(minNewFraction) else {
+            throw AlignmentError.invalidConfiguration("two-way self-learning: maxIterations, neighbours and initialDictionarySize must be ≥ 1, growth finite and ≥ 1, minNewFraction in [0, 1]")
+        }
+        let prepared = try PreparedProblem(data)
+        guard prepared.pairs.count >= 2 else {
+            throw AlignmentError.insufficientData("two-way self-learning needs at least 2 known pairs, got \(prepared.pairs.count)")
+        }
+        var unpairedX = data.unpairedXRows, unpairedY = data.unpairedYRows
+        if let cap = maxMatchingRows {
+            guard cap >= 1 else { throw AlignmentError.invalidConfiguration("two-way self-learning: maxMatchingRows must be ≥ 1") }
+            var random = SeededRandom(seed: context.seed ^ 0x2_7a7)
+            if unpairedX.count > cap { unpairedX = random.permutation(unpairedX.count).prefix(cap).sorted().map { unpairedX[$0] } }
+            if unpairedY.count > cap { unpairedY = random.permutation(unpairedY.count).prefix(cap).sorted().map { unpairedY[$0] } }
+        }
+        guard !unpairedX.isEmpty, !unpairedY.isEmpty else {
+            throw AlignmentError.insufficientData("two-way self-learning needs unpaired rows on both sides (X: \(unpairedX.count), Y: \(unpairedY.count))")
+        }
+        let poolX = prepared.x.rows(unpairedX), poolY = prepared.y.rows(unpairedY)
+        let known = prepared.pairedRows()
+
+        func maps(_ dictionary: MutualMatches) throws -> (xy: Matrix<Float>, yx: Matrix<Float>) {
+            let a = concatenatedRows(known.x, poolX.rows(dictionary.x))
+            let b = concatenatedRows(known.y, poolY.rows(dictionary.y))
+            return (try RidgeRegression(a: a, b: b, criterion: .generalizedCrossValidation).weights,
+                    try RidgeRegression(a: b, b: a, criterion: .generalizedCrossValidation).weights)
+        }
+
+        var dictionary = MutualMatches(x: [], y: [], score: [], margin: [])
+        var history: [SelfLearningIteration] = []
+        var previous = Set<Int64>()
+        var stopReason = "reached maxIterations (\(maxIterations))", converged = false
+        let workspace = CSLSWorkspace()
+        for round in 0..<maxIterations {
+            let (w, v) = try maps(dictionary)
+            let p = TwoWayAlignment.sideBySide(Matrix.multiply(poolX, .none, w, .none), poolX)
+            let q = TwoWayAlignment.sideBySide(poolY, Matrix.multiply(poolY, .none, v, .none))
+            let matches = try cslsMutualNearestNeighbours(p, q, k: neighbours, workspace: workspace)
+            let size = min(matches.count, Int(min(Double(matches.count), Double(initialDictionarySize) * pow(growth, Double(round)))))
+            // Highest score first; ties to the smaller X row, so the order never depends on anything but the data.
+            let order = matches.score.indices.sorted { (matches.score[$0], -matches.x[$0]) > (matches.score[$1], -matches.x[$1]) }
+            let chosen = Array(order.prefix(size))
+            dictionary = MutualMatches(x: chosen.map { matches.x[$0] }, y: chosen.map { matches.y[$0] },
+                                       score: chosen.map { matches.score[$0] }, margin: chosen.map { matches.margin[$0] })
+            let keys = Set(zip(dictionary.x, dictionary.y).map { Int64($0) << 32 | Int64($1) })
+            let fresh = keys.isEmpty ? 0 : Double(keys.subtracting(previous).count) / Double(keys.count)
+            previous = keys
+            let meanMargin = dictionary.margin.isEmpty ? 0 : dictionary.margin.reduce(0.0) { $0 + Double($1) } / Double(dictionary.count)
+            history.append(SelfLearningIteration(iteration: round, matches: dictionary.count, meanScore: dictionary.meanScore,
+                                                 meanMargin: meanMargin, newFraction: fresh))
+            context.report("two-way self-learning", Double(round + 1) / Double(maxIterations),
+                           String(format: "round %d: %d of %d mutual matches kept, mean CSLS %.4f, %.1f%% new",
+                                  round, dictionary.count, matches.count, dictionary.meanScore, 100 * fresh))
+            if size == matches.count && fresh < minNewFraction {
+                stopReason = String(format: "the dictionary holds every mutual match and fewer than %.1f%% are new, at round %d",
+                                    100 * minNewFraction, round)
+                converged = true
+                break
+            }
+        }
+        var pseudo = dictionary
+        pseudo.x = dictionary.x.map { unpairedX[$0] }
+        pseudo.y = dictionary.y.map { unpairedY[$0] }
+        let alignment = try Self.alignment(prepared, pseudoPairs: pseudo,
+                                           report: FitReport(method: "two-way-self-learning", estimator: self, data: data, context: context))
+        return TwoWaySelfLearningModel(alignment: alignment, pseudoPairs: pseudo, iterations: history,
+                                       stopReason: stopReason, converged: converged)
+    }
+
+    /// The two-way maps fitted on the known pairs of `prepared` plus `pseudoPairs` (rows of its X and Y).
+    static func alignment(_ prepared: PreparedProblem, pseudoPairs: MutualMatches, report: FitReport) throws -> TwoWayAlignment {
+        let a = prepared.x.rows(prepared.pairs.map(\.x) + pseudoPairs.x)
+        let b = prepared.y.rows(prepared.pairs.map(\.y) + pseudoPairs.y)
+        return try TwoWayAlignment(preprocessX: prepared.preprocessX, preprocessY: prepared.preprocessY,
+                                   mapXY: try RidgeRegression(a: a, b: b, criterion: .generalizedCrossValidation).weights,
+                                   mapYX: try RidgeRegression(a: b, b: a, criterion: .generalizedCrossValidation).weights,
+                                   report: report)
+    }
+}
+
+/// The learned state of two-way self-learning: the final maps and how the loop got there. Stored as its
+/// `alignment` (kind `two-way-linear-alignment`).
+public struct TwoWaySelfLearningModel: AlignmentModel {
+    /// The final maps (ridge both ways on the known pairs and the last dictionary).
+    public var alignment: TwoWayAlignment
+    /// The last dictionary, as rows of the training X and Y, with CSLS scores and margins.
+    public var pseudoPairs: MutualMatches
+    /// One record per round.
+    public var iterations: [SelfLearningIteration]
+    /// Why the loop stopped.
+    public var stopReason: String
+    /// Whether it settled before running out of rounds.
+    public var converged: Bool
+
+    public var dimension: Int { alignment.dimension }
+    public var inputColumns: (x: Int, y: Int) { alignment.inputColumns }
+    public func embedX(_ x: Matrix<Float>) throws -> Matrix<Float> { try alignment.embedX(x) }
+    public func embedY(_ y: Matrix<Float>) throws -> Matrix<Float> { try alignment.embedY(y) }
+    public var storedForm: StoredModel { alignment.storedForm }
+    public var report: FitReport { alignment.report }
+}
+
+/// The rows of `b` after those of `a` (same number of columns).
+func concatenatedRows(_ a: Matrix<Float>, _ b: Matrix<Float>) -> Matrix<Float> {
+    Matrix(rows: a.rows + b.rows, columns: a.columns, elements: a.elements + b.elements)
+}

@@ -1,0 +1,86 @@
+import XCTest
+import LinearAlgebra
+import SUE
+
+/// Two-way self-learning on two views that are far from linearly related (`makeNonlinearViews`: a random network
+/// against a noisy bag of words of the same latent points), where a map from the pairs alone is poor and the
+/// unpaired rows carry the correspondence.
+final class TwoWaySelfLearningTests: XCTestCase {
+    private static let views = makeNonlinearViews(rows: 3000, seed: 1)
+
+    private func problem(pairs: Int, seed: UInt64 = 0) throws -> (training: WeaklyPairedData, test: (x: Matrix<Float>, y: Matrix<Float>)) {
+        let (x, y) = Self.views
+        let split = try AlignmentSplit(rows: x.rows, pairs: pairs, test: 400, seed: seed)
+        return (split.trainingData(x: x, y: y), split.testData(x: x, y: y))
+    }
+
+    private func recall(_ model: any AlignmentModel, _ test: (x: Matrix<Float>, y: Matrix<Float>)) throws -> RetrievalScores {
+        try retrievalRecall(try model.embedX(test.x), try model.embedY(test.y))
+    }
+
+    func testUnpairedRowsPayOffWhereTheSidesAreFarFromLinear() throws {
+        let (training, test) = try problem(pairs: 120)
+        let ridge = try recall(try Ridge().fit(training, context: FitContext()), test)
+        let model = try TwoWaySelfLearning().fit(training, context: FitContext(seed: 3))
+        let learned = try recall(model, test)
+        XCTAssertGreaterThan(learned.xToY.r10, ridge.xToY.r10 + 10, "two-way \(learned) vs ridge \(ridge)")
+        XCTAssertGreaterThan(learned.yToX.r10, ridge.yToX.r10 + 10, "two-way \(learned) vs ridge \(ridge)")
+        XCTAssertGreaterThan(model.pseudoPairs.count, 500, "the dictionary grew: \(model.stopReason)")
+        XCTAssertEqual(model.dimension, 192 + 160)
+        // The shared space averages the two maps' cosines: unit rows, each block of norm 1/√2.
+        let embedded = try model.embedX(test.x)
+        for i in [0, 17] {
+            var first = 0.0, second = 0.0
+            for j in 0..<160 { first += Double(embedded[i, j] * embedded[i, j]) }
+            for j in 160..<352 { second += Double(embedded[i, j] * embedded[i, j]) }
+            XCTAssertEqual(first, 0.5, accuracy: 1e-5)
+            XCTAssertEqual(second, 0.5, accuracy: 1e-5)
+        }
+    }
+
+    func testAutoTurnsToTwoWaySelfLearningAndNeverFallsBelowRidge() throws {
+        let (training, test) = try problem(pairs: 300)
+        let model = try Automatic().fit(training, context: FitContext(seed: 3))
+        let ridge = try recall(try Ridge().fit(training, context: FitContext()), test)
+        let chosen = try recall(model, test)
+        XCTAssertEqual(model.choice, .twoWaySelfLearning, model.reason)
+        XCTAssertGreaterThanOrEqual(chosen.xToY.r10, ridge.xToY.r10 - 1, model.reason)
+        XCTAssertGreaterThanOrEqual(chosen.yToX.r10, ridge.yToX.r10 - 1, model.reason)
+    }
+
+    func testSameSeedSameBitsWhateverTheThreadCountAndStoredFormRoundTrips() throws {
+        let (training, test) = try problem(pairs: 120, seed: 2)
+        var estimator = TwoWaySelfLearning()
+        estimator.maxIterations = 4
+        let one = try Parallel.withThreads(1) { try estimator.fit(training, context: FitContext(seed: 5)) }
+        let two = try estimator.fit(training, context: FitContext(seed: 5, threads: 2))
+        XCTAssertEqual(one.alignment, two.alignment)
+        XCTAssertEqual(one.pseudoPairs, two.pseudoPairs)
+        let rebuilt = try XCTUnwrap(try StoredModels.rebuild(one.storedForm) as? TwoWayAlignment)
+        XCTAssertEqual(rebuilt, one.alignment)
+        XCTAssertEqual(try rebuilt.embedY(test.y), try one.embedY(test.y))
+        var wrong = one.storedForm
+        wrong.tensors["yx.map"] = Matrix(rows: 3, columns: 3)
+        XCTAssertThrowsError(try StoredModels.rebuild(wrong)) { error in
+            guard case .invalidModel(let problem)? = error as? AlignmentError else { return XCTFail("\(error)") }
+            XCTAssertTrue(problem.contains("'yx.map'"), problem)
+        }
+    }
+
+    func testBadSettingsAndTooFewPairsAreClearErrors() throws {
+        let (training, _) = try problem(pairs: 50)
+        for change in [{ (e: inout TwoWaySelfLearning) in e.growth = 0.5 }, { $0.maxIterations = 0 },
+                       { $0.initialDictionarySize = 0 }, { $0.minNewFraction = 2 }, { $0.maxMatchingRows = 0 }] {
+            var estimator = TwoWaySelfLearning()
+            change(&estimator)
+            XCTAssertThrowsError(try estimator.fit(training, context: FitContext())) { error in
+                guard case .invalidConfiguration? = error as? AlignmentError else { return XCTFail("\(error)") }
+            }
+        }
+        var onePair = training
+        onePair.pairs = Array(training.pairs.prefix(1))
+        XCTAssertThrowsError(try TwoWaySelfLearning().fit(onePair, context: FitContext())) { error in
+            guard case .insufficientData? = error as? AlignmentError else { return XCTFail("\(error)") }
+        }
+    }
+}
