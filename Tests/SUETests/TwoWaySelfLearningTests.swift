@@ -83,4 +83,23 @@ final class TwoWaySelfLearningTests: XCTestCase {
             guard case .insufficientData? = error as? AlignmentError else { return XCTFail("\(error)") }
         }
     }
+
+    /// The matching's factors P, Q give the shared space's cosines exactly (to rounding) at the smaller depth, for
+    /// both layouts (Y narrower than X, and X narrower than Y), against the embeddings' own inner products.
+    func testSimilarityFactorsReproduceTheSharedSpaceCosines() throws {
+        var random = SeededRandom(seed: 4)
+        for (dx, dy) in [(7, 5), (5, 9), (6, 6)] {
+            let x: Matrix<Float> = random.normalMatrix(13, dx), y: Matrix<Float> = random.normalMatrix(11, dy)
+            let w: Matrix<Float> = random.normalMatrix(dx, dy), v: Matrix<Float> = random.normalMatrix(dy, dx)
+            let model = try TwoWayAlignment(preprocessX: RowPreprocessing(mean: [Float](repeating: 0, count: dx)),
+                                            preprocessY: RowPreprocessing(mean: [Float](repeating: 0, count: dy)),
+                                            mapXY: w, mapYX: v, report: .unrecorded(method: "test"))
+            let unitX = x.normalizedRows(), unitY = y.normalizedRows()
+            let expected = Matrix.multiply(try model.embedX(x), .none, try model.embedY(y), .transposed)
+            let (p, q) = TwoWaySelfLearning.similarityFactors(unitX, unitY, w, v)
+            XCTAssertEqual(p.columns, 2 * min(dx, dy))
+            let got = Matrix.multiply(p, .none, q, .transposed)
+            for k in got.elements.indices { XCTAssertEqual(got.elements[k], expected.elements[k], accuracy: 2e-6, "\(dx)×\(dy)") }
+        }
+    }
 }

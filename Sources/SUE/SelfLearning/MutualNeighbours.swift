@@ -83,9 +83,12 @@ public final class CSLSWorkspace {
 /// task. Per-column partial results take O(groups·|Q|·k), where the number of groups is a constant; blocks
 /// and groups are fixed by the sizes, so the result is the same for any thread count, cached or not, with or
 /// without a workspace. Ties go to the smaller index.
+///
+/// With `normalizing: false` the rows are used as given and `s(i, j) = p_i · q_j`: for callers whose similarity
+/// is an inner product of factors that are not unit rows (a sum of two cosines written as one product).
 public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, k: Int = 10,
                                         maxCachedSimilarities: Int = similarityCacheLimit,
-                                        workspace: CSLSWorkspace? = nil) throws -> MutualMatches {
+                                        workspace: CSLSWorkspace? = nil, normalizing: Bool = true) throws -> MutualMatches {
     guard p.columns == q.columns else {
         throw AlignmentError.shapeMismatch("CSLS matching: P has \(p.columns) columns, Q has \(q.columns)")
     }
@@ -108,7 +111,8 @@ public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, 
             cache = ownedCache
         }
     }
-    let rows = SimilarityRows(p.normalizedRows(), q.normalizedRows(), cache: cache)
+    let rows = normalizing ? SimilarityRows(p.normalizedRows(), q.normalizedRows(), cache: cache)
+                           : SimilarityRows(p, q, cache: cache)
     let (rP, rQ) = neighbourhoodMeans(rows, kp: min(k, nq), kq: min(k, np))
     let (rowBest, column) = bestCSLSMatches(rows, rP: rP, rQ: rQ)
 
