@@ -8,11 +8,11 @@ import SUEFiles
 let experimentCommand = Command(
     name: "experiment",
     summary: "compare SUE with baselines on fully paired data, with N known pairs (the paper's protocol)",
-    usage: "sue experiment --x X.npy --y Y.npy [--pairs 100] [--test 400] [--seeds 5] [--methods sue,ridge,…] [--json]",
+    usage: "sue experiment --x X.npy --y Y.npy [--pairs 100 | --pairs 10,50,300] [--test 400] [--seeds 5] [--methods auto,ridge,…] [--json]",
     options: [
         OptionSpec("x", .path(placeholder: "X.npy"), required: true, "embeddings of modality X"),
         OptionSpec("y", .path(placeholder: "Y.npy"), required: true, "embeddings of modality Y; row i pairs with row i of --x"),
-        OptionSpec("pairs", .integer(minimum: 0), default: "100", "training pairs kept per seed (0 for methods that need none)"),
+        OptionSpec("pairs", .text(placeholder: "N[,N…]"), default: "100", "training pairs kept per seed (0 for methods that need none); a comma-separated list runs the protocol for each count, one table"),
         OptionSpec("test", .integer(minimum: 10), default: "400", "test pairs drawn per seed"),
         OptionSpec("seeds", .integer(minimum: 1), default: "5", "repetitions with different draws: seeds S, S+1, …, S+N−1 with S = --seed (the same seeds give the same splits, so results are comparable across runs)"),
         OptionSpec("methods", .list(Catalogue.names), default: "auto,ridge,cca,sue",
@@ -27,7 +27,7 @@ let experimentCommand = Command(
 
 /// The checked settings of `sue experiment`.
 struct ExperimentSettings {
-    var pairs: Int
+    var pairs: [Int]
     var test: Int
     var seeds: Int
     var methods: [String]
@@ -37,7 +37,12 @@ struct ExperimentSettings {
 
 func runExperiment(_ context: RunContext) throws -> Int32 {
     let o = context.options
-    let settings = ExperimentSettings(pairs: o.integer("pairs")!, test: o.integer("test")!, seeds: o.integer("seeds")!,
+    let counts = o.list("pairs").map { Int($0) }
+    guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+        throw UsageError(message: "sue experiment: --pairs expects integers ≥ 0, one or comma-separated, found '\(o.string("pairs")!)'",
+                         hint: "see 'sue experiment --help'")
+    }
+    let settings = ExperimentSettings(pairs: counts.map { $0! }, test: o.integer("test")!, seeds: o.integer("seeds")!,
                                       methods: o.list("methods"), json: o.flag("json"), seed: context.seed)
     for name in settings.methods { _ = try catalogueEntry(named: name) }  // before a long load
     let (x, y) = try context.progress.step("loading inputs") {
@@ -45,9 +50,9 @@ func runExperiment(_ context: RunContext) throws -> Int32 {
          try InputValidation.loadEmbeddings(o.url("y")!, as: Float.self))
     }
     try InputValidation.rowAlignmentCheck(x: x, xFile: o.string("x")!, y: y, yFile: o.string("y")!)
-    if settings.pairs + settings.test >= x.rows {
+    if settings.pairs.max()! + settings.test >= x.rows {
         throw FileError(.invalidValue, file: o.string("x")!,
-                        "has \(x.rows) rows; --pairs \(settings.pairs) + --test \(settings.test) leave no unpaired rows")
+                        "has \(x.rows) rows; --pairs \(settings.pairs.max()!) + --test \(settings.test) leave no unpaired rows")
     }
     return try runExperimentMethods(x: x, y: y, settings, context)
 }

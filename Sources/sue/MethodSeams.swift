@@ -140,21 +140,26 @@ func searchWithModel(_ model: SafetensorsFile, modelFile: String, queryModality:
 func runExperimentMethods(x: Matrix<Float>, y: Matrix<Float>, _ settings: ExperimentSettings,
                           _ context: RunContext) throws -> Int32 {
     let progress = context.progress
-    let results = try runAlignmentExperiment(x: x, y: y, pairs: settings.pairs, test: settings.test, seeds: settings.seeds,
-                                             firstSeed: settings.seed, methods: try settings.methods.map(catalogueEntry),
-                                             threads: context.threads) { line in
-        progress.report("experiment", nil, line.trimmingCharacters(in: .whitespaces))
-    }
-    context.progress.end()
-    if settings.json {
-        for r in results {
-            print(experimentJSON(method: r.method, pairs: r.pairs, seeds: r.seeds, recall: r.recall,
-                                 fitSeconds: r.fitSeconds, choices: r.choices.contains { $0 != r.method } ? r.choices : []).text)
+    var results = [AlignmentExperimentResult]()
+    for pairs in settings.pairs {
+        results += try runAlignmentExperiment(x: x, y: y, pairs: pairs, test: settings.test, seeds: settings.seeds,
+                                              firstSeed: settings.seed, methods: try settings.methods.map(catalogueEntry),
+                                              threads: context.threads) { line in
+            progress.report("experiment", nil, line.trimmingCharacters(in: .whitespaces))
         }
-    } else {
+        context.progress.end()
+        if settings.json {
+            for r in results.suffix(settings.methods.count) {
+                print(experimentJSON(method: r.method, pairs: r.pairs, seeds: r.seeds, recall: r.recall,
+                                     fitSeconds: r.fitSeconds, choices: r.choices.contains { $0 != r.method } ? r.choices : []).text)
+            }
+        }
+    }
+    if !settings.json {
         let seeds = settings.seeds == 1 ? "seed \(settings.seed)" : "\(settings.seeds) seeds (\(settings.seed)…\(settings.seed + UInt64(settings.seeds) - 1))"
-        print("Recall@k (%) on \(settings.test) test pairs, \(settings.pairs) known pairs, mean ± sd over \(seeds)")
-        print(resultsTable(results.map { ($0.method, $0.pairs, $0.recall, $0.fitSeconds) }, showPairs: false).render())
+        let counts = settings.pairs.map(String.init).joined(separator: ", ")
+        print("Recall@k (%) on \(settings.test) test pairs, \(counts) known pairs, mean ± sd over \(seeds)")
+        print(resultsTable(results.map { ($0.method, $0.pairs, $0.recall, $0.fitSeconds) }, showPairs: settings.pairs.count > 1).render())
     }
     return ExitStatus.success
 }
