@@ -49,6 +49,8 @@ struct LiteralParser {
 
     private let bytes: [UInt8]
     private let dialect: Dialect
+    /// Whether Python 2's long-integer suffix (`3L`) is accepted after an integer (Python dialect only).
+    private let acceptsLongSuffix: Bool
     private var position = 0
     private var depth = 0
     /// Nesting limit: headers are at most three levels deep; the limit keeps hostile input from
@@ -56,17 +58,20 @@ struct LiteralParser {
     private let maximumDepth = 32
 
     /// Parses exactly one value; only whitespace may follow it.
-    static func parse(_ bytes: [UInt8], dialect: Dialect) throws -> LiteralValue {
-        var parser = LiteralParser(bytes: bytes, dialect: dialect)
+    /// - Parameter acceptsLongSuffix: accept `3L` as 3 (Python dialect), as NumPy does in headers of format
+    ///   versions 1 and 2, which Python 2 may have written.
+    static func parse(_ bytes: [UInt8], dialect: Dialect, acceptsLongSuffix: Bool = false) throws -> LiteralValue {
+        var parser = LiteralParser(bytes: bytes, dialect: dialect, acceptsLongSuffix: acceptsLongSuffix)
         let value = try parser.parseValue()
         parser.skipWhitespace()
         if parser.position != bytes.count { throw parser.error("unexpected text after the end of the value") }
         return value
     }
 
-    private init(bytes: [UInt8], dialect: Dialect) {
+    private init(bytes: [UInt8], dialect: Dialect, acceptsLongSuffix: Bool) {
         self.bytes = bytes
         self.dialect = dialect
+        self.acceptsLongSuffix = acceptsLongSuffix && dialect == .python
     }
 
     private func error(_ message: String) -> LiteralParseError {
@@ -126,7 +131,7 @@ struct LiteralParser {
         case (.python, "None"), (.json, "null"): return .none
         default:
             position = start
-            throw error("expected a value, found \(word.isEmpty ? describeCurrent() : "'\(word)'")")
+            throw error("expected a value, found \(word.isEmpty ? describeCurrent() : "'\(excerpt(word, limit: 20))'")")
         }
     }
 
@@ -149,13 +154,19 @@ struct LiteralParser {
         }
     }
 
-    /// Decimal integers with overflow detection. Python 2 era headers wrote `3L`; the suffix is accepted.
+    /// Decimal integers with overflow detection, spelled as both languages require: no leading zeros (Python 3
+    /// refuses `050`, which Python 2 read as octal, and allows only `0`, `00`, …; JSON allows only `0`).
+    /// Python 2 era headers wrote `3L`; the suffix is accepted where `acceptsLongSuffix` says so.
     private mutating func parseInteger() throws -> Int {
         let negative = current == UInt8(ascii: "-")
         if negative { position += 1 }
+        let firstDigit = current
         var value = 0
         var digits = 0
         while let c = current, c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+            if digits > 0 && firstDigit == UInt8(ascii: "0") && (dialect == .json || c != UInt8(ascii: "0")) {
+                throw error("leading zeros in an integer are not allowed")
+            }
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)
             let (sum, o2) = times10.addingReportingOverflow(Int(c - UInt8(ascii: "0")))
             if o1 || o2 { throw error("integer too large") }
@@ -167,7 +178,7 @@ struct LiteralParser {
         if let c = current, c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
             throw error("expected an integer, found a floating-point number")
         }
-        if dialect == .python, current == UInt8(ascii: "L") { position += 1 }
+        if acceptsLongSuffix, current == UInt8(ascii: "L") { position += 1 }
         return negative ? -value : value
     }
 
@@ -294,7 +305,7 @@ struct LiteralParser {
             let key = try parseString()
             if !seen.insert(key).inserted {
                 position = keyStart
-                throw error("duplicate key '\(key)'")
+                throw error("duplicate key '\(excerpt(key, limit: 40))'")
             }
             try expect(UInt8(ascii: ":"))
             entries.append((key, try parseValue()))

@@ -13,9 +13,16 @@ import LinearAlgebra
 /// The header is a Python dictionary literal (Latin-1 in v1/v2, UTF-8 in v3), padded with spaces and a
 /// final newline so that the data starts at a multiple of 64 bytes. The data is the raw array in C order.
 ///
-/// This reader accepts little-endian `float16` (`<f2`, read exactly), `float32` (`<f4`) and `float64`
-/// (`<f8`) arrays in C order with one or two dimensions, and converts to the requested scalar type.
+/// This reader accepts `float16` (`<f2`, read exactly), `float32` (`<f4`) and `float64` (`<f8`) arrays in
+/// either byte order (`>f4` …) and in C order with one or two dimensions, and converts to the requested
+/// scalar type. The header is held to NumPy's own rules — what `np.load` refuses (a shape such as `(050, 8)`,
+/// a header over 10 000 bytes, `3L` in a version 3 header, …) is refused here too — and more strictly where
+/// NumPy is lax in ways that only a damaged file would use (duplicate or extra keys, data beyond the array).
 /// Everything else is refused with a `FileError` that names the file and says what was expected and found.
+///
+/// Sizes are checked before anything is allocated: the data the header claims must be exactly what the file
+/// holds, and the decoded matrix must fit in the machine's memory. The file is read with positioned reads,
+/// so `readHeader` and `readRows` touch only the bytes they need.
 ///
 /// **One-dimensional arrays** have no row/column orientation. By default a 1-D array of length n is read as
 /// a single row (1 × n), because in this package a matrix row is one embedding and a lone vector in an
@@ -31,52 +38,105 @@ public enum NPYFile {
         public var majorVersion: Int
         /// The element type named by `descr`.
         public var elementType: StoredElementType
+        /// The byte order named by `descr` (`<` little, `>` big).
+        public var byteOrder: StoredByteOrder
         /// The array's shape as stored: one or two dimensions.
         public var shape: [Int]
         /// Byte offset of the first data element.
         public var dataOffset: Int
+
+        /// The rows and columns of the matrix that `read` returns for this array.
+        public func matrixShape(vector: VectorLayout = .row) -> (rows: Int, columns: Int) {
+            if shape.count == 2 { return (shape[0], shape[1]) }
+            let n = shape.first ?? 1
+            return vector == .row ? (1, n) : (n, 1)
+        }
     }
 
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
 
+    /// NumPy's limit on the header (`max_header_size`): `np.load` refuses a longer one as possibly hostile,
+    /// and the header of a 1-D or 2-D float array is about 120 bytes.
+    public static let maximumHeaderLength = 10_000
+
     // MARK: Reading
 
     /// Reads a 1-D or 2-D float16/float32/float64 array as a `Matrix<S>`, converting precision as needed.
+    /// A float64 value beyond float32's range is an error when `S` is `Float` (it would become ±Inf).
     public static func read<S: MatrixScalar>(_ url: URL, as: S.Type = S.self,
                                              vector: VectorLayout = .row) throws -> Matrix<S> {
-        let data = try readWholeFile(url)
-        return try decode(data, file: url.path, as: S.self, vector: vector)
+        try read(InputFile.open(url), as: S.self, vector: vector)
     }
 
-    /// Reads only the header (the data must still be complete: a truncated file is reported here too).
+    /// Reads only the header, without reading the data; the file's size must still match what the header
+    /// claims, so a truncated or padded file is reported here too.
     public static func readHeader(_ url: URL) throws -> Header {
-        let data = try readWholeFile(url)
-        return try data.withUnsafeBytes { try parseHeader($0, file: url.path) }
+        try header(of: InputFile.open(url))
+    }
+
+    /// Reads the rows `rows` of the matrix that `read` would return (`vector` as for `read`), reading only
+    /// those rows' bytes from disk. The file is validated as by `read` — header, byte order, size — so that
+    /// a block of a damaged file is never returned; a range outside `0..<rows` is refused.
+    ///
+    /// This is how to look at a file larger than memory: in blocks of rows, each decoded and released
+    /// before the next (see `sue inspect`).
+    public static func readRows<S: MatrixScalar>(_ url: URL, _ rows: Range<Int>, as: S.Type = S.self,
+                                                 vector: VectorLayout = .row) throws -> Matrix<S> {
+        let source = try InputFile.open(url)
+        let header = try header(of: source)
+        let (rowCount, columns) = header.matrixShape(vector: vector)
+        guard rows.lowerBound >= 0, rows.upperBound <= rowCount else {
+            throw FileError(.invalidValue, file: source.name,
+                            "rows \(rows.lowerBound)..<\(rows.upperBound) are out of range: the file has \(rowCount) rows")
+        }
+        return try readBlock(source, header, rows: rows, columns: columns, as: S.self)
     }
 
     /// Decodes the bytes of a `.npy` file; `file` names it in errors.
     public static func decode<S: MatrixScalar>(_ data: Data, file: String, as: S.Type = S.self,
                                                vector: VectorLayout = .row) throws -> Matrix<S> {
-        try data.withUnsafeBytes { raw in
-            let header = try parseHeader(raw, file: file)
-            let (rows, columns): (Int, Int)
-            if header.shape.count == 2 {
-                (rows, columns) = (header.shape[0], header.shape[1])
-            } else {
-                (rows, columns) = vector == .row ? (1, header.shape[0]) : (header.shape[0], 1)
-            }
-            let payload = UnsafeRawBufferPointer(rebasing: raw[header.dataOffset...])
-            let elements = decodeLittleEndian(payload, type: header.elementType, count: rows * columns, as: S.self)
-            return Matrix(rows: rows, columns: columns, elements: elements)
+        try read(MemoryBytes(data: data, name: file), as: S.self, vector: vector)
+    }
+
+    static func read<S: MatrixScalar>(_ source: any ByteSource, as: S.Type, vector: VectorLayout) throws -> Matrix<S> {
+        let header = try header(of: source)
+        let (rows, columns) = header.matrixShape(vector: vector)
+        return try readBlock(source, header, rows: 0..<rows, columns: columns, as: S.self)
+    }
+
+    /// Reads and validates the header from the first bytes of `source`.
+    static func header(of source: any ByteSource) throws -> Header {
+        let prefix = try source.bytes(at: 0, count: 12 + maximumHeaderLength)
+        return try prefix.withUnsafeBytes { try parseHeader($0, fileSize: source.size, file: source.name) }
+    }
+
+    /// Decodes rows `rows` (of `columns` each) of a validated array, after checking that they fit in memory.
+    private static func readBlock<S: MatrixScalar>(_ source: any ByteSource, _ header: Header, rows: Range<Int>,
+                                                   columns: Int, as: S.Type) throws -> Matrix<S> {
+        // Cannot overflow: at most the element count, whose byte size was checked against the file.
+        let count = rows.count * columns
+        try checkDecodedSize(elements: count, stride: MemoryLayout<S>.stride,
+                             typeName: S.self == Double.self ? "float64" : "float32", file: source.name)
+        let start = header.dataOffset + rows.lowerBound * columns * header.elementType.byteCount
+        let (elements, overflow) = try readElements(source, at: start, count: count, type: header.elementType,
+                                                    order: header.byteOrder, as: S.self)
+        if let overflow {
+            throw FileError(.invalidValue, file: source.name,
+                            float32RangeProblem(overflow.value, row: rows.lowerBound + overflow.index / columns,
+                                                column: overflow.index % columns))
         }
+        return Matrix(rows: rows.count, columns: columns, elements: elements)
     }
 
     /// Validates magic, version, header dictionary and data size; returns the parsed header.
-    static func parseHeader(_ raw: UnsafeRawBufferPointer, file: String) throws -> Header {
+    /// - Parameters:
+    ///   - raw: the start of the file: all of it, or at least its first `12 + maximumHeaderLength` bytes.
+    ///   - fileSize: the size of the whole file.
+    static func parseHeader(_ raw: UnsafeRawBufferPointer, fileSize: Int, file: String) throws -> Header {
         func fail(_ kind: FileError.Kind, _ problem: String) -> FileError { FileError(kind, file: file, problem) }
 
-        guard raw.count >= 10 else {
-            throw fail(.malformed, "truncated: \(raw.count) bytes, but a .npy file has at least 10 (magic, version, header length)")
+        guard fileSize >= 10, raw.count >= 10 else {
+            throw fail(.malformed, "truncated: \(fileSize) bytes, but a .npy file has at least 10 (magic, version, header length)")
         }
         guard Array(raw[0..<6]) == magic else {
             let found = raw[0..<6].map { b in (0x20..<0x7F).contains(b) ? String(UnicodeScalar(b)) : "\\x" + String(b, radix: 16) }.joined()
@@ -87,7 +147,7 @@ public enum NPYFile {
             throw fail(.unsupported, "unsupported .npy format version \(major).\(minor) (expected 1.0, 2.0 or 3.0)")
         }
         let lengthBytes = major == 1 ? 2 : 4
-        guard raw.count >= 8 + lengthBytes else {
+        guard fileSize >= 8 + lengthBytes, raw.count >= 8 + lengthBytes else {
             throw fail(.malformed, "truncated: the file ends inside the header length field")
         }
         let headerLength = major == 1
@@ -95,8 +155,11 @@ public enum NPYFile {
             : Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
         let headerStart = 8 + lengthBytes
         let dataOffset = headerStart + headerLength
-        guard dataOffset <= raw.count else {
-            throw fail(.malformed, "truncated: the header length field says \(headerLength) bytes, but only \(raw.count - headerStart) follow")
+        guard dataOffset <= fileSize else {
+            throw fail(.malformed, "truncated: the header length field says \(headerLength) bytes, but only \(fileSize - headerStart) follow")
+        }
+        guard headerLength <= maximumHeaderLength, dataOffset <= raw.count else {
+            throw fail(.malformed, "bad header: the header length field says \(headerLength) bytes, more than NumPy reads (\(maximumHeaderLength)); a damaged or hostile file")
         }
 
         // v1 and v2 headers are Latin-1; re-encode each byte as the Unicode scalar of the same number so that
@@ -112,38 +175,43 @@ public enum NPYFile {
 
         let value: LiteralValue
         do {
-            value = try LiteralParser.parse(headerBytes, dialect: .python)
+            // NumPy strips Python 2's `L` suffix (`(3L, 4L)`) from version 1 and 2 headers only.
+            value = try LiteralParser.parse(headerBytes, dialect: .python, acceptsLongSuffix: major < 3)
         } catch let e as LiteralParseError {
             throw fail(.malformed, "bad header: \(e.description) (expected a Python dict literal such as {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), })")
         }
         guard case .dictionary(let entries) = value else {
             throw fail(.malformed, "bad header: expected a dictionary, found \(value.kindName)")
         }
-        let keys = Set(entries.map(\.key))
-        let required: Set = ["descr", "fortran_order", "shape"]
-        guard keys == required else {
-            let missing = required.subtracting(keys).sorted(), extra = keys.subtracting(required).sorted()
+        let required = ["descr", "fortran_order", "shape"]
+        var found = [String: LiteralValue]()
+        for (key, item) in entries { found[key] = item }  // the parser has refused duplicate keys
+        guard let descrValue = found["descr"], let fortranValue = found["fortran_order"], let shapeValue = found["shape"],
+              found.count == required.count else {
+            let missing = required.filter { found[$0] == nil }
+            let extra = entries.map(\.key).filter { !required.contains($0) }
             var parts = [String]()
             if !missing.isEmpty { parts.append("missing " + missing.map { "'\($0)'" }.joined(separator: ", ")) }
-            if !extra.isEmpty { parts.append("unexpected " + extra.map { "'\($0)'" }.joined(separator: ", ")) }
+            if !extra.isEmpty {
+                parts.append(excerpt("unexpected " + extra.map { "'\($0)'" }.joined(separator: ", ")))
+            }
             throw fail(.malformed, "bad header: expected exactly the keys 'descr', 'fortran_order', 'shape'; \(parts.joined(separator: "; "))")
         }
-        let dict = Dictionary(uniqueKeysWithValues: entries.map { ($0.key, $0.value) })
 
-        guard case .string(let descr) = dict["descr"]! else {
-            throw fail(.unsupported, "unsupported dtype: 'descr' is \(dict["descr"]!.kindName) (a structured or record array); expected '<f4', '<f8' or '<f2'")
+        guard case .string(let descr) = descrValue else {
+            throw fail(.unsupported, "unsupported dtype: 'descr' is \(descrValue.kindName) (a structured or record array); expected '<f4', '<f8' or '<f2'")
         }
-        let elementType = try elementType(descr: descr, fail: fail)
+        let (elementType, byteOrder) = try elementType(descr: descr, fail: fail)
 
-        guard case .boolean(let fortranOrder) = dict["fortran_order"]! else {
-            throw fail(.malformed, "bad header: 'fortran_order' should be True or False, found \(dict["fortran_order"]!.kindName)")
+        guard case .boolean(let fortranOrder) = fortranValue else {
+            throw fail(.malformed, "bad header: 'fortran_order' should be True or False, found \(fortranValue.kindName)")
         }
         if fortranOrder {
             throw fail(.unsupported, "Fortran (column-major) order is not supported; expected C order (save np.ascontiguousarray(a) instead)")
         }
 
-        guard case .tuple(let shapeItems) = dict["shape"]! else {
-            throw fail(.malformed, "bad header: 'shape' should be a tuple of integers, found \(dict["shape"]!.kindName)")
+        guard case .tuple(let shapeItems) = shapeValue else {
+            throw fail(.malformed, "bad header: 'shape' should be a tuple of integers, found \(shapeValue.kindName)")
         }
         var shape = [Int]()
         for item in shapeItems {
@@ -165,45 +233,42 @@ public enum NPYFile {
         }
         let (expectedBytes, overflow) = elementCount.multipliedReportingOverflow(by: elementType.byteCount)
         if overflow { throw fail(.malformed, "bad header: shape \(describe(shapeItems)) is too large") }
-        let foundBytes = raw.count - dataOffset
+        let foundBytes = fileSize - dataOffset
         if foundBytes < expectedBytes {
             throw fail(.malformed, "truncated: shape \(describe(shapeItems)) of \(descr) needs \(expectedBytes) data bytes, found \(foundBytes)")
         }
         if foundBytes > expectedBytes {
             throw fail(.malformed, "data size mismatch: shape \(describe(shapeItems)) of \(descr) needs \(expectedBytes) data bytes, found \(foundBytes) (\(foundBytes - expectedBytes) extra)")
         }
-        return Header(majorVersion: major, elementType: elementType, shape: shape, dataOffset: dataOffset)
+        return Header(majorVersion: major, elementType: elementType, byteOrder: byteOrder, shape: shape, dataOffset: dataOffset)
     }
 
+    /// A shape as NumPy prints it, `(3, 4)` or `(3,)`, bounded in length: a damaged header can hold any number
+    /// of items of any size.
     private static func describe(_ items: [LiteralValue]) -> String {
-        let parts = items.map { item -> String in
+        let parts = items.prefix(8).map { item -> String in
             switch item {
             case .integer(let n): return String(n)
-            case .string(let s): return "'\(s)'"
+            case .string(let s): return "'\(excerpt(s, limit: 20))'"
             default: return item.kindName
             }
-        }
-        return parts.count == 1 ? "(\(parts[0]),)" : "(" + parts.joined(separator: ", ") + ")"
+        } + (items.count > 8 ? ["… \(items.count - 8) more"] : [])
+        return excerpt(parts.count == 1 ? "(\(parts[0]),)" : "(" + parts.joined(separator: ", ") + ")")
     }
 
-    /// Maps a NumPy type string (`<f4`, …) to an element type, explaining every refusal.
-    private static func elementType(descr: String, fail: (FileError.Kind, String) -> FileError) throws -> StoredElementType {
-        switch descr {
-        case "<f2": return .float16
-        case "<f4": return .float32
-        case "<f8": return .float64
-        default: break
-        }
-        let order = descr.first
+    /// Maps a NumPy type string (`<f4`, `>f8`, …) to an element type and byte order, explaining every refusal.
+    private static func elementType(descr: String, fail: (FileError.Kind, String) -> FileError) throws -> (StoredElementType, StoredByteOrder) {
+        let types: [String: StoredElementType] = ["f2": .float16, "f4": .float32, "f8": .float64]
         let code = String(descr.dropFirst())
-        if order == ">" && ["f2", "f4", "f8"].contains(code) {
-            throw fail(.unsupported, "big-endian data ('\(descr)') is not supported; expected little-endian '<\(code)' (convert with a.astype('<\(code)'))")
+        if let type = types[code] {
+            if descr.first == "<" { return (type, .little) }
+            if descr.first == ">" { return (type, .big) }
         }
         let names: [Character: String] = ["i": "signed integer", "u": "unsigned integer", "b": "boolean",
                                           "c": "complex", "U": "unicode string", "S": "byte string",
                                           "O": "Python object", "M": "datetime", "m": "timedelta", "V": "raw bytes"]
         let kindName = code.first.flatMap { names[$0] }.map { " (\($0))" } ?? ""
-        throw fail(.unsupported, "unsupported dtype '\(descr)'\(kindName); expected float32 '<f4', float64 '<f8' or float16 '<f2' (convert with a.astype('float32'))")
+        throw fail(.unsupported, "unsupported dtype '\(excerpt(descr, limit: 20))'\(kindName); expected float32 '<f4', float64 '<f8' or float16 '<f2' (either byte order; convert with a.astype('float32'))")
     }
 
     // MARK: Writing

@@ -92,11 +92,6 @@ public enum PairsFile {
         return pairs
     }
 
-    /// At most 80 characters of `text`, for messages that quote the input.
-    static func excerpt<S: StringProtocol>(_ text: S) -> String {
-        text.count <= 80 ? String(text) : String(text.prefix(77)) + "…"
-    }
-
     private static func parseIndex(_ field: String, column: String, rows: Int, matrix: String,
                               file: String, line: Int) throws -> Int {
         guard let value = Int(field) else {

@@ -49,22 +49,28 @@ public struct SafetensorsFile: Sendable, Equatable {
 
     /// The tensor `name` in precision `S` (converted if stored in the other precision), checked against an
     /// expected shape when one is given. Errors name `file` (e.g. the model path) and list what is there.
+    /// A float64 value beyond float32's range is an error when `S` is `Float` (it would become ±Inf).
     public func matrix<S: MatrixScalar>(_ name: String, as: S.Type = S.self, rows: Int? = nil, columns: Int? = nil,
                                         file: String = "model") throws -> Matrix<S> {
         let found: Matrix<S>
         if let f = tensors[name] {
-            found = S.self == Float.self ? f as! Matrix<S> : f.converted(to: S.self)
+            found = (f as? Matrix<S>) ?? f.converted(to: S.self)
         } else if let d = doubleTensors[name] {
-            found = S.self == Double.self ? d as! Matrix<S> : d.converted(to: S.self)
+            if S.self == Float.self, let i = d.elements.firstIndex(where: { $0.isFinite && Float($0).isInfinite }) {
+                throw FileError(.invalidValue, file: file,
+                                "tensor '\(excerpt(name, limit: 40))': " + float32RangeProblem(d.elements[i], row: i / d.columns, column: i % d.columns))
+            }
+            found = (d as? Matrix<S>) ?? d.converted(to: S.self)
         } else {
+            let listed = names.isEmpty ? "no tensors" : excerpt(names.joined(separator: ", "))
             throw FileError(.invalidValue, file: file,
-                            "tensor '\(name)' is missing (the file has: \(names.isEmpty ? "no tensors" : names.joined(separator: ", ")))")
+                            "tensor '\(excerpt(name, limit: 40))' is missing (the file has: \(listed))")
         }
         if let rows, found.rows != rows {
-            throw FileError(.invalidValue, file: file, "tensor '\(name)' has \(found.rows) rows, expected \(rows)")
+            throw FileError(.invalidValue, file: file, "tensor '\(excerpt(name, limit: 40))' has \(found.rows) rows, expected \(rows)")
         }
         if let columns, found.columns != columns {
-            throw FileError(.invalidValue, file: file, "tensor '\(name)' has \(found.columns) columns, expected \(columns)")
+            throw FileError(.invalidValue, file: file, "tensor '\(excerpt(name, limit: 40))' has \(found.columns) columns, expected \(columns)")
         }
         return found
     }
@@ -72,8 +78,15 @@ public struct SafetensorsFile: Sendable, Equatable {
     // MARK: Reading
 
     /// Reads the file at `url`, validating its header and layout before decoding (see the type's discussion).
+    /// Only the header is read before the checks; the tensors are read one by one once the file has passed
+    /// them and their decoded size has been checked against the machine's memory.
     public static func read(_ url: URL) throws -> SafetensorsFile {
-        try decode(try readWholeFile(url), file: url.path)
+        try read(InputFile.open(url))
+    }
+
+    /// Decodes the bytes of a safetensors file, validating its header and layout first; `file` names it in errors.
+    public static func decode(_ data: Data, file: String) throws -> SafetensorsFile {
+        try read(MemoryBytes(data: data, name: file))
     }
 
     /// Dtypes of the format and their sizes; `nil` element type = a dtype this package does not read.
@@ -88,108 +101,126 @@ public struct SafetensorsFile: Sendable, Equatable {
     private struct Entry {
         let name: String
         let dtype: String
+        let elementSize: Int
         let shape: [Int]
         let begin: Int
         let end: Int
+
+        /// The name as messages quote it: in quotes, at most 40 characters.
+        var quotedName: String { "'\(excerpt(name, limit: 40))'" }
+        /// The shape as messages show it, bounded in length.
+        var shapeText: String { excerpt("\(shape)", limit: 60) }
     }
 
-    /// Decodes the bytes of a safetensors file, validating its header and layout first; `file` names it in errors.
-    public static func decode(_ data: Data, file: String) throws -> SafetensorsFile {
+    private static func read(_ source: any ByteSource) throws -> SafetensorsFile {
+        let file = source.name
         func fail(_ kind: FileError.Kind, _ problem: String) -> FileError { FileError(kind, file: file, problem) }
 
-        return try data.withUnsafeBytes { raw -> SafetensorsFile in
-            guard raw.count >= 8 else {
-                throw fail(.malformed, "truncated: \(raw.count) bytes, but a safetensors file starts with an 8-byte header length")
-            }
-            if raw.count >= 6, Array(raw[0..<6]) == NPYFile.magic {
-                throw fail(.malformed, "this is a .npy array, not a safetensors file")
-            }
-            let declared = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
-            guard declared <= UInt64(maximumHeaderLength) else {
-                throw fail(.malformed, "header length \(declared) bytes is absurd (limit \(maximumHeaderLength)); not a safetensors file or corrupted")
-            }
-            let headerLength = Int(declared)
-            guard 8 + headerLength <= raw.count else {
-                throw fail(.malformed, "truncated: the header length says \(headerLength) bytes, but only \(raw.count - 8) follow")
-            }
-            let headerBytes = Array(raw[8..<(8 + headerLength)])
-            guard headerBytes.first == UInt8(ascii: "{") else {
-                throw fail(.malformed, "bad header: expected a JSON object starting with '{'")
-            }
-            guard String(validating: headerBytes, as: UTF8.self) != nil else {
-                throw fail(.malformed, "bad header: not valid UTF-8")
-            }
-            let value: LiteralValue
-            do {
-                value = try LiteralParser.parse(headerBytes, dialect: .json)
-            } catch let e as LiteralParseError {
-                throw fail(.malformed, "bad header: \(e.description)")
-            }
-            guard case .dictionary(let top) = value else { throw fail(.malformed, "bad header: expected a JSON object") }
-
-            var metadata = [String: String]()
-            var entries = [Entry]()
-            for (key, item) in top {
-                if key == "__metadata__" {
-                    metadata = try parseMetadata(item, fail: fail)
-                } else {
-                    entries.append(try parseEntry(name: key, item, fail: fail))
-                }
-            }
-
-            // The tensors must tile the data section exactly (see the type's documentation).
-            let dataStart = 8 + headerLength
-            let dataLength = raw.count - dataStart
-            entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
-            var expectedBegin = 0
-            var previous: String? = nil
-            for e in entries {
-                if e.begin != expectedBegin {
-                    let after = previous.map { "the previous tensor '\($0)' ends at \(expectedBegin)" } ?? "data starts at 0"
-                    let what = e.begin < expectedBegin ? "overlapping tensors" : "gap between tensors"
-                    throw fail(.malformed, "\(what): tensor '\(e.name)' begins at byte \(e.begin), but \(after)")
-                }
-                let elementSize = dtypeSizes[e.dtype]!
-                var bytes = elementSize
-                for n in e.shape {
-                    let (p, overflow) = bytes.multipliedReportingOverflow(by: n)
-                    if overflow { throw fail(.malformed, "tensor '\(e.name)': shape \(e.shape) is too large") }
-                    bytes = p
-                }
-                if e.end - e.begin != bytes {
-                    throw fail(.malformed, "tensor '\(e.name)': shape \(e.shape) of \(e.dtype) needs \(bytes) bytes, but data_offsets [\(e.begin), \(e.end)] span \(e.end - e.begin)")
-                }
-                if e.end > dataLength {
-                    throw fail(.malformed, "truncated: tensor '\(e.name)' ends at data byte \(e.end), but the file has only \(dataLength) data bytes")
-                }
-                expectedBegin = e.end
-                previous = e.name
-            }
-            if expectedBegin != dataLength {
-                throw fail(.malformed, "data size mismatch: the tensors cover \(expectedBegin) bytes, but the file has \(dataLength) data bytes")
-            }
-
-            var result = SafetensorsFile(metadata: metadata)
-            for e in entries {
-                guard let type = readableTypes[e.dtype] else {
-                    throw fail(.unsupported, "tensor '\(e.name)' has dtype \(e.dtype); expected F32, F64, F16 or BF16")
-                }
-                guard e.shape.count <= 2 else {
-                    throw fail(.unsupported, "tensor '\(e.name)' has \(e.shape.count)-D shape \(e.shape); expected at most 2 dimensions")
-                }
-                let rows = e.shape.count == 2 ? e.shape[0] : 1
-                let columns = e.shape.last ?? 1
-                let payload = UnsafeRawBufferPointer(rebasing: raw[(dataStart + e.begin)..<(dataStart + e.end)])
-                if type == .float64 {
-                    result.doubleTensors[e.name] = Matrix(rows: rows, columns: columns,
-                        elements: decodeLittleEndian(payload, type: type, count: rows * columns, as: Double.self))
-                } else {
-                    result.tensors[e.name] = Matrix(rows: rows, columns: columns,
-                        elements: decodeLittleEndian(payload, type: type, count: rows * columns, as: Float.self))
-                }
-            }
-            return result
+        let fileSize = source.size
+        let start = try source.bytes(at: 0, count: 8)
+        guard start.count == 8 else {
+            throw fail(.malformed, "truncated: \(fileSize) bytes, but a safetensors file starts with an 8-byte header length")
         }
+        if Array(start[0..<6]) == NPYFile.magic {
+            throw fail(.malformed, "this is a .npy array, not a safetensors file")
+        }
+        let declared = start.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard declared <= UInt64(maximumHeaderLength) else {
+            throw fail(.malformed, "header length \(declared) bytes is absurd (limit \(maximumHeaderLength)); not a safetensors file or corrupted")
+        }
+        let headerLength = Int(declared)
+        guard 8 + headerLength <= fileSize else {
+            throw fail(.malformed, "truncated: the header length says \(headerLength) bytes, but only \(fileSize - 8) follow")
+        }
+        let headerBytes = try source.bytes(at: 8, count: headerLength)
+        guard headerBytes.first == UInt8(ascii: "{") else {
+            throw fail(.malformed, "bad header: expected a JSON object starting with '{'")
+        }
+        guard String(validating: headerBytes, as: UTF8.self) != nil else {
+            throw fail(.malformed, "bad header: not valid UTF-8")
+        }
+        let value: LiteralValue
+        do {
+            value = try LiteralParser.parse(headerBytes, dialect: .json)
+        } catch let e as LiteralParseError {
+            throw fail(.malformed, "bad header: \(e.description)")
+        }
+        guard case .dictionary(let top) = value else { throw fail(.malformed, "bad header: expected a JSON object") }
+
+        var metadata = [String: String]()
+        var entries = [Entry]()
+        for (key, item) in top {
+            if key == "__metadata__" {
+                metadata = try parseMetadata(item, fail: fail)
+            } else {
+                entries.append(try parseEntry(name: key, item, fail: fail))
+            }
+        }
+
+        // The tensors must tile the data section exactly (see the type's documentation).
+        let dataStart = 8 + headerLength
+        let dataLength = fileSize - dataStart
+        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        var expectedBegin = 0
+        var previous: Entry? = nil
+        for e in entries {
+            if e.begin != expectedBegin {
+                let after = previous.map { "the previous tensor \($0.quotedName) ends at \(expectedBegin)" } ?? "data starts at 0"
+                let what = e.begin < expectedBegin ? "overlapping tensors" : "gap between tensors"
+                throw fail(.malformed, "\(what): tensor \(e.quotedName) begins at byte \(e.begin), but \(after)")
+            }
+            var bytes = e.elementSize
+            for n in e.shape {
+                let (p, overflow) = bytes.multipliedReportingOverflow(by: n)
+                if overflow { throw fail(.malformed, "tensor \(e.quotedName): shape \(e.shapeText) is too large") }
+                bytes = p
+            }
+            if e.end - e.begin != bytes {
+                throw fail(.malformed, "tensor \(e.quotedName): shape \(e.shapeText) of \(e.dtype) needs \(bytes) bytes, but data_offsets [\(e.begin), \(e.end)] span \(e.end - e.begin)")
+            }
+            if e.end > dataLength {
+                throw fail(.malformed, "truncated: tensor \(e.quotedName) ends at data byte \(e.end), but the file has only \(dataLength) data bytes")
+            }
+            expectedBegin = e.end
+            previous = e
+        }
+        if expectedBegin != dataLength {
+            throw fail(.malformed, "data size mismatch: the tensors cover \(expectedBegin) bytes, but the file has \(dataLength) data bytes")
+        }
+
+        // Every tensor must be readable, and all of them together must fit in memory, before any is decoded.
+        var floatElements = 0, doubleElements = 0
+        for e in entries {
+            guard let type = readableTypes[e.dtype] else {
+                throw fail(.unsupported, "tensor \(e.quotedName) has dtype \(e.dtype); expected F32, F64, F16 or BF16")
+            }
+            guard e.shape.count <= 2 else {
+                throw fail(.unsupported, "tensor \(e.quotedName) has \(e.shape.count)-D shape \(e.shapeText); expected at most 2 dimensions")
+            }
+            // Cannot overflow: each count is at most the tensor's byte size, and the byte sizes tile the file.
+            let count = (e.end - e.begin) / e.elementSize
+            if type == .float64 { doubleElements += count } else { floatElements += count }
+        }
+        try checkDecodedSize(elements: floatElements + 2 * doubleElements, stride: MemoryLayout<Float>.stride,
+                             typeName: doubleElements == 0 ? "float32" : "float32 and float64", file: file)
+
+        var result = SafetensorsFile(metadata: metadata)
+        for e in entries {
+            guard let type = readableTypes[e.dtype] else { continue }  // refused above
+            let rows = e.shape.count == 2 ? e.shape[0] : 1
+            let columns = e.shape.last ?? 1
+            let count = rows * columns
+            if type == .float64 {
+                let (elements, _) = try readElements(source, at: dataStart + e.begin, count: count, type: type,
+                                                     order: .little, as: Double.self)
+                result.doubleTensors[e.name] = Matrix(rows: rows, columns: columns, elements: elements)
+            } else {
+                let (elements, _) = try readElements(source, at: dataStart + e.begin, count: count, type: type,
+                                                     order: .little, as: Float.self)
+                result.tensors[e.name] = Matrix(rows: rows, columns: columns, elements: elements)
+            }
+        }
+        return result
     }
 
     private static func parseMetadata(_ item: LiteralValue, fail: (FileError.Kind, String) -> FileError) throws -> [String: String] {
@@ -200,7 +231,7 @@ public struct SafetensorsFile: Sendable, Equatable {
         var metadata = [String: String]()
         for (key, value) in pairs {
             guard case .string(let s) = value else {
-                throw fail(.malformed, "bad header: metadata '\(key)' should be a string, found \(value.kindName)")
+                throw fail(.malformed, "bad header: metadata '\(excerpt(key, limit: 40))' should be a string, found \(value.kindName)")
             }
             metadata[key] = s
         }
@@ -209,37 +240,39 @@ public struct SafetensorsFile: Sendable, Equatable {
 
     private static func parseEntry(name: String, _ item: LiteralValue,
                                    fail: (FileError.Kind, String) -> FileError) throws -> Entry {
+        let quotedName = "'\(excerpt(name, limit: 40))'"
         guard case .dictionary(let fields) = item else {
-            throw fail(.malformed, "bad header: tensor '\(name)' should be an object, found \(item.kindName)")
+            throw fail(.malformed, "bad header: tensor \(quotedName) should be an object, found \(item.kindName)")
         }
-        let keys = Set(fields.map(\.key))
-        guard keys == ["dtype", "shape", "data_offsets"] else {
-            throw fail(.malformed, "bad header: tensor '\(name)' should have exactly the fields dtype, shape, data_offsets; found \(fields.map(\.key).joined(separator: ", "))")
+        var found = [String: LiteralValue]()
+        for (key, value) in fields { found[key] = value }  // the parser has refused duplicate keys
+        guard let dtypeValue = found["dtype"], let shapeValue = found["shape"], let offsetsValue = found["data_offsets"],
+              found.count == 3 else {
+            throw fail(.malformed, "bad header: tensor \(quotedName) should have exactly the fields dtype, shape, data_offsets; found \(excerpt(fields.map(\.key).joined(separator: ", ")))")
         }
-        let dict = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) })
-        guard case .string(let dtype) = dict["dtype"]!, dtypeSizes[dtype] != nil else {
-            throw fail(.malformed, "bad header: tensor '\(name)' has an unknown dtype")
+        guard case .string(let dtype) = dtypeValue, let elementSize = dtypeSizes[dtype] else {
+            throw fail(.malformed, "bad header: tensor \(quotedName) has an unknown dtype")
         }
-        func integers(_ key: String) throws -> [Int] {
-            guard case .list(let items) = dict[key]! else {
-                throw fail(.malformed, "bad header: tensor '\(name)': \(key) should be a list of integers")
+        func integers(_ key: String, _ value: LiteralValue) throws -> [Int] {
+            guard case .list(let items) = value else {
+                throw fail(.malformed, "bad header: tensor \(quotedName): \(key) should be a list of integers")
             }
             return try items.map {
                 guard case .integer(let n) = $0, n >= 0 else {
-                    throw fail(.malformed, "bad header: tensor '\(name)': \(key) should contain non-negative integers")
+                    throw fail(.malformed, "bad header: tensor \(quotedName): \(key) should contain non-negative integers")
                 }
                 return n
             }
         }
-        let shape = try integers("shape")
-        let offsets = try integers("data_offsets")
+        let shape = try integers("shape", shapeValue)
+        let offsets = try integers("data_offsets", offsetsValue)
         guard offsets.count == 2 else {
-            throw fail(.malformed, "bad header: tensor '\(name)': data_offsets should be [begin, end], found \(offsets.count) numbers")
+            throw fail(.malformed, "bad header: tensor \(quotedName): data_offsets should be [begin, end], found \(offsets.count) numbers")
         }
         guard offsets[0] <= offsets[1] else {
-            throw fail(.malformed, "tensor '\(name)': data_offsets [\(offsets[0]), \(offsets[1])] end before they begin")
+            throw fail(.malformed, "tensor \(quotedName): data_offsets [\(offsets[0]), \(offsets[1])] end before they begin")
         }
-        return Entry(name: name, dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
+        return Entry(name: name, dtype: dtype, elementSize: elementSize, shape: shape, begin: offsets[0], end: offsets[1])
     }
 
     // MARK: Writing
@@ -280,7 +313,7 @@ public struct SafetensorsFile: Sendable, Equatable {
     /// The length-prefixed, padded header and the tensors in file order.
     private func layout(file: String) throws -> (header: [UInt8], ordered: [Stored]) {
         if let clash = tensors.keys.first(where: { doubleTensors[$0] != nil }) {
-            throw FileError(.invalidValue, file: file, "tensor name '\(clash)' is used for both a Float and a Double tensor")
+            throw FileError(.invalidValue, file: file, "tensor name '\(excerpt(clash, limit: 40))' is used for both a Float and a Double tensor")
         }
         if tensors["__metadata__"] != nil || doubleTensors["__metadata__"] != nil {
             throw FileError(.invalidValue, file: file, "'__metadata__' is reserved and cannot name a tensor")

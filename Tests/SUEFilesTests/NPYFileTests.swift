@@ -158,14 +158,93 @@ final class NPYFileTests: XCTestCase {
         assertFileError(.unsupported, mentions: ["Fortran", "C order"]) { try NPYFile.decode(data, file: "t.npy", as: Float.self) }
     }
 
-    func testBigEndianIsRefused() {
-        let data = npyBytes(header: "{'descr': '>f8', 'fortran_order': False, 'shape': (2,), }", payload: Data(count: 16))
-        assertFileError(.unsupported, mentions: ["big-endian", "'>f8'", "'<f8'"]) { try NPYFile.decode(data, file: "t.npy", as: Float.self) }
+    // MARK: Big-endian files, written by NumPy 2.4
+
+    /// np.array([[1.5, -2], [65504, 2**-24], [0.25, -0.0]], dtype='>f2'), format 1.0.
+    let numpyBigEndianFloat16 = "934e554d5059010076007b276465736372273a20273e6632272c2027666f727472616e5f6f72646572273a2046616c73652c20277368617065273a2028332c2032292c207d202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020200a3e00c0007bff000134008000"
+    /// np.array([[1.5, -2, 3e38]], dtype='>f4'), format 1.0.
+    let numpyBigEndianFloat32 = "934e554d5059010076007b276465736372273a20273e6634272c2027666f727472616e5f6f72646572273a2046616c73652c20277368617065273a2028312c2033292c207d202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020200a3fc00000c00000007f61b1e6"
+    /// np.array([1.5, -2.0, 1e300], dtype='>f8'), format 2.0.
+    let numpyBigEndianFloat64 = "934e554d50590200740000007b276465736372273a20273e6638272c2027666f727472616e5f6f72646572273a2046616c73652c20277368617065273a2028332c292c207d202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020200a3ff8000000000000c0000000000000007e37e43c8800759c"
+
+    func testReadsNumPyBigEndian() throws {
+        let half = try NPYFile.decode(Data(hex: numpyBigEndianFloat16), file: "h.npy", as: Float.self)
+        XCTAssertEqual(half, Matrix(rows: 3, columns: 2, elements: [1.5, -2, 65504, 0x1p-24, 0.25, -0.0]))
+        XCTAssertEqual(half.elements[5].sign, .minus)
+        XCTAssertEqual(try NPYFile.decode(Data(hex: numpyBigEndianFloat32), file: "f.npy", as: Float.self).elements, [1.5, -2, 3e38])
+        XCTAssertEqual(try NPYFile.decode(Data(hex: numpyBigEndianFloat32), file: "f.npy", as: Double.self).elements,
+                       [1.5, -2, Double(Float(3e38))])
+        let double = try NPYFile.decode(Data(hex: numpyBigEndianFloat64), file: "d.npy", as: Double.self)
+        XCTAssertEqual(double, Matrix(rows: 1, columns: 3, elements: [1.5, -2, 1e300]))
+        // 1e300 has no float32 counterpart: refused with its value and place, not turned into +Inf.
+        assertFileError(.invalidValue, mentions: ["d.npy", "1e+300", "row 0, column 2", "float32's range"]) {
+            try NPYFile.decode(Data(hex: numpyBigEndianFloat64), file: "d.npy", as: Float.self)
+        }
+        let folder = TemporaryFolder()
+        try Data(hex: numpyBigEndianFloat64).write(to: folder.file("d.npy"))
+        let header = try NPYFile.readHeader(folder.file("d.npy"))
+        XCTAssertEqual(header.byteOrder, .big)
+        XCTAssertEqual(header.elementType, .float64)
+        XCTAssertEqual(header.majorVersion, 2)
+    }
+
+    // MARK: Strictness: what NumPy refuses is refused
+
+    /// NumPy parses the header with `ast.literal_eval` and so refuses what Python 3 refuses.
+    func testHeadersNumPyRefuses() {
+        let cases: [(String, Int, [String])] = [
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (050, 8), }", 1, ["leading zeros"]),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 01), }", 1, ["leading zeros"]),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (-02,), }", 1, ["leading zeros"]),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (2L,), }", 3, ["expected ','", "'L'"]),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}\n\u{0}", 1, ["unexpected text after"]),
+        ]
+        for (header, version, fragments) in cases {
+            assertFileError(.malformed, mentions: fragments + ["t.npy", "bad header"]) {
+                try NPYFile.decode(npyBytes(header: header, payload: Data(count: 8), version: version), file: "t.npy", as: Float.self)
+            }
+        }
+        // Python 3 allows zeros written as 00, and NumPy strips 2L's suffix in versions 1 and 2.
+        XCTAssertEqual(try NPYFile.decode(npyBytes(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (00, 2), }", payload: Data()),
+                                          file: "t.npy", as: Float.self).shape.rows, 0)
+        XCTAssertEqual(try NPYFile.decode(npyBytes(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (2L,), }", payload: Data(count: 8), version: 2),
+                                          file: "t.npy", as: Float.self).columns, 2)
+        // NumPy's max_header_size: a longer header is refused before it is parsed.
+        let long = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }" + String(repeating: " ", count: 10_000)
+        assertFileError(.malformed, mentions: ["t.npy", "10000"]) {
+            try NPYFile.decode(npyBytes(header: long, payload: Data(count: 8), version: 2), file: "t.npy", as: Float.self)
+        }
+    }
+
+    /// Offending text is quoted in at most about 80 characters, whatever its length in the file.
+    func testMessagesQuoteBoundedText() {
+        let longType = String(repeating: "x", count: 5_000)
+        let longKey = String(repeating: "k", count: 5_000)
+        for header in [
+            "{'descr': '<\(longType)', 'fortran_order': False, 'shape': (2,), }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), '\(longKey)': 1}",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'shape': 1, '\(longKey)': 1}",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (\(Array(repeating: "7", count: 1_000).joined(separator: ", "))), }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': ('\(longKey)',), }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), } \(longKey)",
+            "{'descr': '<f4', 'fortran_order': \(longKey), 'shape': (2,), }",
+        ] {
+            do {
+                _ = try NPYFile.decode(npyBytes(header: header, payload: Data(count: 8), version: 2), file: "t.npy", as: Float.self)
+                XCTFail("accepted \(header.prefix(80))")
+            } catch let error as FileError {
+                XCTAssertLessThan(error.problem.count, 400, error.problem)
+                XCTAssertFalse(error.problem.contains(String(repeating: "k", count: 100)), error.problem)
+            } catch {
+                XCTFail("\(type(of: error)): \(error)")
+            }
+        }
     }
 
     func testOtherDtypesAreRefused() {
         for (descr, name) in [("<i8", "signed integer"), ("|u1", "unsigned integer"), ("|b1", "boolean"),
-                              ("<c8", "complex"), ("<U5", "unicode string"), ("|O", "Python object"), ("<f16", "'<f2'")] {
+                              ("<c8", "complex"), ("<U5", "unicode string"), ("|O", "Python object"), ("<f16", "'<f2'"),
+                              ("=f4", "'<f4'"), ("|f4", "'<f4'"), ("f8", "'<f8'"), (">i4", "signed integer")] {
             let data = npyBytes(header: "{'descr': '\(descr)', 'fortran_order': False, 'shape': (0,), }", payload: Data())
             assertFileError(.unsupported, mentions: ["unsupported dtype '\(descr)'", name, "'<f4'"]) {
                 try NPYFile.decode(data, file: "t.npy", as: Float.self)
@@ -185,6 +264,9 @@ final class NPYFileTests: XCTestCase {
             ("{'descr': '<f4', 'fortran_order': False, 'shape': [2]}", ["'shape' should be a tuple", "a list"]),
             ("{'descr': '<f4', 'fortran_order': False, 'shape': (2)}", ["'shape' should be a tuple", "an integer"]),
             ("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,)}", ["non-negative integers", "(-2,)"]),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -9223372036854775807)}", ["non-negative integers"]),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (9223372036854775807, 9223372036854775807)}", ["too large"]),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (2305843009213693952,)}", ["too large"]),
             ("{'descr': '<f4', 'fortran_order': False, 'shape': (2.0,)}", ["floating-point"]),
             ("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}", ["too large"]),
             ("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4)}", ["too large"]),
@@ -206,15 +288,8 @@ final class NPYFileTests: XCTestCase {
         assertFileError(.unsupported, mentions: ["3-D", "(2, 3, 4)"]) { try NPYFile.decode(cube, file: "t.npy", as: Float.self) }
     }
 
-    /// Builds a version-1 `.npy` file around an arbitrary header text.
-    private func npyBytes(header: String, payload: Data) -> Data {
-        var text = header
-        while (10 + text.utf8.count + 1) % 64 != 0 { text += " " }
-        text += "\n"
-        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
-        withUnsafeBytes(of: UInt16(text.utf8.count).littleEndian) { data.append(contentsOf: $0) }
-        data.append(contentsOf: Array(text.utf8))
-        data.append(payload)
-        return data
+    /// Builds a `.npy` file around an arbitrary header text.
+    private func npyBytes(header: String, payload: Data, version: Int = 1) -> Data {
+        npyFileBytes(header: header, payload: payload, version: version)
     }
 }
