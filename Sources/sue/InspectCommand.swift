@@ -43,29 +43,63 @@ private func describe(_ url: URL) throws -> String {
     }
 }
 
+/// Describes a .npy from its header and computes its statistics by streaming blocks of rows, so that a file
+/// of any size is inspected in a few megabytes of memory. Values are read as float64, which holds every
+/// stored type exactly, so that a float64 value beyond float32's range is reported rather than read as Inf.
 private func describeNPY(_ url: URL) throws -> String {
     let header = try NPYFile.readHeader(url)
-    let m = try NPYFile.read(url, as: Float.self)
-    var lines = ["\(url.path): .npy format \(header.majorVersion).0, \(header.elementType.rawValue), shape "
-                 + "(\(header.shape.map(String.init).joined(separator: ", "))) → \(m.rows) rows × \(m.columns) columns"]
-    if m.isEmpty {
+    let (rows, columns) = header.matrixShape()
+    let shape = header.shape.count == 1 ? "(\(header.shape[0]),)" : "(\(header.shape.map(String.init).joined(separator: ", ")))"
+    var lines = ["\(url.path): .npy format \(header.majorVersion).0, \(header.elementType.rawValue)"
+                 + (header.byteOrder == .big ? " (big-endian)" : "") + ", shape \(shape) → \(rows) rows × \(columns) columns"]
+    if rows == 0 || columns == 0 {
         lines.append("  empty: cannot be used as embeddings")
-    } else if let bad = m.firstNonFinite() {
-        lines.append("  row \(bad.row) contains \(bad.value) (column \(bad.column)): not usable until repaired")
-    } else {
-        var norms = [Double]()
-        norms.reserveCapacity(m.rows)
-        m.withView { v in
-            for i in 0..<m.rows {
-                var s = 0.0
-                for j in 0..<m.columns { s += Double(v[i, j]) * Double(v[i, j]) }
-                norms.append(s.squareRoot())
+        return lines.joined(separator: "\n")
+    }
+    // A 1-D array is one row; it is streamed as a column (n × 1) so that its blocks stay small too, and its
+    // one norm is summed over all of them.
+    let vector: NPYFile.VectorLayout = header.shape.count == 1 ? .column : .row
+    let (streamedRows, streamedColumns) = header.matrixShape(vector: vector)
+    let blockRows = max(1, (8 << 20) / (streamedColumns * MemoryLayout<Double>.stride))
+    var minimumNorm = Double.infinity, maximumNorm = 0.0, zeroRows = 0
+    var vectorSquares = 0.0
+    var start = 0
+    while start < streamedRows {
+        let end = min(streamedRows, start + blockRows)
+        let block = try NPYFile.readRows(url, start..<end, as: Double.self, vector: vector)
+        for i in 0..<block.rows {
+            var squares = 0.0
+            for j in 0..<block.columns {
+                let x = block.elements[i * block.columns + j]
+                let (row, column) = vector == .row ? (start + i, j) : (0, start + i)
+                if !x.isFinite {
+                    lines.append("  row \(row) contains \(x) (column \(column)): not usable until repaired")
+                    return lines.joined(separator: "\n")
+                }
+                if Float(x).isInfinite {
+                    lines.append("  row \(row), column \(column) holds \(x), beyond float32's range (±3.4e38): must be rescaled before use")
+                    return lines.joined(separator: "\n")
+                }
+                squares += x * x
+            }
+            if vector == .column {
+                vectorSquares += squares
+            } else {
+                let norm = squares.squareRoot()
+                minimumNorm = min(minimumNorm, norm)
+                maximumNorm = max(maximumNorm, norm)
+                if norm == 0 { zeroRows += 1 }
             }
         }
-        let zero = norms.filter { $0 == 0 }.count
-        lines.append(String(format: "  all values finite; row norms %.4g … %.4g", norms.min()!, norms.max()!)
-                     + (zero > 0 ? ", \(zero) all-zero rows" : ""))
+        start = end
     }
+    if vector == .column {
+        minimumNorm = vectorSquares.squareRoot()
+        maximumNorm = minimumNorm
+        if minimumNorm == 0 { zeroRows = 1 }
+    }
+    lines.append(String(format: "  all values finite; row norms %.4g … %.4g", minimumNorm, maximumNorm)
+                 + (zeroRows > 0 ? ", \(zeroRows) all-zero rows" : ""))
     return lines.joined(separator: "\n")
 }
 
