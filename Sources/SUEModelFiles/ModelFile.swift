@@ -23,7 +23,7 @@ import SUEFiles
 /// Loading trusts nothing: the safetensors layer checks the byte layout; here `format`, `version` and `kind` are
 /// checked, every tensor must be finite, the model type checks its tensors' shapes (`StorableModel.init(stored:)`),
 /// and finally a row of ones of each declared input width is mapped to see that the maps really take
-/// `x_columns`/`y_columns` inputs to `dimension` outputs. Every refusal is a `FileError` naming the file.
+/// `x_columns`/`y_columns` inputs to `dimension` outputs. Values beyond `maximumInputMagnitude` are refused too. Every refusal is a `FileError` naming the file.
 public enum ModelFile {
     /// The value of the `format` metadata entry.
     public static let format = "sue-model"
@@ -120,17 +120,19 @@ public enum ModelFile {
             }
         }
 
-        // Each tensor keeps the precision it was stored in (F16 arrives widened to Float).
-        for name in file.tensors.keys.sorted() {
-            if let bad = file.tensors[name]!.firstNonFinite() {
+        // Each tensor keeps the precision it was stored in (F16 arrives widened to Float). Every value must be
+        // finite and within the magnitude inputs may have: a larger one (a tampered mean, a corrupted weight)
+        // would overflow once squared and summed, and the model would give NaN for every row.
+        func requireUsable<S: MatrixScalar>(_ name: String, _ m: Matrix<S>) throws {
+            if let bad = m.firstNonFinite() {
                 throw refuse("tensor '\(name)' contains \(bad.value) at row \(bad.row), column \(bad.column)")
             }
-        }
-        for name in file.doubleTensors.keys.sorted() {
-            if let bad = file.doubleTensors[name]!.firstNonFinite() {
-                throw refuse("tensor '\(name)' contains \(bad.value) at row \(bad.row), column \(bad.column)")
+            if let k = m.elements.firstIndex(where: { abs(Double($0)) > Double(maximumInputMagnitude) }) {
+                throw refuse("tensor '\(name)' holds \(m.elements[k]) at row \(k / max(m.columns, 1)), column \(k % max(m.columns, 1)), beyond the magnitude a model's values may have (\(maximumInputMagnitude))")
             }
         }
+        for name in file.tensors.keys.sorted() { try requireUsable(name, file.tensors[name]!) }
+        for name in file.doubleTensors.keys.sorted() { try requireUsable(name, file.doubleTensors[name]!) }
         var own = m
         for key in reservedKeys { own[key] = nil }
         let model: any AlignmentModel

@@ -20,6 +20,9 @@ public enum AlignmentError: Error, CustomStringConvertible, Equatable {
     case trainingDiverged(String)
     /// Stored model parameters that cannot be rebuilt into a model (a missing or misshapen tensor, a bad entry).
     case invalidModel(String)
+    /// A numerical step failed on the data (a factorisation, an eigensolver, a neighbour graph); the message is
+    /// that layer's. Degenerate data (duplicate, constant or extreme rows) is the usual cause.
+    case numericalFailure(String)
 
     /// One line naming the problem.
     public var description: String {
@@ -35,6 +38,7 @@ public enum AlignmentError: Error, CustomStringConvertible, Equatable {
             return "\(what) has \(value) at row \(row), column \(column); every value must be finite"
         case let .trainingDiverged(m): return "training diverged: \(m)"
         case let .invalidModel(m): return "invalid model: \(m)"
+        case let .numericalFailure(m): return "a numerical step failed on these data (\(m)); check them for duplicate, constant or extreme rows"
         }
     }
 }

@@ -74,8 +74,10 @@ public struct WeaklyPairedData: Sendable {
                 throw AlignmentError.invalidPair(index: k, "pairs Y row \(p.y) with X row \(p.x), but an earlier pair gives it X row \(other)")
             }
         }
-        try requireFinite(x, "X")
-        try requireFinite(y, "Y")
+        try requireUsable(x, "X")
+        try requireUsable(y, "Y")
+        try requireVariation(x, "X")
+        try requireVariation(y, "Y")
     }
 }
 
@@ -98,4 +100,55 @@ func requireFinite(_ a: Matrix<Float>, _ what: String) throws {
     if let bad = a.firstNonFinite() {
         throw AlignmentError.nonFinite(what: what, row: bad.row, column: bad.column, value: Double(bad.value))
     }
+}
+
+/// The largest magnitude an input value may have: 10¹⁸.
+///
+/// Why a bound at all: the methods square and sum input values, and some of those sums are taken in single
+/// precision (GEMM products, network layers), whose range ends at 3.4·10³⁸. A value of 10¹⁸ squares to 10³⁶
+/// and leaves room for a few hundred terms; real embeddings are many orders of magnitude smaller. Larger values
+/// are refused with a message that names them, instead of turning into ±∞ and NaN downstream.
+public let maximumInputMagnitude: Float = 1e18
+
+/// Throws naming the first value of `a` that is not finite or whose magnitude exceeds `maximumInputMagnitude`.
+func requireUsable(_ a: Matrix<Float>, _ what: String) throws {
+    try requireFinite(a, what)
+    let found: Int? = a.elements.withUnsafeBufferPointer { b in
+        var largest: Float = 0
+        for v in b { largest = max(largest, abs(v)) }
+        guard largest > maximumInputMagnitude else { return nil }
+        return b.firstIndex { abs($0) > maximumInputMagnitude }
+    }
+    if let k = found {
+        let row = k / max(a.columns, 1), column = k % max(a.columns, 1)
+        throw AlignmentError.invalidInput("\(what) has \(a.elements[k]) at row \(row), column \(column): values beyond ±\(maximumInputMagnitude) overflow single precision when squared and summed; rescale the data")
+    }
+}
+
+/// Throws when every row of `a` is the same (rank 0 after centring): no map can tell its rows apart, so every
+/// embedding would be the same vector.
+func requireVariation(_ a: Matrix<Float>, _ what: String) throws {
+    guard a.rows >= 2 else { return }
+    let varies: Bool = a.elements.withUnsafeBufferPointer { b in
+        let d = a.columns
+        for i in 1..<a.rows { for j in 0..<d where b[i * d + j] != b[j] { return true } }
+        return false
+    }
+    if !varies {
+        throw AlignmentError.invalidInput("\(what) has rank 0: all \(a.rows) rows are the same, so no map can tell them apart")
+    }
+}
+
+/// `body(input)` after checking the input rows (`requireUsable`), with its output checked: a model whose
+/// output is not finite for a usable input throws, naming the input row, instead of returning NaN or ±∞.
+func checkedEmbedding(_ input: Matrix<Float>, _ side: Modality, _ body: (Matrix<Float>) throws -> Matrix<Float>) throws -> Matrix<Float> {
+    let name = side == .x ? "X" : "Y"
+    try requireUsable(input, "\(name) input")
+    let output = try body(input)
+    if let bad = output.firstNonFinite() {
+        var largest: Float = 0
+        for j in 0..<input.columns { largest = max(largest, abs(input[bad.row, j])) }
+        throw AlignmentError.invalidInput("the embedding of \(name) row \(bad.row) is \(bad.value) in column \(bad.column): the row's values (largest magnitude \(largest)) lie too far outside what the model was fitted on")
+    }
+    return output
 }

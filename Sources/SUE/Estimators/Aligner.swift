@@ -152,9 +152,17 @@ public struct FitContext: Sendable {
         return c
     }
 
-    /// Runs `body` with this context's thread count.
-    func run<R>(_ body: () throws -> R) rethrows -> R {
-        guard let threads else { return try body() }
-        return try Parallel.withThreads(threads, body)
+    /// Runs `body` with this context's thread count. An error of a numerical layer (a factorisation that failed,
+    /// a graph that could not be built) becomes an `AlignmentError.numericalFailure` that keeps its message: a
+    /// fit throws this module's errors only.
+    func run<R>(_ body: () throws -> R) throws -> R {
+        do {
+            guard let threads else { return try body() }
+            return try Parallel.withThreads(threads, body)
+        } catch let error as AlignmentError {
+            throw error
+        } catch {
+            throw AlignmentError.numericalFailure("\(error)")
+        }
     }
 }

@@ -213,6 +213,11 @@ public struct CCA: Aligner, Equatable {
                 throw AlignmentError.invalidConfiguration("CCA: components must be ≥ 1 and the correlation power finite and ≥ 0")
             }
             let prepared = try PreparedProblem(data)
+            guard prepared.pairs.count >= 2 else {
+                // One pair gives one direction whose projections are all the pair's own: a space where every row
+                // lands on the same point.
+                throw AlignmentError.insufficientData("CCA needs at least 2 known pairs, got \(prepared.pairs.count)")
+            }
             let (a, b) = prepared.pairedRows()
             let maps = try CanonicalCorrelation(a: a, b: b, maxComponents: components).weightedMaps(power: correlationPower)
             return try prepared.model(mapX: maps.x, mapY: maps.y,

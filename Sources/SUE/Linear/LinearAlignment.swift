@@ -36,11 +36,11 @@ public struct LinearAlignment: StorableModel, Equatable {
     public var inputColumns: (x: Int, y: Int) { (preprocessX.mean.count, preprocessY.mean.count) }
 
     public func embedX(_ x: Matrix<Float>) throws -> Matrix<Float> {
-        Matrix.multiply(try preprocessX.embed(x), .none, mapX, .none)
+        try checkedEmbedding(x, .x) { Matrix.multiply(try preprocessX.embed($0), .none, mapX, .none) }
     }
 
     public func embedY(_ y: Matrix<Float>) throws -> Matrix<Float> {
-        Matrix.multiply(try preprocessY.embed(y), .none, mapY, .none)
+        try checkedEmbedding(y, .y) { Matrix.multiply(try preprocessY.embed($0), .none, mapY, .none) }
     }
 
     public static var kind: String { "linear-alignment" }

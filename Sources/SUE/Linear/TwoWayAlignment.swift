@@ -39,13 +39,17 @@ public struct TwoWayAlignment: StorableModel, Equatable {
     public var inputColumns: (x: Int, y: Int) { (preprocessX.mean.count, preprocessY.mean.count) }
 
     public func embedX(_ x: Matrix<Float>) throws -> Matrix<Float> {
-        let unit = try preprocessX.embed(x)
-        return Self.sideBySide(Matrix.multiply(unit, .none, mapXY, .none), unit)
+        try checkedEmbedding(x, .x) {
+            let unit = try preprocessX.embed($0)
+            return Self.sideBySide(Matrix.multiply(unit, .none, mapXY, .none), unit)
+        }
     }
 
     public func embedY(_ y: Matrix<Float>) throws -> Matrix<Float> {
-        let unit = try preprocessY.embed(y)
-        return Self.sideBySide(unit, Matrix.multiply(unit, .none, mapYX, .none))
+        try checkedEmbedding(y, .y) {
+            let unit = try preprocessY.embed($0)
+            return Self.sideBySide(unit, Matrix.multiply(unit, .none, mapYX, .none))
+        }
     }
 
     /// [unit(a) | unit(b)] / √2: unit rows whose cosines average those of the two blocks.

@@ -228,16 +228,14 @@ public struct ContrastiveModel: StorableModel, Equatable {
         guard x.columns == standardizerX.means.count else {
             throw AlignmentError.invalidInput("X has \(x.columns) columns, the model was fitted on \(standardizerX.means.count)")
         }
-        try requireFinite(x, "X")
-        return networkX.forward(try standardizerX.embed(x))
+        return try checkedEmbedding(x, .x) { networkX.forward(try standardizerX.embed($0)) }
     }
 
     public func embedY(_ y: Matrix<Float>) throws -> Matrix<Float> {
         guard y.columns == standardizerY.means.count else {
             throw AlignmentError.invalidInput("Y has \(y.columns) columns, the model was fitted on \(standardizerY.means.count)")
         }
-        try requireFinite(y, "Y")
-        return networkY.forward(try standardizerY.embed(y))
+        return try checkedEmbedding(y, .y) { networkY.forward(try standardizerY.embed($0)) }
     }
 
     public static var kind: String { "contrastive" }

@@ -178,8 +178,8 @@ public struct SimilarityProfileAlignment: StorableModel, Equatable {
 
     public var dimension: Int { x.dimension }
     public var inputColumns: (x: Int, y: Int) { (x.centre.count, y.centre.count) }
-    public func embedX(_ rows: Matrix<Float>) throws -> Matrix<Float> { try x.embed(rows) }
-    public func embedY(_ rows: Matrix<Float>) throws -> Matrix<Float> { try y.embed(rows) }
+    public func embedX(_ rows: Matrix<Float>) throws -> Matrix<Float> { try checkedEmbedding(rows, .x) { try x.embed($0) } }
+    public func embedY(_ rows: Matrix<Float>) throws -> Matrix<Float> { try checkedEmbedding(rows, .y) { try y.embed($0) } }
 
     /// A model from two profiles with the same number of coordinates.
     public init(x: SimilarityProfile, y: SimilarityProfile, report: FitReport) throws {

@@ -176,6 +176,11 @@ enum EmbeddingMap: Sendable {
             guard x.rows >= 3 else {
                 throw AlignmentError.invalidInput("the numeric spectral embedding of \(name) needs at least 3 rows, got \(x.rows)")
             }
+            guard x.columns >= 2 || c.metric != .cosine else {
+                // One column leaves only each row's sign to a cosine: every distance is 0 or 2, and the graph
+                // is a pair of cliques with nothing spectral to find.
+                throw AlignmentError.invalidInput("the numeric spectral embedding of \(name) by cosine needs at least 2 columns, \(name) has 1; use se none or pca, or the euclidean metric")
+            }
             var eigensolver = EigensolverConfiguration(tolerance: 1e-6)
             eigensolver.seed = seed
             let se = NumericSpectralEmbedding(configuration: .init(
@@ -297,14 +302,14 @@ public struct SUEPipelineModel: StorableModel {
 
     /// f_X(x) = Q_X(S_X(x)).
     public func embedX(_ x: Matrix<Float>) throws -> Matrix<Float> {
-        try requireFinite(x, "X")
-        return linear.embedX(try mapX.embed(x)).converted(to: Float.self)
+        try checkedEmbedding(x, .x) { linear.embedX(try mapX.embed($0)).converted(to: Float.self) }
     }
 
     /// f_Y(y) = F_θ(Q_Y(S_Y(y))).
     public func embedY(_ y: Matrix<Float>) throws -> Matrix<Float> {
-        try requireFinite(y, "Y")
-        let aligned = linear.embedY(try mapY.embed(y)).converted(to: Float.self)
-        return try mmdNet?.embed(aligned) ?? aligned
+        try checkedEmbedding(y, .y) {
+            let aligned = linear.embedY(try mapY.embed($0)).converted(to: Float.self)
+            return try mmdNet?.embed(aligned) ?? aligned
+        }
     }
 }

@@ -118,8 +118,22 @@ public struct NearestNeighborIndex: Sendable {
                 var s: Float = 0
                 for j in 0..<d { s += row[j] * row[j] }
                 if metric == .cosine {
-                    if s == 0 {
-                        if zeroRow == nil { zeroRow = i }
+                    if !(s >= Float.leastNormalMagnitude) || !s.isFinite {
+                        // The Float sum of squares underflowed or overflowed (rows of tiny or huge values): take
+                        // the norm in Double, where neither happens for any finite Float row.
+                        var wide = 0.0
+                        for j in 0..<d { wide += Double(row[j]) * Double(row[j]) }
+                        if wide == 0 {
+                            if zeroRow == nil { zeroRow = i }
+                            continue
+                        }
+                        let norm = wide.squareRoot()
+                        s = 0
+                        for j in 0..<d {
+                            row[j] = Float(Double(row[j]) / norm)
+                            s += row[j] * row[j]
+                        }
+                        norms[i] = s
                         continue
                     }
                     let inv = 1 / s.squareRoot()
