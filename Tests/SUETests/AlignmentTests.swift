@@ -617,3 +617,36 @@ final class AutomaticSelectionTests: XCTestCase {
         XCTAssertEqual(Automatic.select([:], lockedIn: false, significance: 2).choice, .ridge)
     }
 }
+
+/// The bounded core of a fit (`WeaklyPairedData.core(rows:seed:)`, `FitContext.coreRows`).
+final class CoreSampleTests: XCTestCase {
+    func testCoreKeepsEveryPairBoundsTheRowsAndLeavesSmallDataAlone() {
+        var random = SeededRandom(seed: 3)
+        let data = WeaklyPairedData(x: random.normalMatrix(500, 4), y: random.normalMatrix(300, 3),
+                                    pairs: [KnownPair(x: 499, y: 0), KnownPair(x: 7, y: 299), KnownPair(x: 250, y: 150)])
+        let core = data.core(rows: 100, seed: 9)
+        XCTAssertEqual(core.x.rows, 100)
+        XCTAssertEqual(core.y.rows, 100)
+        XCTAssertEqual(core.pairs.count, 3)
+        for (p, q) in zip(data.pairs, core.pairs) {
+            XCTAssertEqual(core.x.row(q.x), data.x.row(p.x), "the pair's X row is kept")
+            XCTAssertEqual(core.y.row(q.y), data.y.row(p.y), "the pair's Y row is kept")
+        }
+        XCTAssertEqual(core.x, data.core(rows: 100, seed: 9).x, "seeded")
+        XCTAssertNotEqual(core.x, data.core(rows: 100, seed: 10).x)
+        let whole = data.core(rows: 500, seed: 9)
+        XCTAssertEqual(whole.x, data.x)
+        XCTAssertEqual(whole.y, data.y)
+        XCTAssertEqual(whole.pairs, data.pairs)
+    }
+
+    func testAFitOnACoreEmbedsEveryRowAndRecordsItsRows() throws {
+        let (x, y) = makeSyntheticPairs(rows: 1200, seed: 6)
+        let data = WeaklyPairedData(x: x, y: y, pairs: (0..<40).map { KnownPair(x: $0, y: $0) })
+        let model = try SelfLearning().fit(data, context: FitContext(seed: 1, coreRows: 600))
+        XCTAssertEqual(model.report.xRows, 600)
+        XCTAssertEqual(try model.embedX(x).rows, 1200)
+        let whole = try SelfLearning().fit(data, context: FitContext(seed: 1, coreRows: nil))
+        XCTAssertEqual(whole.report.xRows, 1200)
+    }
+}

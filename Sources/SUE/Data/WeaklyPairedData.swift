@@ -82,6 +82,32 @@ public struct WeaklyPairedData: Sendable {
 }
 
 extension WeaklyPairedData {
+    /// The default bound on rows per side a fit works with (`FitContext.coreRows`): as many as the similarity
+    /// profiles' reference holds. Chosen by measurement: on the text pairs (14 656 rows) it is the whole data, and
+    /// a smaller core lost accuracy (docs/results.md).
+    public static let defaultCoreRows = 16_384
+
+    /// At most `rows` rows per side: every paired row, and a random sample (seeded by `seed`) of the unpaired
+    /// rows to fill the rest, in their original order; the pairs renumbered. A side with no more rows than that is
+    /// kept whole, so small data are never sampled.
+    public func core(rows limit: Int, seed: UInt64) -> WeaklyPairedData {
+        guard x.rows > limit || y.rows > limit else { return self }
+        var random = SeededRandom(seed: seed ^ 0xc0_4e5a_3b1e)
+        func kept(_ count: Int, paired: Set<Int>) -> [Int] {
+            guard count > limit else { return Array(0..<count) }
+            let unpaired = (0..<count).filter { !paired.contains($0) }
+            let room = max(0, limit - paired.count)
+            let sample = random.permutation(unpaired.count).prefix(room).map { unpaired[$0] }
+            return (Array(paired) + sample).sorted()
+        }
+        let rowsX = kept(x.rows, paired: Set(pairs.map(\.x))), rowsY = kept(y.rows, paired: Set(pairs.map(\.y)))
+        var newX = [Int: Int](), newY = [Int: Int]()
+        for (i, r) in rowsX.enumerated() { newX[r] = i }
+        for (i, r) in rowsY.enumerated() { newY[r] = i }
+        return WeaklyPairedData(x: x.rows(rowsX), y: y.rows(rowsY),
+                                pairs: pairs.compactMap { p in newX[p.x].flatMap { nx in newY[p.y].map { KnownPair(x: nx, y: $0) } } })
+    }
+
     /// The data without the given rows of X and Y, with `pairs` (indices into this data) renumbered; also the
     /// original row of each remaining row, per side.
     func removingRows(x droppedX: Set<Int>, y droppedY: Set<Int>, keepingPairs pairs: [KnownPair])

@@ -134,10 +134,16 @@ public struct FitContext: Sendable {
     public var threads: Int?
     /// Receives progress events of steps longer than about a second.
     public var progress: (@Sendable (ProgressEvent) -> Void)?
+    /// Most rows per side a fit works with (nil: all): beyond it, a seeded sample of each side's unpaired rows
+    /// (every paired row is kept; see `WeaklyPairedData.core(rows:seed:)`). Matching rows against rows, building
+    /// neighbour graphs and profiles cost the square of the rows, so this bounds a fit's time and memory however
+    /// large the data; the fitted model embeds any number of rows.
+    public var coreRows: Int?
 
     /// A context with every field given.
-    public init(seed: UInt64 = 0, threads: Int? = nil, progress: (@Sendable (ProgressEvent) -> Void)? = nil) {
-        self.seed = seed; self.threads = threads; self.progress = progress
+    public init(seed: UInt64 = 0, threads: Int? = nil, coreRows: Int? = WeaklyPairedData.defaultCoreRows,
+                progress: (@Sendable (ProgressEvent) -> Void)? = nil) {
+        self.seed = seed; self.threads = threads; self.coreRows = coreRows; self.progress = progress
     }
 
     /// Sends a progress event.
@@ -150,6 +156,11 @@ public struct FitContext: Sendable {
         var c = self
         c.seed = seed
         return c
+    }
+
+    /// Runs `body` on the core of `data` (`coreRows`), with this context's thread count (see `run(_:)`).
+    func run<R>(on data: WeaklyPairedData, _ body: (WeaklyPairedData) throws -> R) throws -> R {
+        try run { try body(coreRows.map { data.core(rows: $0, seed: seed) } ?? data) }
     }
 
     /// Runs `body` with this context's thread count. An error of a numerical layer (a factorisation that failed,

@@ -208,7 +208,7 @@ public struct CCA: Aligner, Equatable {
     }
 
     public func fit(_ data: WeaklyPairedData, context: FitContext) throws -> LinearAlignment {
-        try context.run {
+        try context.run(on: data) { data in
             guard (components ?? 1) >= 1, correlationPower >= 0, correlationPower.isFinite else {
                 throw AlignmentError.invalidConfiguration("CCA: components must be ≥ 1 and the correlation power finite and ≥ 0")
             }

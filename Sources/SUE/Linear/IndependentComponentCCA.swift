@@ -122,7 +122,7 @@ public struct IndependentComponentCCA: Aligner, Equatable {
     }
 
     public func fit(_ data: WeaklyPairedData, context: FitContext) throws -> LinearAlignment {
-        try context.run {
+        try context.run(on: data) { data in
             guard components >= 1, (maxSharedDimension ?? 1) >= 1, correlationPower >= 0 else {
                 throw AlignmentError.invalidConfiguration("components+cca: components and maxSharedDimension must be ≥ 1, correlationPower ≥ 0")
             }

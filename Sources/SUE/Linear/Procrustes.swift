@@ -25,7 +25,7 @@ public struct Procrustes: Aligner, Equatable {
     public init() {}
 
     public func fit(_ data: WeaklyPairedData, context: FitContext) throws -> LinearAlignment {
-        try context.run {
+        try context.run(on: data) { data in
             let prepared = try PreparedProblem(data)
             let (a, b) = prepared.pairedRows()
             guard a.rows >= 1 else { throw AlignmentError.insufficientData("Procrustes needs at least one known pair") }

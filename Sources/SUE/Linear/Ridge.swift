@@ -161,7 +161,7 @@ public struct Ridge: Aligner, Equatable {
     public init(lambdas: [Double]? = nil) { self.lambdas = lambdas }
 
     public func fit(_ data: WeaklyPairedData, context: FitContext) throws -> LinearAlignment {
-        try context.run {
+        try context.run(on: data) { data in
             if let lambdas, lambdas.isEmpty || lambdas.contains(where: { !($0 > 0) || !$0.isFinite }) {
                 throw AlignmentError.invalidConfiguration("ridge: every penalty must be finite and > 0, got \(lambdas)")
             }

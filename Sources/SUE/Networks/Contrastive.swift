@@ -65,7 +65,7 @@ public struct Contrastive: Aligner, Equatable {
     }
 
     public func fit(_ data: WeaklyPairedData, context: FitContext) throws -> ContrastiveModel {
-        try context.run { try train(data, context: context) }
+        try context.run(on: data) { data in try train(data, context: context) }
     }
 
     private func train(_ data: WeaklyPairedData, context: FitContext) throws -> ContrastiveModel {

@@ -95,7 +95,7 @@ public struct ProfiledCCA: Aligner, Equatable {
     public init(weight: Double = 0.75) { self.weight = weight }
 
     public func fit(_ data: WeaklyPairedData, context: FitContext) throws -> ProfiledAlignment {
-        try context.run {
+        try context.run(on: data) { data in
             let report = FitReport(method: "cca+profiles", estimator: self, data: data, context: context)
             let profiles = try SimilarityProfiles().fit(data, context: context)
             return try ProfiledAlignment(linear: try CCA().fit(data, context: context), profiles: profiles,

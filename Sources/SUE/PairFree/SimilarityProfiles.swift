@@ -270,7 +270,7 @@ public struct SimilarityProfiles: Aligner, Equatable {
     public init() {}
 
     public func fit(_ data: WeaklyPairedData, context: FitContext) throws -> SimilarityProfileAlignment {
-        try context.run {
+        try context.run(on: data) { data in
             try SimilarityProfileAlignment.fittedWithProfiles(
                 data, report: FitReport(method: "similarity-profiles", estimator: self, data: data, context: context),
                 seed: context.seed).alignment

@@ -87,7 +87,7 @@ public struct SUEPipeline: Aligner, Equatable {
 
     /// Fits the pipeline on weakly paired data. Progress goes to `context.progress` per stage and epoch.
     public func fit(_ data: WeaklyPairedData, context: FitContext) throws -> SUEPipelineModel {
-        try context.run { try fitPipeline(data, context: context) }
+        try context.run(on: data) { data in try fitPipeline(data, context: context) }
     }
 
     private func fitPipeline(_ data: WeaklyPairedData, context: FitContext) throws -> SUEPipelineModel {

@@ -142,7 +142,7 @@ public struct Automatic: Aligner, Equatable {
     }
 
     public func fit(_ data: WeaklyPairedData, context: FitContext) throws -> AutomaticModel {
-        try context.run { try choose(data, context: context) }
+        try context.run(on: data) { data in try choose(data, context: context) }
     }
 
     private func choose(_ data: WeaklyPairedData, context: FitContext) throws -> AutomaticModel {

@@ -172,7 +172,7 @@ extension SelfLearning {
     /// Works on any features: raw encoder outputs, spectral embeddings, or another method's shared space.
     /// Cost per round: two GEMM passes over |unpaired X| × |unpaired Y| × r, plus a CCA on the dictionary.
     public func fit(_ data: WeaklyPairedData, context: FitContext) throws -> SelfLearningModel {
-        try context.run {
+        try context.run(on: data) { data in
             guard data.pairs.count < 2 else { return try run(data, initial: nil, components: nil, profiles: nil, context: context) }
             context.report("zero-pair start", nil, "similarity profiles of \(data.x.rows) X and \(data.y.rows) Y rows")
             let start = try SimilarityProfiles().fit(data, context: context)

@@ -47,7 +47,7 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
 
     /// Runs the loop; needs at least 2 known pairs and unpaired rows on both sides.
     public func fit(_ data: WeaklyPairedData, context: FitContext) throws -> TwoWaySelfLearningModel {
-        try context.run { try run(data, context: context) }
+        try context.run(on: data) { data in try run(data, context: context) }
     }
 
     private func run(_ data: WeaklyPairedData, context: FitContext) throws -> TwoWaySelfLearningModel {
