@@ -49,6 +49,7 @@ func decodeElements<S: MatrixScalar>(_ raw: UnsafeRawBufferPointer, type: Stored
         let floats = UnsafeMutableRawPointer(base).assumingMemoryBound(to: Float.self)
         return decode(raw, type: type, order: order, into: UnsafeMutableBufferPointer(start: floats, count: out.count))
     } else {
+        precondition(S.self == Double.self, "MatrixScalar is Float or Double")
         let doubles = UnsafeMutableRawPointer(base).assumingMemoryBound(to: Double.self)
         return decode(raw, type: type, order: order, into: UnsafeMutableBufferPointer(start: doubles, count: out.count))
     }

@@ -99,17 +99,3 @@ func checkDecodedSize(elements: Int, stride: Int, typeName: String, file: String
                         "needs \(describeByteCount(needed)) as \(typeName), this machine has \(describeByteCount(Double(available))) of memory; use a smaller file or embed it in parts")
     }
 }
-
-/// Reads a whole file, turning the operating system's failure into a `FileError` that names the file.
-func readWholeFile(_ url: URL) throws -> Data {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-        throw FileError(.notFound, url: url, "no such file")
-    }
-    if isDirectory.boolValue { throw FileError(.io, url: url, "is a directory, expected a file") }
-    do {
-        return try Data(contentsOf: url, options: .mappedIfSafe)
-    } catch {
-        throw FileError(.io, url: url, "cannot be read (\(error.localizedDescription))")
-    }
-}

@@ -75,12 +75,24 @@ final class InputFile: ByteSource {
             throw FileError(.io, url: url, "is a directory, expected a file")
         }
         if type != S_IFREG {
+            // A stream has no size to check in advance, and may not end (/dev/zero): it is read up to a limit.
+            let limit = Int(clamping: ProcessInfo.processInfo.physicalMemory / 16)
             let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+            var data = Data()
             do {
-                return MemoryBytes(data: try handle.readToEnd() ?? Data(), name: path)
+                while let piece = try handle.read(upToCount: 1 << 20), !piece.isEmpty {
+                    data.append(piece)
+                    if data.count > limit {
+                        throw FileError(.tooLarge, url: url,
+                                        "is a stream longer than \(describeByteCount(Double(limit))) (a 16th of this machine's memory); save it to a file first")
+                    }
+                }
+            } catch let error as FileError {
+                throw error
             } catch {
                 throw FileError(.io, url: url, "cannot be read (\(error.localizedDescription))")
             }
+            return MemoryBytes(data: data, name: path)
         }
         return InputFile(descriptor: fd, size: Int(information.st_size), name: path)
     }

@@ -222,7 +222,7 @@ struct LiteralParser {
                 out.append(contentsOf: Array(String(Character(u)).utf8))
             default:
                 position -= 1
-                throw error("unsupported escape sequence \\\(Character(Unicode.Scalar(e)))")
+                throw error("unsupported escape sequence \\\(excerpt(String(Character(Unicode.Scalar(e)))))")
             }
         }
         guard let s = String(validating: out, as: UTF8.self) else { throw error("string is not valid UTF-8") }

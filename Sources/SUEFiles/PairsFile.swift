@@ -29,7 +29,15 @@ public enum PairsFile {
 
     /// Reads and validates the pairs against the row counts of X and Y.
     public static func read(_ url: URL, xRows: Int, yRows: Int) throws -> [Pair] {
-        let data = try readWholeFile(url)
+        let source = try InputFile.open(url)
+        // Parsing holds the text, its lines and the pairs with their index: up to about 32 bytes of memory per
+        // byte of a file of short lines. A file that would not fit is refused before it is read.
+        let limit = Int(clamping: ProcessInfo.processInfo.physicalMemory / 32)
+        if source.size > limit {
+            throw FileError(.tooLarge, url: url,
+                            "\(describeByteCount(Double(source.size))) is more than this machine can parse as a pairs file (\(describeByteCount(Double(limit))), a 32nd of its memory); split the pairs or use a larger machine")
+        }
+        let data = Data(try source.bytes(at: 0, count: source.size))
         return try parse(data, file: url.path, xRows: xRows, yRows: yRows)
     }
 

@@ -61,4 +61,19 @@ final class PairsFileTests: XCTestCase {
         assertFileError(.invalidValue, mentions: ["y = 5 is out of range", "Y has 5 rows"], line: 2) { try parse("x,y\n0,5\n") }
         assertFileError(.invalidValue, mentions: ["Y has 0 rows"], line: 2) { try parse("x,y\n0,0\n", yRows: 0) }
     }
+
+    /// A pairs file too large to parse in this machine's memory is refused from its size, before it is read
+    /// (a sparse file: it takes no disk space).
+    func testPairsFileLargerThanCanBeParsed() throws {
+        let folder = TemporaryFolder()
+        let url = folder.file("huge.csv")
+        try Data("x,y\n".utf8).write(to: url)
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: ProcessInfo.processInfo.physicalMemory / 16)
+        try handle.close()
+        assertFileError(.tooLarge, mentions: ["pairs file"], file: url) { try PairsFile.read(url, xRows: 10, yRows: 10) }
+        assertFileError(.notFound, mentions: ["no such file"], file: folder.file("absent.csv")) {
+            try PairsFile.read(folder.file("absent.csv"), xRows: 1, yRows: 1)
+        }
+    }
 }

@@ -148,4 +148,25 @@ final class SafetensorsFileTests: XCTestCase {
         let url = URL(fileURLWithPath: "/nonexistent/model.safetensors")
         assertFileError(.notFound, mentions: ["no such file"], file: url) { try SafetensorsFile.read(url) }
     }
+
+    /// A float64 tensor asked for as Float: a value float32 cannot hold is named, not turned into Inf.
+    func testFloat64BeyondFloat32IsNamed() throws {
+        let file = SafetensorsFile(doubleTensors: ["p": Matrix(rows: 2, columns: 2, elements: [1, 2, 3, -1e39])])
+        let back = try SafetensorsFile.decode(try file.encode(), file: "m.st")
+        XCTAssertEqual(try back.matrix("p", as: Double.self, file: "m.st")[1, 1], -1e39)
+        assertFileError(.invalidValue, mentions: ["m.st", "'p'", "-1e+39", "row 1, column 1", "float32's range"]) {
+            try back.matrix("p", as: Float.self, file: "m.st")
+        }
+    }
+
+    /// Tensor names are quoted in at most about 40 characters, however long they are in the file.
+    func testLongNamesAreQuotedShort() throws {
+        let long = String(repeating: "n", count: 3_000)
+        let data = file(header: #"{"\#(long)":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}"#, data: .init(repeating: 0, count: 16))
+        let error = assertFileError(.unsupported, mentions: ["I64"]) { try SafetensorsFile.decode(data, file: "t.st") }
+        XCTAssertLessThan(error?.problem.count ?? 0, 200)
+        let missing = SafetensorsFile(tensors: Dictionary(uniqueKeysWithValues: (0..<500).map { ("tensor\($0)", Matrix<Float>(rows: 1, columns: 1)) }))
+        let listed = assertFileError(.invalidValue, mentions: ["'absent' is missing"]) { try missing.matrix("absent", as: Float.self) }
+        XCTAssertLessThan(listed?.problem.count ?? 0, 200)
+    }
 }
