@@ -9,7 +9,8 @@ let inspectCommand = Command(
     usage: "sue inspect FILE…",
     options: [],
     details: """
-        For .npy: format version, dtype, shape, row-norm range and the first row with NaN/Inf, if any.
+        For .npy: format version, dtype, shape, row-norm range and the first row with NaN/Inf, if any (read in
+        blocks of rows, so a file larger than memory can be inspected).
         For .safetensors: metadata and every tensor's shape. For .csv: the number of pairs and the largest
         indices (checked against --x/--y row counts only by sue fit).
         """,
