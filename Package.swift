@@ -50,6 +50,6 @@ let package = Package(
         .testTarget(name: "SUETests", dependencies: ["SUE", "Spectral", "Autodiff", "LinearAlgebra", "SUEFiles"]),
         .testTarget(name: "SUEFilesTests", dependencies: ["SUEFiles", "LinearAlgebra"]),
         .testTarget(name: "SUEModelFilesTests", dependencies: ["SUEModelFiles", "SUE", "SUEFiles", "LinearAlgebra"]),
-        .testTarget(name: "sueTests", dependencies: ["SUEDemoData", "SUEFiles", "LinearAlgebra"]),
+        .testTarget(name: "sueTests", dependencies: ["SUEDemoData", "SUE", "SUEFiles", "LinearAlgebra"]),
     ]
 )

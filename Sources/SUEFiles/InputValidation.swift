@@ -8,11 +8,12 @@ import LinearAlgebra
 public enum InputValidation {
     /// Throws if `m` contains NaN or ±Inf, naming the first offending row (0-based, as in NumPy).
     /// - Parameter file: the path (or logical name) to put in the message.
-    public static func finiteCheck<S: MatrixScalar>(_ m: Matrix<S>, file: String) throws {
+    /// `rowOffset`: the file row of `m`'s first row, when `m` is a block read from the middle of the file.
+    public static func finiteCheck<S: MatrixScalar>(_ m: Matrix<S>, file: String, rowOffset: Int = 0) throws {
         if let (row, column, value) = m.firstNonFinite() {
             let what = value.isNaN ? "NaN" : (value > 0 ? "+Inf" : "-Inf")
             throw FileError(.invalidValue, file: file,
-                            "row \(row) contains \(what) (column \(column)); every value must be finite — drop or repair that row")
+                            "row \(rowOffset + row) contains \(what) (column \(column)); every value must be finite — drop or repair that row")
         }
     }
 

@@ -287,6 +287,40 @@ public enum NPYFile {
         }
     }
 
+    /// Appends blocks of rows to a `.npy` file being written by `write(rows:columns:to:_:)`.
+    public struct RowWriter {
+        fileprivate var writer: AtomicFile.Writer
+        fileprivate let columns: Int
+        fileprivate let url: URL
+        /// Rows appended so far.
+        public fileprivate(set) var rowsWritten = 0
+
+        /// Appends the rows of `block` (which must have the file's number of columns).
+        public mutating func append(_ block: Matrix<Float>) throws {
+            guard block.columns == columns else {
+                throw FileError(.invalidValue, url: url, "a block of \(block.columns) columns cannot be appended to a file of \(columns)")
+            }
+            try appendLittleEndian(block, to: &writer)
+            rowsWritten += block.rows
+        }
+    }
+
+    /// Writes a `rows` × `columns` float32 `.npy` file block by block, atomically: `body` appends the rows in
+    /// order, and the file is committed only if exactly `rows` rows arrived (otherwise, or if `body` throws, the
+    /// destination keeps what it had). Memory: one block, however large the file.
+    public static func write(rows: Int, columns: Int, to url: URL, _ body: (inout RowWriter) throws -> Void) throws {
+        let header = try headerBytes(rows: rows, columns: columns, descr: "<f4", version: nil, file: url.path)
+        try AtomicFile.write(to: url) { writer in
+            try writer.append(Data(header))
+            var rowWriter = RowWriter(writer: writer, columns: columns, url: url)
+            try body(&rowWriter)
+            guard rowWriter.rowsWritten == rows else {
+                throw FileError(.invalidValue, url: url, "\(rowWriter.rowsWritten) rows were written, the header announces \(rows)")
+            }
+            writer = rowWriter.writer
+        }
+    }
+
     /// Encodes `matrix` as the bytes of a `.npy` file (for callers that want the bytes, e.g. tests).
     public static func encode<S: MatrixScalar>(_ matrix: Matrix<S>, version: Int? = nil) -> Data {
         var data = Data(try! headerBytes(rows: matrix.rows, columns: matrix.columns,

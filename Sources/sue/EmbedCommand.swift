@@ -1,30 +1,55 @@
 import Foundation
 import LinearAlgebra
+import SUE
 import SUEFiles
+import SUEModelFiles
 
 /// `sue embed`: map one modality's embeddings into the shared space with a fitted model.
 let embedCommand = Command(
     name: "embed",
     summary: "map embeddings of one modality into the shared space",
-    usage: "sue embed --model model.safetensors --modality x|y --in A.npy --out B.npy",
+    usage: "sue embed --model model.safetensors --modality x|y --in A.npy --out B.npy [--rows A:B] [--batch-rows N]",
     options: [
         OptionSpec("model", .path(placeholder: "model.safetensors"), required: true, "a model written by sue fit"),
         OptionSpec("modality", .choice(["x", "y"]), required: true, "which side of the model the input comes from"),
         OptionSpec("in", .path(placeholder: "A.npy"), required: true, "embeddings to map, one row per item"),
-        OptionSpec("out", .path(placeholder: "B.npy"), required: true, "where to write the shared-space embeddings (float32 .npy)"),
+        OptionSpec("out", .path(placeholder: "B.npy"), required: true, "where to write the shared-space embeddings (float32 .npy; - for standard output)"),
+        OptionSpec("rows", .text(placeholder: "A:B"), "embed only rows A..<B of the input (a shard; B left out: to the end); shards give the same bytes as one run"),
+        OptionSpec("batch-rows", .integer(minimum: 1), default: String(defaultBatchRows), "rows read, embedded and written at a time (memory: one block)"),
     ],
     details: """
         example:
           sue embed --model model.safetensors --modality y --in queries.npy --out shared.npy
+          sue embed --model model.safetensors --modality x --in images.npy --rows 0:500000 --out part0.npy
+        The input is read in blocks, so a file of any length needs the memory of one block.
         """,
     run: runEmbed)
 
 func runEmbed(_ context: RunContext) throws -> Int32 {
     let o = context.options
-    let output = o.url("out")!
+    let output = o.url("out")!, input = o.url("in")!
     try checkOutputFolder(output, inputs: ["model", "in"].compactMap { o.url($0) })
-    let model = try SafetensorsFile.read(o.url("model")!)
-    let input = try InputValidation.loadEmbeddings(o.url("in")!, as: Float.self)
-    return try embedWithModel(model, modelFile: o.string("model")!, modality: o.string("modality")!,
-                              input: input, inputFile: o.string("in")!, output: output, context)
+    let modelFile = o.string("model")!
+    let loaded = try ModelFile.load(try SafetensorsFile.read(o.url("model")!), source: modelFile)
+    let modality: Modality = o.string("modality") == "x" ? .x : .y
+    let header = try NPYFile.readHeader(input)
+    let (count, columns) = header.matrixShape()
+    guard count > 0, columns > 0 else {
+        throw FileError(.invalidValue, url: input, "empty matrix (\(count) × \(columns)); expected at least one row and one column")
+    }
+    let expected = modality == .x ? loaded.xColumns : loaded.yColumns
+    guard columns == expected else {
+        throw FileError(.invalidValue, url: input, "has \(columns) columns, but the model \(modelFile) (its \(modality.rawValue.uppercased()) side) expects \(expected)")
+    }
+    let rows = try selectedRows(o, count: count, file: o.string("in")!)
+    try embedStreaming(loaded.model, modality, input: input, rows: rows, batch: o.integer("batch-rows")!, output: output,
+                       progress: context.progress)
+    context.progress.end()
+    let summary = "\(rows.count) rows × \(loaded.model.dimension) columns (shared space, float32)"
+    if output.relativePath == "-" {
+        printError("wrote standard output: " + summary)   // stdout holds the .npy bytes
+    } else {
+        print("wrote \(output.path): " + summary)
+    }
+    return ExitStatus.success
 }

@@ -10,9 +10,9 @@ import Spectral
 // Every command parses its options, loads and checks its inputs (see the *Command.swift files and
 // `InputValidation`), and then calls exactly one function below with checked, typed arguments:
 //   fit        → the catalogue's estimator, fitted on `WeaklyPairedData`, saved with `ModelFile`
-//   embed      → `ModelFile.load`, check the input's columns against the model, map, `NPYFile.write`
+//   embed      → `ModelFile.load`, check the input's columns, map and write in blocks (Streaming.swift)
 //   evaluate   → map both sides, Recall@1/5/10 both ways, a table or one JSON object
-//   search     → map queries and index, top-k by cosine similarity, a table or JSON lines
+//   search     → map the queries, then the index in blocks, top-k by cosine merged over blocks (Streaming.swift)
 //   demo       → fit the methods on the embedded data, print the table, write the SVG, say where it is
 //   experiment → the paper's protocol (Appendix D.7 split per seed), a table or one JSON line per method
 // Progress goes to stderr; results to stdout. Every file is written atomically. Nothing that depends on the run
@@ -64,22 +64,6 @@ private func embed(_ model: ModelFile.LoadedModel, modelFile: String, modality: 
     return try model.model.embed(input, from: modality == "x" ? .x : .y)
 }
 
-func embedWithModel(_ model: SafetensorsFile, modelFile: String, modality: String, input: Matrix<Float>,
-                    inputFile: String, output: URL, _ context: RunContext) throws -> Int32 {
-    let loaded = try loadModel(model, modelFile)
-    let shared = try context.progress.step("mapping \(input.rows) rows") {
-        try embed(loaded, modelFile: modelFile, modality: modality, input, inputFile: inputFile)
-    }
-    try NPYFile.write(shared, to: output)
-    let summary = "\(shared.rows) rows × \(shared.columns) columns (shared space, float32)"
-    if output.relativePath == "-" {
-        printError("wrote standard output: " + summary)   // stdout holds the .npy bytes
-    } else {
-        print("wrote \(output.path): " + summary)
-    }
-    return ExitStatus.success
-}
-
 func evaluateModel(_ model: SafetensorsFile, modelFile: String, x: Matrix<Float>, y: Matrix<Float>, json: Bool,
                    _ context: RunContext) throws -> Int32 {
     let loaded = try loadModel(model, modelFile)
@@ -106,19 +90,8 @@ func evaluateModel(_ model: SafetensorsFile, modelFile: String, x: Matrix<Float>
     return ExitStatus.success
 }
 
-func searchWithModel(_ model: SafetensorsFile, modelFile: String, queryModality: String, queries: Matrix<Float>,
-                     index: Matrix<Float>, k: Int, json: Bool, _ context: RunContext) throws -> Int32 {
-    let loaded = try loadModel(model, modelFile)
-    let options = context.options
-    let indexModality = queryModality == "x" ? "y" : "x"
-    let results = try context.progress.step("searching \(index.rows) rows for \(queries.rows) queries") {
-        () -> [[SearchHit]] in
-        let q = try embed(loaded, modelFile: modelFile, modality: queryModality, queries,
-                          inputFile: options.string("query-\(queryModality)")!)
-        let i = try embed(loaded, modelFile: modelFile, modality: indexModality, index,
-                          inputFile: options.string("index-\(indexModality)")!)
-        return try cosineTopK(q, i, k: k)
-    }
+/// Prints search results: one line per query (or one JSON object per query).
+func printSearchResults(_ results: [[SearchHit]], json: Bool) {
     var lines = [String]()
     for (query, best) in results.enumerated() {
         if json {
@@ -132,7 +105,6 @@ func searchWithModel(_ model: SafetensorsFile, modelFile: String, queryModality:
         }
     }
     print(lines.joined(separator: "\n"))
-    return ExitStatus.success
 }
 
 // MARK: experiment and demo

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import LinearAlgebra
+import SUE
 import SUEFiles
 
 /// End-to-end checks of the `sue` executable's handling of bad command lines and bad inputs: each case
@@ -138,6 +139,44 @@ final class CommandLineTests: XCTestCase {
         var information = stat()
         XCTAssertEqual(stat("/dev/null", &information), 0)
         XCTAssertEqual(information.st_mode & S_IFMT, S_IFCHR)
+    }
+
+    /// Large files are embedded and searched in blocks: any block size, and shards embedded separately, give the
+    /// same bytes as one run over the whole file.
+    func testEmbeddingInShardsAndSearchingInBlocksGiveTheSameBytes() throws {
+        let folder = TemporaryFolder()
+        let (x, y) = makeSyntheticPairs(rows: 400, dx: 12, dy: 9, seed: 4)
+        try NPYFile.write(x, to: folder.file("x.npy"))
+        try NPYFile.write(y, to: folder.file("y.npy"))
+        try Data("x,y\n".appending((0..<30).map { "\($0),\($0)\n" }.joined()).utf8).write(to: folder.file("pairs.csv"))
+        let dir = folder.url
+        for method in ["ridge", "similarity-profiles", "sue"] {
+            let fitted = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "m.safetensors",
+                                  "--method", method, "--quiet"], in: dir)
+            XCTAssertEqual(fitted.status, 0, fitted.stderr)
+            func embed(_ extra: [String], _ out: String) throws -> Matrix<Float> {
+                let r = try sue(["embed", "--model", "m.safetensors", "--modality", "x", "--in", "x.npy", "--out", out, "--quiet"] + extra, in: dir)
+                XCTAssertEqual(r.status, 0, r.stderr)
+                return try NPYFile.read(folder.file(out), as: Float.self)
+            }
+            let whole = try embed([], "whole.npy")
+            let first = try embed(["--rows", "0:137", "--batch-rows", "16"], "a.npy")
+            let second = try embed(["--rows", "137:", "--batch-rows", "50"], "b.npy")
+            XCTAssertEqual(first.rows + second.rows, 400)
+            XCTAssertEqual(first.elements + second.elements, whole.elements, "\(method): shards differ from one run")
+
+            func search(_ extra: [String]) throws -> String {
+                let r = try sue(["search", "--model", "m.safetensors", "--query-y", "y.npy", "--index-x", "x.npy", "-k", "5",
+                                 "--quiet"] + extra, in: dir)
+                XCTAssertEqual(r.status, 0, r.stderr)
+                return r.stdout
+            }
+            XCTAssertEqual(try search(["--batch-rows", "7"]), try search([]), "\(method): blocks change the results")
+        }
+        try assertFails(["embed", "--model", "m.safetensors", "--modality", "x", "--in", "x.npy", "--out", "c.npy", "--rows", "10:900"],
+                        in: dir, status: 1, mentions: ["x.npy", "400"])
+        try assertFails(["embed", "--model", "m.safetensors", "--modality", "x", "--in", "x.npy", "--out", "c.npy", "--rows", "9:3"],
+                        in: dir, status: 64, mentions: ["--rows"])
     }
 
     func testBadInputsOfFit() throws {
