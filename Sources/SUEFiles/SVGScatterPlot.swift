@@ -138,19 +138,5 @@ public struct SVGScatterPlot {
 
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
-    private func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case _ where c.value < 0x20 && c != "\t" && c != "\n": continue  // not allowed in XML 1.0
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    private func escape(_ text: String) -> String { xmlEscaped(text) }
 }
