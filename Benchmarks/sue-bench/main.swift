@@ -14,6 +14,7 @@ let workloads: [String: @Sendable (BenchArguments) throws -> Void] = [
     "sue-fit": runSUEFitBenchmark,
     "csls": runCSLSBenchmark,
     "spectralnet": runSpectralNetBenchmark,
+    "scale": runScaleBenchmark,
 ]
 
 let argv = Array(CommandLine.arguments.dropFirst())

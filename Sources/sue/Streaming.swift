@@ -72,32 +72,12 @@ func embedStreaming(_ model: any AlignmentModel, _ modality: Modality, input: UR
 func searchStreaming(_ model: any AlignmentModel, queries: Matrix<Float>, indexModality: Modality, index: URL,
                      rows: Range<Int>, batch: Int, k: Int, progress: ProgressReporter) throws -> [[SearchHit]] {
     let tracker = RowProgress(reporter: progress, stage: "searching", total: rows.count)
-    var best = [[SearchHit]](repeating: [], count: queries.rows)
+    var best = NearestRows(queries: queries.rows, k: k)
     for start in stride(from: rows.lowerBound, to: rows.upperBound, by: batch) {
         let end = min(rows.upperBound, start + batch)
         let block = try embeddedBlock(model, indexModality, file: index, rows: start..<end)
-        let hits = try cosineTopK(queries, block, k: min(k, block.rows))
-        for q in 0..<queries.rows {
-            let incoming = hits[q].map { SearchHit(row: $0.row + start, score: $0.score) }
-            best[q] = mergedTopK(best[q], incoming, k: k)
-        }
+        best.add(try cosineTopK(queries, block, k: min(k, block.rows)), rowOffset: start)
         tracker.update(end - rows.lowerBound)
     }
-    return best
-}
-
-/// The best `k` of two lists sorted best first, where every row of `earlier` precedes every row of `later`:
-/// on equal scores the earlier list's hit comes first, so ties go to the lower row.
-func mergedTopK(_ earlier: [SearchHit], _ later: [SearchHit], k: Int) -> [SearchHit] {
-    var out = [SearchHit]()
-    out.reserveCapacity(k)
-    var i = 0, j = 0
-    while out.count < k && (i < earlier.count || j < later.count) {
-        if j >= later.count || (i < earlier.count && !(later[j].score > earlier[i].score)) {
-            out.append(earlier[i]); i += 1
-        } else {
-            out.append(later[j]); j += 1
-        }
-    }
-    return out
+    return best.hits
 }

@@ -51,3 +51,40 @@ public func cosineTopK(_ queries: Matrix<Float>, _ index: Matrix<Float>, k: Int)
     }
     return results
 }
+
+/// The best `k` index rows per query over an index searched block by block: add each block's `cosineTopK` hits
+/// in index order, then read `hits`. Memory: k hits per query, whatever the index's size.
+public struct NearestRows: Sendable {
+    /// The best hits so far per query, best first; rows are numbered from the index's start.
+    public private(set) var hits: [[SearchHit]]
+    /// Hits kept per query.
+    public let k: Int
+
+    /// An empty accumulator for `queries` queries.
+    public init(queries: Int, k: Int) {
+        hits = [[SearchHit]](repeating: [], count: queries)
+        self.k = k
+    }
+
+    /// Merges one block's hits (rows counted within the block, which starts at index row `rowOffset`). Blocks
+    /// must come in index order: on equal scores the earlier block's hit comes first, so ties go to the lower row
+    /// exactly as within one block.
+    public mutating func add(_ block: [[SearchHit]], rowOffset: Int) {
+        precondition(block.count == hits.count, "NearestRows: \(block.count) queries in the block, \(hits.count) expected")
+        for q in hits.indices {
+            let later = block[q].map { SearchHit(row: $0.row + rowOffset, score: $0.score) }
+            let earlier = hits[q]
+            var merged = [SearchHit]()
+            merged.reserveCapacity(k)
+            var i = 0, j = 0
+            while merged.count < k && (i < earlier.count || j < later.count) {
+                if j >= later.count || (i < earlier.count && !(later[j].score > earlier[i].score)) {
+                    merged.append(earlier[i]); i += 1
+                } else {
+                    merged.append(later[j]); j += 1
+                }
+            }
+            hits[q] = merged
+        }
+    }
+}

@@ -102,12 +102,16 @@ public struct Automatic: Aligner, Equatable {
     /// Fewest known pairs with which the self-learning loops are judged on a fold of pairs held out of them
     /// (below it, by a null run from shuffled pairs; see `Automatic`).
     public var heldOutMinimumPairs: Int
+    /// Ridge's cross-validated score (0…1) above which the self-learning loops are not run: a candidate can then
+    /// not beat ridge clearly, and the loops are most of a fit's cost.
+    public var sufficientRecall: Double
 
     /// The estimator with its settings.
     public init(selfLearning: SelfLearning = SelfLearning(), lockInMargin: Double = 0.25, significance: Double = 2,
-                twoWayMinimumPairs: Int = 50, heldOutMinimumPairs: Int = 40) {
+                twoWayMinimumPairs: Int = 50, heldOutMinimumPairs: Int = 40, sufficientRecall: Double = 0.98) {
         self.selfLearning = selfLearning; self.lockInMargin = lockInMargin; self.significance = significance
         self.twoWayMinimumPairs = twoWayMinimumPairs; self.heldOutMinimumPairs = heldOutMinimumPairs
+        self.sufficientRecall = sufficientRecall
     }
 
     /// The choice among scored candidates: ridge, unless another candidate's per-pair scores beat ridge's by more
@@ -191,11 +195,21 @@ private struct Selection {
 
     mutating func run(report initialReport: FitReport) throws -> AutomaticModel {
         var report = initialReport
-        // Self-learning candidates, judged in one of two ways (see `Automatic`).
+        var perPair = [AutomaticModel.Choice: [Double]]()
+        if pairs.count >= 3 {  // a ridge fold needs ≥ 2 training pairs
+            perPair[.ridge] = try perPairScores { train in
+                let (a, b) = prepared.pairedRows(train)
+                return try prepared.model(mapX: try RidgeRegression(a: a, b: b).weights, mapY: .identity(b.columns), report: initialReport)
+            }
+        }
+        // Self-learning candidates, judged in one of two ways (see `Automatic`) — unless the pairs alone already
+        // retrieve almost every held-out pair, when no loop could do clearly better and its cost buys nothing.
         var loops: (model: any AlignmentModel, choice: AutomaticModel.Choice)? = nil
         var lockedIn = false
         var notes = [String]()
-        if pairs.count >= settings.heldOutMinimumPairs {
+        if let ridge = perPair[.ridge], mean(ridge) >= settings.sufficientRecall {
+            notes.append(String(format: "ridge's cross-validated recall %.3f leaves no room for self-learning: not run", mean(ridge)))
+        } else if pairs.count >= settings.heldOutMinimumPairs {
             let outcome = try loopsJudgedOnHeldOutPairs(report: report)
             loops = outcome.accepted
             notes.append(outcome.note)
@@ -208,12 +222,7 @@ private struct Selection {
 
         // Cross-validation of the maps fitted on pairs alone (and of a locked-in loop with few pairs).
         context.report("auto", 0.9, "cross-validating on \(pairs.count) known pairs (\(folds) folds)")
-        var perPair = [AutomaticModel.Choice: [Double]]()
-        if pairs.count >= 3 {  // a ridge or CCA fold needs ≥ 2 training pairs
-            perPair[.ridge] = try perPairScores { train in
-                let (a, b) = prepared.pairedRows(train)
-                return try prepared.model(mapX: try RidgeRegression(a: a, b: b).weights, mapY: .identity(b.columns), report: initialReport)
-            }
+        if pairs.count >= 3 {  // a CCA fold needs ≥ 2 training pairs
             perPair[.cca] = try perPairScores(ccaFold)
             if (configuration.profileWeight ?? 0) > 0 {
                 perPair[.ccaProfiles] = try perPairScores(profiles: try fittedProfiles(), ccaFold)

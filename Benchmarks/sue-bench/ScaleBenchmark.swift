@@ -1,0 +1,134 @@
+import Foundation
+import LinearAlgebra
+import SUE
+
+// sue-bench scale [--rows 200000,1000000] [--dims 768] [--pairs 1000] [--queries 10000] [--k 10] [--latent 32]
+//                 [--noise 0.3] [--core-rows 16384] [--batch-rows 65536] [--seed s] [--json]
+//
+// For each size: generates two non-linear views of a shared latent in the process (row i of X and its partner in
+// Y are known, so recall can be measured), fits `auto` on `--pairs` known pairs and the unpaired rest, embeds every
+// row of both sides in blocks, searches `--queries` Y rows against all X rows in blocks (top k), and measures
+// Recall@1/5/10 on 400 held-out pairs. One JSON line per size: seconds per stage and the peak resident memory.
+func runScaleBenchmark(_ args: BenchArguments) throws {
+    let sizes = args.ints("rows") ?? [200_000, 1_000_000]
+    let dims = args.int("dims") ?? 768
+    let pairCount = args.int("pairs") ?? 1000
+    let queryCount = args.int("queries") ?? 10_000
+    let k = args.int("k") ?? 10
+    let latent = args.int("latent") ?? 32
+    let noise = args.double("noise") ?? 0.3
+    let batch = args.int("batch-rows") ?? 65_536
+    let core = args.int("core-rows") ?? WeaklyPairedData.defaultCoreRows
+    let seed = UInt64(args.int("seed") ?? 0)
+    let verbose = !args.json
+    for n in sizes {
+        guard n > pairCount + 400 + queryCount else { throw BenchError("--rows \(n) must exceed pairs + 400 test rows + queries") }
+        var clock = monotonicSeconds()
+        func lap() -> Double {
+            let now = monotonicSeconds()
+            defer { clock = now }
+            return (now - clock).rounded(toPlaces: 2)
+        }
+        var fields: [String: Any] = ["workload": "scale", "rows": n, "dims": dims, "pairs": pairCount, "queries": queryCount,
+                                     "k": k, "core_rows": core, "threads": Parallel.threadCount, "build": buildFlavour]
+        // Training rows 0..<n of X; Y's rows are a permutation of the same latent points; 400 test pairs apart.
+        let views = ScaleViews(latent: latent, dims: dims, noise: noise, seed: seed)
+        let x = views.x(rows: n, from: 0), yOrdered = views.y(rows: n, from: 0)
+        var random = SeededRandom(seed: seed ^ 0x5ca1e)
+        let permutation = random.permutation(n)           // Y row j holds latent point permutation[j]
+        var positionInY = [Int](repeating: 0, count: n)
+        for (j, i) in permutation.enumerated() { positionInY[i] = j }
+        let y = yOrdered.rows(permutation)
+        let pairs = (0..<pairCount).map { KnownPair(x: $0, y: positionInY[$0]) }
+        let testX = views.x(rows: 400, from: n), testY = views.y(rows: 400, from: n)
+        fields["seconds_generate"] = lap()
+        if verbose { FileHandle.standardError.write("  \(n) rows: data ready\n".data(using: .utf8)!) }
+
+        let model = try Automatic().fit(WeaklyPairedData(x: x, y: y, pairs: pairs),
+                                        context: FitContext(seed: seed, coreRows: core) { event in
+            if verbose && event.fraction == nil { FileHandle.standardError.write("  \(event.stage): \(event.detail)\n".data(using: .utf8)!) }
+        })
+        fields["seconds_fit"] = lap()
+        fields["method"] = model.choice.rawValue
+
+        var embeddedRows = 0
+        for (rows, side) in [(x, Modality.x), (y, .y)] {
+            for start in stride(from: 0, to: rows.rows, by: batch) {
+                embeddedRows += try model.embed(rows.rows(start..<min(rows.rows, start + batch)), from: side).rows
+            }
+        }
+        fields["seconds_embed_both_sides"] = lap()
+        fields["embed_rows_per_second"] = Int(Double(embeddedRows) / max(fields["seconds_embed_both_sides"] as! Double, 1e-9))
+
+        let queries = try model.embedY(y.rows(0..<queryCount))
+        var nearest = NearestRows(queries: queryCount, k: k)
+        for start in stride(from: 0, to: n, by: batch) {
+            let block = try model.embedX(x.rows(start..<min(n, start + batch)))
+            nearest.add(try cosineTopK(queries, block, k: min(k, block.rows)), rowOffset: start)
+        }
+        fields["seconds_search"] = lap()
+        // The search's own recall: how often the query's partner is among its k hits.
+        let found = (0..<queryCount).filter { j in nearest.hits[j].contains { $0.row == permutation[j] } }.count
+        fields["search_recall_at_k"] = (100 * Double(found) / Double(queryCount)).rounded(toPlaces: 2)
+
+        let scores = try retrievalRecall(try model.embedX(testX), try model.embedY(testY))
+        fields["test_r10_x_to_y"] = scores.xToY.r10
+        fields["test_r10_y_to_x"] = scores.yToX.r10
+        fields["peak_rss_gb"] = peakResidentGigabytes().rounded(toPlaces: 2)
+        emit(fields, json: args.json)
+    }
+}
+
+/// Two non-linear views of one latent space, generated row by row from seeded random networks: latent point i is
+/// z_i ~ N(0, I) drawn from a generator seeded by i, so any range of rows can be generated on its own.
+struct ScaleViews {
+    let latent: Int, dims: Int, noise: Double
+    let ax1: Matrix<Float>, ax2: Matrix<Float>, ay1: Matrix<Float>, ay2: Matrix<Float>
+    let seed: UInt64
+
+    init(latent: Int, dims: Int, noise: Double, seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        let hidden = 4 * latent
+        self.latent = latent; self.dims = dims; self.noise = noise; self.seed = seed
+        ax1 = random.normalMatrix(latent, hidden, std: 1.5 / Double(latent).squareRoot())
+        ax2 = random.normalMatrix(hidden, dims, std: 1 / Double(hidden).squareRoot())
+        ay1 = random.normalMatrix(latent, hidden, std: 1.5 / Double(latent).squareRoot())
+        ay2 = random.normalMatrix(hidden, dims, std: 1 / Double(hidden).squareRoot())
+    }
+
+    func points(rows: Int, from first: Int) -> Matrix<Float> {
+        var z = Matrix<Float>(rows: rows, columns: latent)
+        for i in 0..<rows {
+            var random = SeededRandom(seed: seed &+ 0x9e37_79b9 &* UInt64(first + i + 1))
+            for j in 0..<latent { z[i, j] = Float(random.normal()) }
+        }
+        return z
+    }
+
+    func view(_ z: Matrix<Float>, _ a1: Matrix<Float>, _ a2: Matrix<Float>, noise: UInt64) -> Matrix<Float> {
+        var h = Matrix.multiply(z, .none, a1, .none)
+        for k in h.elements.indices { h.elements[k] = Foundation.tanh(h.elements[k]) }
+        var out = Matrix.multiply(h, .none, a2, .none)
+        var random = SeededRandom(seed: seed ^ noise)
+        for k in out.elements.indices { out.elements[k] += Float(self.noise * random.normal()) }
+        return out
+    }
+
+    func x(rows: Int, from first: Int) -> Matrix<Float> { view(points(rows: rows, from: first), ax1, ax2, noise: 0x11 &+ UInt64(first)) }
+    func y(rows: Int, from first: Int) -> Matrix<Float> { view(points(rows: rows, from: first), ay1, ay2, noise: 0x22 &+ UInt64(first)) }
+}
+
+/// The process's peak resident memory in GiB (getrusage's ru_maxrss, KiB on Linux).
+func peakResidentGigabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / (1024 * 1024)
+}
+
+extension Double {
+    /// Rounded to `places` decimals (for readable JSON).
+    func rounded(toPlaces places: Int) -> Double {
+        let scale = Foundation.pow(10, Double(places))
+        return (self * scale).rounded() / scale
+    }
+}
