@@ -24,6 +24,8 @@ let fitCommand = Command(
         OptionSpec("knn", .integer(minimum: 1), default: "100",
                    "neighbours per point in the numeric SE's graph (the paper uses 100; the default is capped at the rows − 1, a larger value given here is an error)"),
         OptionSpec("mmd", .choice(["on", "off"]), default: "on", "refine the alignment with the MMD residual network"),
+        OptionSpec("core-rows", .integerOrWord(minimum: 2, word: "all"), default: "\(WeaklyPairedData.defaultCoreRows)",
+                   "rows per side the fit works with: every paired row and a seeded sample of the unpaired ones, so that the steps of quadratic cost stay bounded on large data (the model then embeds any number of rows); all: every row"),
     ],
     details: """
         example:
@@ -36,6 +38,9 @@ let fitCommand = Command(
         procrustes, cca, components+cca, cca+profiles, self-learning, similarity-profiles, contrastive) is an error,
         since it would be ignored. The model's "config" metadata records the settings used, its "report" the
         method actually fitted and why. Without --pairs the fit uses no pairs (auto: the similarity profiles).
+        Large data: inputs with more rows than --core-rows are fitted on a seeded sample of that many rows per
+        side (always including the paired rows); the time and memory of a fit then grow only linearly with the
+        rows. Embed and search all rows afterwards with sue embed / sue search, which stream in blocks.
         """,
     run: runFit)
 

@@ -24,7 +24,9 @@ func fitAndWriteModel(_ inputs: InputValidation.FitInputs<Float>, _ settings: Fi
                       _ context: RunContext) throws -> Int32 {
     let data = WeaklyPairedData(x: inputs.x, y: inputs.y, pairs: inputs.pairs.map { KnownPair(x: $0.x, y: $0.y) })
     let start = DispatchTime.now()
-    var model: any AlignmentModel = try settings.estimator.fit(data, context: context.fitContext())
+    var fitContext = context.fitContext()
+    fitContext.coreRows = context.options.integer("core-rows")   // nil for "all"
+    var model: any AlignmentModel = try settings.estimator.fit(data, context: fitContext)
     context.progress.end()
     let seconds = secondsSince(start)
     var report = model.report
@@ -42,6 +44,9 @@ func fitAndWriteModel(_ inputs: InputValidation.FitInputs<Float>, _ settings: Fi
     print("method:   \(chosen)" + (chosen == settings.method.name ? " — \(settings.method.summary)" : " (chosen by \(settings.method.name))"))
     print("why:      \(report.reason)")
     print("data:     X \(data.x.rows)×\(data.x.columns), Y \(data.y.rows)×\(data.y.columns), \(data.pairs.count) known pairs")
+    if let core = fitContext.coreRows, data.x.rows > core || data.y.rows > core {
+        print("core:     fitted on a seeded sample of at most \(core) rows per side, every paired row included (--core-rows)")
+    }
     print("model:    \(settings.output.path), shared dimension \(model.dimension)")
     for note in report.notes { print("note:     " + wrap(note, width: 90, indent: 10)) }
     print(String(format: "time:     %.2f s to fit", seconds))

@@ -179,6 +179,32 @@ final class CommandLineTests: XCTestCase {
                         in: dir, status: 64, mentions: ["--rows"])
     }
 
+    func testFitOnABoundedCore() throws {
+        let folder = TemporaryFolder()
+        let (x, y) = makeSyntheticPairs(rows: 300, dx: 8, dy: 6, seed: 5)
+        try NPYFile.write(x, to: folder.file("x.npy"))
+        try NPYFile.write(y, to: folder.file("y.npy"))
+        try Data("x,y\n".appending((0..<20).map { "\($0),\($0)\n" }.joined()).utf8).write(to: folder.file("pairs.csv"))
+        func fit(_ extra: [String], _ out: String) throws -> Outcome {
+            let r = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", out,
+                             "--method", "similarity-profiles", "--quiet"] + extra, in: folder.url)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return r
+        }
+        let sampled = try fit(["--core-rows", "120"], "a.safetensors")
+        XCTAssertTrue(sampled.stdout.contains("at most 120 rows per side"), sampled.stdout)
+        let whole = try fit(["--core-rows", "all"], "b.safetensors")
+        XCTAssertFalse(whole.stdout.contains("core:"), whole.stdout)
+        let byDefault = try fit([], "c.safetensors")
+        XCTAssertFalse(byDefault.stdout.contains("core:"), "300 rows are below the default core")
+        // The core changes what the profiles are measured against; the default (all 300 rows) equals "all".
+        let a = try Data(contentsOf: folder.file("a.safetensors")), b = try Data(contentsOf: folder.file("b.safetensors"))
+        XCTAssertNotEqual(a, b)
+        XCTAssertEqual(try Data(contentsOf: folder.file("c.safetensors")), b)
+        try assertFails(["fit", "--x", "x.npy", "--y", "y.npy", "--out", "d.safetensors", "--core-rows", "1"],
+                        in: folder.url, status: 64, mentions: ["--core-rows"])
+    }
+
     func testBadInputsOfFit() throws {
         let folder = TemporaryFolder()
         var random = SeededRandom(seed: 5)
