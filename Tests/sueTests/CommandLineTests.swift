@@ -58,6 +58,16 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(r.stdout, "", "errors go to stderr only", file: file, line: line)
     }
 
+    /// A temporary folder holding x.npy and y.npy (synthetic, row i ↔ row i) and pairs.csv with the first pairs.
+    private func syntheticInputs(rows: Int, dx: Int, dy: Int, pairs: Int, seed: UInt64) throws -> TemporaryFolder {
+        let folder = TemporaryFolder()
+        let (x, y) = makeSyntheticPairs(rows: rows, dx: dx, dy: dy, seed: seed)
+        try NPYFile.write(x, to: folder.file("x.npy"))
+        try NPYFile.write(y, to: folder.file("y.npy"))
+        try Data("x,y\n".appending((0..<pairs).map { "\($0),\($0)\n" }.joined()).utf8).write(to: folder.file("pairs.csv"))
+        return folder
+    }
+
     // MARK: Help
 
     func testHelpListsEveryCommandAndOption() throws {
@@ -144,11 +154,7 @@ final class CommandLineTests: XCTestCase {
     /// Large files are embedded and searched in blocks: any block size, and shards embedded separately, give the
     /// same bytes as one run over the whole file.
     func testEmbeddingInShardsAndSearchingInBlocksGiveTheSameBytes() throws {
-        let folder = TemporaryFolder()
-        let (x, y) = makeSyntheticPairs(rows: 400, dx: 12, dy: 9, seed: 4)
-        try NPYFile.write(x, to: folder.file("x.npy"))
-        try NPYFile.write(y, to: folder.file("y.npy"))
-        try Data("x,y\n".appending((0..<30).map { "\($0),\($0)\n" }.joined()).utf8).write(to: folder.file("pairs.csv"))
+        let folder = try syntheticInputs(rows: 400, dx: 12, dy: 9, pairs: 30, seed: 4)
         let dir = folder.url
         for method in ["ridge", "similarity-profiles", "sue"] {
             let fitted = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "m.safetensors",
@@ -180,11 +186,7 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testFitOnABoundedCore() throws {
-        let folder = TemporaryFolder()
-        let (x, y) = makeSyntheticPairs(rows: 300, dx: 8, dy: 6, seed: 5)
-        try NPYFile.write(x, to: folder.file("x.npy"))
-        try NPYFile.write(y, to: folder.file("y.npy"))
-        try Data("x,y\n".appending((0..<20).map { "\($0),\($0)\n" }.joined()).utf8).write(to: folder.file("pairs.csv"))
+        let folder = try syntheticInputs(rows: 300, dx: 8, dy: 6, pairs: 20, seed: 5)
         func fit(_ extra: [String], _ out: String) throws -> Outcome {
             let r = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", out,
                              "--method", "similarity-profiles", "--quiet"] + extra, in: folder.url)
