@@ -1,0 +1,204 @@
+import XCTest
+import Foundation
+import LinearAlgebra
+import SUE
+import SUEFiles
+
+/// Labelled synthetic data with a known answer: `classes` well separated centres in a latent space, seen through
+/// two different random linear maps (X and Y, of different widths) with a little noise. Row i of X and row i of Y
+/// are the same item, of class `labels[i]`.
+struct LabelledViews {
+    var x: Matrix<Float>
+    var y: Matrix<Float>
+    var labels: [String]
+
+    init(rows: Int, classes: Int = 4, latent: Int = 6, dx: Int = 12, dy: Int = 9, spread: Double = 0.35,
+         noise: Double = 0.05, seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        let centres: Matrix<Double> = random.normalMatrix(classes, latent, std: 1)
+        let a: Matrix<Double> = random.normalMatrix(latent, dx, std: 1), b: Matrix<Double> = random.normalMatrix(latent, dy, std: 1)
+        var z = Matrix<Double>(rows: rows, columns: latent)
+        labels = []
+        for i in 0..<rows {
+            let k = i % classes
+            labels.append("class \(k)")
+            for j in 0..<latent { z[i, j] = centres[k, j] + spread * random.normal() }
+        }
+        func view(_ m: Matrix<Double>) -> Matrix<Float> {
+            var v = Matrix.multiply(z, .none, m, .none).converted(to: Float.self)
+            for k in v.elements.indices { v.elements[k] += Float(noise * random.normal()) }
+            return v
+        }
+        x = view(a)
+        y = view(b)
+    }
+
+    /// Rows `range` of one side with their labels.
+    func labelled(_ side: Modality, _ range: Range<Int>) throws -> LabelledRows {
+        try LabelledRows(rows: (side == .x ? x : y).rows(range), labels: Array(labels[range]))
+    }
+}
+
+func accuracy(_ p: Predictions, _ truth: ArraySlice<String>) -> Double {
+    Double(zip(p.labels, truth).filter { $0 == $1 }.count) / Double(truth.count)
+}
+
+final class ClassificationTests: XCTestCase {
+    let context = FitContext(seed: 3)
+
+    func testEachClassifierSeparatesSeparableClasses() throws {
+        let data = LabelledViews(rows: 300, seed: 1)
+        let train = try data.labelled(.x, 0..<200), test = data.x.rows(200..<300)
+        let fitted: [any FittedClassifier] = [try CentroidClassifier().fit(train, context: context),
+                                              try LogisticClassifier().fit(train, context: context),
+                                              try NearestNeighbourClassifier(neighbours: 5).fit(train, context: context)]
+        for classifier in fitted {
+            let p = try classifier.predict(test)
+            XCTAssertEqual(p.classes, ["class 0", "class 1", "class 2", "class 3"])
+            XCTAssertGreaterThanOrEqual(accuracy(p, data.labels[200..<300]), 0.97, "\(type(of: classifier))")
+            XCTAssertTrue(p.scores.allSatisfy { $0.isFinite })
+        }
+    }
+
+    /// Labels of X, a shared space fitted from pairs, rows of Y: the classifier carries across.
+    func testCrossDomainThroughAFittedSharedSpace() throws {
+        let data = LabelledViews(rows: 400, seed: 2)
+        let pairs = (0..<60).map { KnownPair(x: $0, y: $0) }
+        let model = try Ridge().fit(WeaklyPairedData(x: data.x.rows(0..<300), y: data.y.rows(0..<300), pairs: pairs), context: context)
+        for classifier in [AnyEstimator(CentroidClassifier()), AnyEstimator(LogisticClassifier())] {
+            let fitted = try classifier.fitInSharedSpace(model, try data.labelled(.x, 0..<300), nil, context)
+            let p = try fitted.predict(data.y.rows(300..<400), from: .y)
+            XCTAssertGreaterThanOrEqual(accuracy(p, data.labels[300..<400]), 0.95)
+        }
+    }
+
+    /// No labelled rows at all: each class's mean Y row stands for its description; X rows get the nearest.
+    func testZeroShotByTheNearestPrototype() throws {
+        let data = LabelledViews(rows: 400, seed: 4)
+        let model = try Ridge().fit(WeaklyPairedData(x: data.x.rows(0..<300), y: data.y.rows(0..<300),
+                                                     pairs: (0..<60).map { KnownPair(x: $0, y: $0) }), context: context)
+        let names = (0..<4).map { "class \($0)" }
+        let means = try CentroidClassifier().fit(try data.labelled(.y, 0..<300), context: context)  // class directions in Y
+        let meanRows = Matrix(rows: 4, columns: data.y.columns) { k, j in
+            let members = (0..<300).filter { data.labels[$0] == names[k] }
+            return members.reduce(Float(0)) { $0 + data.y[$1, j] } / Float(members.count)
+        }
+        XCTAssertEqual(means.classes, names)
+        let acrossSpace = try ZeroShot.classifier(model: model, prototypes: meanRows, from: .y, names: names)
+        XCTAssertGreaterThanOrEqual(accuracy(try acrossSpace.predict(data.x.rows(300..<400), from: .x), data.labels[300..<400]), 0.95)
+        let ownSpace = try ZeroShot.classifier(prototypes: meanRows, names: names)
+        XCTAssertGreaterThanOrEqual(accuracy(try ownSpace.predict(data.y.rows(300..<400)), data.labels[300..<400]), 0.95)
+        // Two prototypes of one class are averaged (prompt ensembling): still four classes.
+        let doubled = Matrix(rows: 8, columns: meanRows.columns, elements: meanRows.elements + meanRows.elements)
+        XCTAssertEqual(try ZeroShot.classifier(prototypes: doubled, names: names + names).classes, names)
+    }
+
+    /// Few labelled X rows, many unpaired labelled Y rows: the kept network is at least as good as X alone, on
+    /// held-out rows as in the cross-validation, and the run says which one it kept.
+    func testUnpairedAuxiliaryTrainingIsNeverWorseThanPrimaryOnly() throws {
+        let data = LabelledViews(rows: 600, classes: 6, spread: 0.9, noise: 0.3, seed: 5)
+        let primary = try data.labelled(.x, 0..<12)            // 2 labelled X rows per class
+        let auxiliary = try data.labelled(.y, 12..<400)         // Y rows of other items: no pairs
+        let settings = UnpairedAuxiliaryTraining(width: 32, steps: 150)
+        let joint = try settings.fit(primary: primary, auxiliary: auxiliary, context: context)
+        var alone = settings
+        alone.auxiliaryWeight = 0
+        let primaryOnly = try alone.fit(primary: primary, auxiliary: auxiliary, context: context)
+        XCTAssertEqual(primaryOnly.kept, .primaryOnly)
+        let validated = try XCTUnwrap(joint.validationAccuracy[joint.kept])
+        XCTAssertGreaterThanOrEqual(validated, try XCTUnwrap(joint.validationAccuracy[.primaryOnly]))
+        let test = data.x.rows(400..<600), truth = data.labels[400..<600]
+        let (a, b) = (accuracy(try joint.predict(test), truth), accuracy(try primaryOnly.predict(test), truth))
+        XCTAssertGreaterThanOrEqual(a, b - 0.02, "kept \(joint.kept): \(a) against X alone \(b)")
+        XCTAssertGreaterThan(b, 0.5, "the task is learnable from X alone")
+        XCTAssertEqual(joint.classes.count, 6)
+    }
+
+    func testSameSeedSamePredictionsWhateverTheThreadCount() throws {
+        let data = LabelledViews(rows: 700, classes: 5, seed: 6)
+        let train = try data.labelled(.x, 0..<600), aux = try data.labelled(.y, 100..<700)
+        func run(_ threads: Int) throws -> [Predictions] {
+            let c = FitContext(seed: 9, threads: threads)
+            return try Parallel.withThreads(threads) {
+                [try LogisticClassifier(steps: 60, batchSize: 128).fit(train, context: c).predict(data.x),
+                 try NearestNeighbourClassifier().fit(train, context: c).predict(data.x),
+                 try CentroidClassifier().fit(train, context: c).predict(data.x),
+                 try UnpairedAuxiliaryTraining(width: 16, steps: 40, batchSize: 64).fit(primary: train, auxiliary: aux, context: c).predict(data.x)]
+            }
+        }
+        XCTAssertEqual(try run(1), try run(2))
+    }
+
+    func testMetricsOfAKnownConfusion() {
+        // truth: a a a b b c; predicted: a a b b b a
+        let m = ClassificationMetrics(classes: ["a", "b", "c"], truth: [0, 0, 0, 1, 1, 2], predicted: [0, 0, 1, 1, 1, 0])
+        XCTAssertEqual(m.confusion, [[2, 1, 0], [0, 2, 0], [1, 0, 0]])
+        XCTAssertEqual(m.accuracy, 4.0 / 6.0, accuracy: 1e-12)
+        // F1: a: p 2/3 r 2/3 → 2/3; b: p 2/3 r 1 → 0.8; c: 0.
+        XCTAssertEqual(m.macroF1, (2.0 / 3.0 + 0.8 + 0) / 3, accuracy: 1e-12)
+        XCTAssertEqual(m.mostConfused(limit: 1).first?.truth, "a")
+        XCTAssertEqual(ClassificationMetrics(classes: ["a"], truth: [], predicted: []).accuracy, 0)
+    }
+
+    func testBadInputsAreErrorsNotCrashes() throws {
+        let rows = Matrix<Float>(rows: 3, columns: 2, elements: [1, 0, 0, 1, 1, 1])
+        XCTAssertThrowsError(try LabelledRows(rows: rows, labels: ["a", "b"])) { error in
+            XCTAssertTrue("\(error)".contains("2 labels for 3 rows"), "\(error)")
+        }
+        XCTAssertThrowsError(try LabelledRows(rows: rows, labels: ["a", "", "b"])) { XCTAssertTrue("\($0)".contains("row 1")) }
+        XCTAssertThrowsError(try LabelledRows(rows: rows, labels: ["a", "a", "b"], classes: ["a", "b", "c"])) { error in
+            XCTAssertTrue("\(error)".contains("'c' has no rows"), "\(error)")
+        }
+        var bad = rows
+        bad[1, 1] = .nan
+        XCTAssertThrowsError(try LabelledRows(rows: bad, labels: ["a", "b", "c"]))
+        let fitted = try LogisticClassifier(steps: 5).fit(try LabelledRows(rows: rows, labels: ["a", "b", "b"]), context: context)
+        XCTAssertThrowsError(try fitted.predict(Matrix<Float>(rows: 1, columns: 3))) { error in
+            XCTAssertTrue("\(error)".contains("3 columns"), "\(error)")
+        }
+        XCTAssertThrowsError(try fitted.predict(bad))
+        // Zero rows and a class whose rows cancel out classify without NaN.
+        let cancelling = try CentroidClassifier().fit(try LabelledRows(rows: Matrix(rows: 3, columns: 2, elements: [1, 0, -1, 0, 0, 1]),
+                                                                       labels: ["a", "a", "b"]), context: context)
+        let p = try cancelling.predict(Matrix(rows: 2, columns: 2, elements: [0, 0, 0, 1]))
+        XCTAssertEqual(p.labels, ["a", "b"])   // a zero row: every cosine 0, the first class
+        XCTAssertTrue(p.scores.allSatisfy { $0.isFinite })
+        XCTAssertThrowsError(try UnpairedAuxiliaryTraining().fit(primary: try LabelledRows(rows: rows.rows(0..<1), labels: ["a"]),
+                                                                 auxiliary: try LabelledRows(rows: rows, labels: ["a", "b", "b"]), context: context))
+    }
+
+    func testLabelsFileNamesTheLine() throws {
+        XCTAssertEqual(try LabelsFile.parse(Data("\u{FEFF}cats\r\n dogs \nbig, small\n\n".utf8), file: "l.txt", rows: 3),
+                       ["cats", "dogs", "big, small"])
+        func problem(_ text: String, rows: Int? = nil) -> FileError? {
+            do { _ = try LabelsFile.parse(Data(text.utf8), file: "l.txt", rows: rows, rowsFile: "a.npy"); return nil } catch { return error as? FileError }
+        }
+        XCTAssertEqual(problem("a\n\nb\n")?.line, 2)
+        XCTAssertTrue(problem("a\n\nb\n")?.description.hasPrefix("l.txt:2: empty label") ?? false)
+        let short = problem("a\nb\n", rows: 3)
+        XCTAssertEqual(short?.line, 3)
+        XCTAssertTrue(short?.problem.contains("a.npy has 3 rows") ?? false, "\(String(describing: short))")
+        XCTAssertEqual(problem("a\nb\nc\n", rows: 2)?.line, 3)
+        XCTAssertEqual(problem("a\u{7}b\n")?.line, 1)
+        XCTAssertThrowsError(try LabelsFile.parse(Data([0xFF, 0xFE, 0x0A]), file: "l.txt")) { error in
+            XCTAssertEqual((error as? FileError)?.kind, .malformed)
+        }
+    }
+
+    func testConfusionMatrixPicture() {
+        let picture = SVGConfusionMatrix(title: "t <&>", classes: ["a", "b\"c"], counts: [[3, 1], [0, 4]], caption: "acc")
+        let svg = picture.render()
+        XCTAssertTrue(svg.hasPrefix("<?xml") && svg.hasSuffix("</svg>\n"))
+        XCTAssertTrue(svg.contains("t &lt;&amp;&gt;") && svg.contains("b&quot;c"))
+        XCTAssertEqual(svg.components(separatedBy: "<rect").count - 1, 4 + 2)   // 4 cells, background, frame
+        XCTAssertEqual(svg, picture.render())
+    }
+}
+
+/// A classifier estimator of any type (tests loop over several).
+struct AnyEstimator {
+    let fitInSharedSpace: (any AlignmentModel, LabelledRows?, LabelledRows?, FitContext) throws -> SharedSpaceClassifier
+    init<C: Classifier>(_ c: C) {
+        fitInSharedSpace = { try SharedSpaceClassification(classifier: c).fit(model: $0, x: $1, y: $2, context: $3) }
+    }
+}
