@@ -139,6 +139,13 @@ final class ModelFileTests: XCTestCase {
         f.tensors["x.map"] = map
         assertRefused(f, .invalidValue, mentions: ["'x.map'", "row 4", "column 1"])
 
+        // Finite but extreme: one such value in a mean makes every embedding overflow, so it is refused at load.
+        var e = try file()
+        var mean = e.tensors["y.mean"]!
+        mean[0, 2] = 3e38
+        e.tensors["y.mean"] = mean
+        assertRefused(e, .invalidValue, mentions: ["'y.mean'", "column 2", "magnitude"])
+
         var g = try file()
         g.metadata["report"] = "{\"method\": "
         assertRefused(g, .malformed, mentions: ["report"])

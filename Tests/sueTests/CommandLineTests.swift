@@ -207,6 +207,37 @@ final class CommandLineTests: XCTestCase {
                         in: folder.url, status: 64, mentions: ["--core-rows"])
     }
 
+    func testInterruptRemovesTheTemporaryFileAndKeepsTheOldOutput() throws {
+        let folder = try syntheticInputs(rows: 300, dx: 8, dy: 6, pairs: 20, seed: 6)
+        var random = SeededRandom(seed: 2)
+        try NPYFile.write(random.normalMatrix(60_000, 8) as Matrix<Float>, to: folder.file("many.npy"))
+        XCTAssertEqual(try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "m.safetensors",
+                                "--method", "ridge", "--quiet"], in: folder.url).status, 0)
+        let old = Data("an older output".utf8)
+        try old.write(to: folder.file("out.npy"))
+        for signal in [SIGINT, SIGTERM] {
+            let process = Process()
+            process.executableURL = try executable
+            process.arguments = ["embed", "--model", "m.safetensors", "--modality", "x", "--in", "many.npy", "--out", "out.npy",
+                                 "--batch-rows", "1", "--quiet"]
+            process.currentDirectoryURL = folder.url
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Wait for the write in progress (its temporary file), then interrupt it.
+            let deadline = Date().addingTimeInterval(20)
+            func temporaries() throws -> [String] {
+                try FileManager.default.contentsOfDirectory(atPath: folder.url.path).filter { $0.contains(".tmp-") }
+            }
+            while try temporaries().isEmpty && process.isRunning && Date() < deadline { usleep(2_000) }
+            XCTAssertTrue(process.isRunning, "the embedding finished before it could be interrupted")
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 128 + signal)
+            XCTAssertEqual(try temporaries(), [], "signal \(signal) left a temporary file")
+            XCTAssertEqual(try Data(contentsOf: folder.file("out.npy")), old, "signal \(signal) damaged the old output")
+        }
+    }
+
     func testBadInputsOfFit() throws {
         let folder = TemporaryFolder()
         var random = SeededRandom(seed: 5)
