@@ -25,6 +25,10 @@ let classifyCommand = Command(
         OptionSpec("classifier", .choice(["centroid", "logistic", "knn"]), default: "logistic",
                    "in a shared space or one side's own space: logistic regression, nearest class mean, or k nearest neighbours (by cosine)"),
         OptionSpec("k", short: "k", .integer(minimum: 1), default: "10", "neighbours of --classifier knn"),
+        OptionSpec("width", .integer(minimum: 1), default: String(UnpairedAuxiliaryTraining().width),
+                   "unpaired auxiliary training: width of the common space both sides' input maps lead into"),
+        OptionSpec("auxiliary-weight", .number(minimum: 0), default: "1",
+                   "unpaired auxiliary training: weight of the other side's rows in the loss (0: the test side alone)"),
         OptionSpec("out", .path(placeholder: "predictions.csv"), "where to write the predictions: CSV with the header row,label,score (without --out and --test-labels they go to standard output)"),
         OptionSpec("plot", .path(placeholder: "confusion.svg"), "draw the confusion matrix as an SVG heat map (needs --test-labels)"),
         OptionSpec("json", .flag, "print one JSON object: accuracy and macro_f1 (in %), classes (per-class figures), rows, confusion"),
@@ -136,7 +140,8 @@ func runClassify(_ context: RunContext) throws -> Int32 {
         } else if let primary = sides.first(where: { $0.modality == testModality }) {
             if let other = sides.first(where: { $0.modality != testModality }) {
                 context.progress.report("unpaired auxiliary training", nil, "\(counts), no pairs")
-                let fitted = try UnpairedAuxiliaryTraining().fit(primary: primary.data, auxiliary: other.data, context: fitContext)
+                let settings = UnpairedAuxiliaryTraining(width: o.integer("width")!, auxiliaryWeight: o.number("auxiliary-weight")!)
+                let fitted = try settings.fit(primary: primary.data, auxiliary: other.data, context: fitContext)
                 auxiliary = fitted
                 predict = { try fitted.predict(test) }
                 description = "unpaired auxiliary training on \(counts) (no pairs)"
