@@ -10,10 +10,13 @@ struct RunContext {
     let seed: UInt64
     let threads: Int
 
-    /// The library's fit context for this command: its seed, threads and progress.
+    /// The library's fit context for this command: its seed, threads and progress, and `--core-rows` for the
+    /// commands that have it (others keep the library's default core).
     func fitContext(seed: UInt64? = nil) -> FitContext {
         let progress = self.progress
-        return FitContext(seed: seed ?? self.seed, threads: threads) { progress.report($0.stage, $0.fraction, $0.detail) }
+        var context = FitContext(seed: seed ?? self.seed, threads: threads) { progress.report($0.stage, $0.fraction, $0.detail) }
+        if options.isSet("core-rows") { context.coreRows = options.integer("core-rows") }  // "all": nil, every row
+        return context
     }
 }
 

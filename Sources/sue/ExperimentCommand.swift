@@ -18,6 +18,7 @@ let experimentCommand = Command(
         OptionSpec("methods", .list(Catalogue.names), default: "auto,ridge,cca,sue",
                    "methods to compare: " + Catalogue.entries.map { "\($0.name) (\($0.summary))" }.joined(separator: ", ")),
         OptionSpec("json", .flag, "one JSON line per method instead of a table"),
+        coreRowsOption,
     ],
     details: """
         Per seed: draw --test test pairs, keep --pairs training pairs, make the remaining rows weakly paired

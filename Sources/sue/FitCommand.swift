@@ -24,8 +24,7 @@ let fitCommand = Command(
         OptionSpec("knn", .integer(minimum: 1), default: "100",
                    "neighbours per point in the numeric SE's graph (the paper uses 100; the default is capped at the rows − 1, a larger value given here is an error)"),
         OptionSpec("mmd", .choice(["on", "off"]), default: "on", "refine the alignment with the MMD residual network"),
-        OptionSpec("core-rows", .integerOrWord(minimum: 2, word: "all"), default: "\(WeaklyPairedData.defaultCoreRows)",
-                   "rows per side the fit works with: every paired row and a seeded sample of the unpaired ones, so that the steps of quadratic cost stay bounded on large data (the model then embeds any number of rows); all: every row"),
+        coreRowsOption,
     ],
     details: """
         example:
@@ -43,6 +42,11 @@ let fitCommand = Command(
         rows. Embed and search all rows afterwards with sue embed / sue search, which stream in blocks.
         """,
     run: runFit)
+
+/// `--core-rows`, for the commands that fit (`RunContext.fitContext` applies it).
+let coreRowsOption = OptionSpec(
+    "core-rows", .integerOrWord(minimum: 2, word: "all"), default: "\(WeaklyPairedData.defaultCoreRows)",
+    "rows per side a fit works with: every paired row and a seeded sample of the unpaired ones, so that the steps of quadratic cost stay bounded on large data (the model then embeds any number of rows); all: every row")
 
 /// The options that configure the SUE pipeline (and only it).
 let pipelineOptions = ["se", "dims", "cca", "knn", "mmd"]

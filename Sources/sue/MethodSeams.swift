@@ -24,8 +24,7 @@ func fitAndWriteModel(_ inputs: InputValidation.FitInputs<Float>, _ settings: Fi
                       _ context: RunContext) throws -> Int32 {
     let data = WeaklyPairedData(x: inputs.x, y: inputs.y, pairs: inputs.pairs.map { KnownPair(x: $0.x, y: $0.y) })
     let start = DispatchTime.now()
-    var fitContext = context.fitContext()
-    fitContext.coreRows = context.options.integer("core-rows")   // nil for "all"
+    let fitContext = context.fitContext()
     var model: any AlignmentModel = try settings.estimator.fit(data, context: fitContext)
     context.progress.end()
     let seconds = secondsSince(start)
@@ -121,7 +120,7 @@ func runExperimentMethods(x: Matrix<Float>, y: Matrix<Float>, _ settings: Experi
     for pairs in settings.pairs {
         results += try runAlignmentExperiment(x: x, y: y, pairs: pairs, test: settings.test, seeds: settings.seeds,
                                               firstSeed: settings.seed, methods: try settings.methods.map(catalogueEntry),
-                                              threads: context.threads) { line in
+                                              threads: context.threads, coreRows: context.fitContext().coreRows) { line in
             progress.report("experiment", nil, line.trimmingCharacters(in: .whitespaces))
         }
         context.progress.end()

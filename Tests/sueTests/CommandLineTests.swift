@@ -205,6 +205,15 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: folder.file("c.safetensors")), b)
         try assertFails(["fit", "--x", "x.npy", "--y", "y.npy", "--out", "d.safetensors", "--core-rows", "1"],
                         in: folder.url, status: 64, mentions: ["--core-rows"])
+        // sue experiment takes the same option: a smaller core changes what the profiles measure.
+        func experiment(_ extra: [String]) throws -> String {
+            let r = try sue(["experiment", "--x", "x.npy", "--y", "y.npy", "--pairs", "20", "--test", "50", "--seeds", "1",
+                             "--methods", "similarity-profiles", "--json", "--quiet"] + extra, in: folder.url)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return r.stdout.replacingOccurrences(of: #""fit_seconds":[0-9.]+"#, with: "", options: .regularExpression)
+        }
+        XCTAssertEqual(try experiment(["--core-rows", "all"]), try experiment([]))
+        XCTAssertNotEqual(try experiment(["--core-rows", "100"]), try experiment([]))
     }
 
     func testInterruptRemovesTheTemporaryFileAndKeepsTheOldOutput() throws {

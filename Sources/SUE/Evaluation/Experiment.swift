@@ -45,11 +45,12 @@ public func evaluate(_ estimator: any Aligner, on split: AlignmentSplit, x: Matr
 /// `test` test pairs, `pairs` known pairs and the unpaired rest (10 % dropped per modality, shuffled); each
 /// method is fitted on the training part only and scored by Recall@1/5/10 (cosine, both directions) among the
 /// test pairs. `x` and `y` must be fully paired row by row. Seeds are `firstSeed, firstSeed + 1, …,
-/// firstSeed + seeds − 1` (each seeds both the split and the fits); all methods see the same splits. `progress`
+/// firstSeed + seeds − 1` (each seeds both the split and the fits); all methods see the same splits. Each fit
+/// works on a core of at most `coreRows` rows per side (nil: every row; see `FitContext.coreRows`). `progress`
 /// receives one line per fit and the fits' own progress.
 public func runAlignmentExperiment(x: Matrix<Float>, y: Matrix<Float>, pairs: Int, test: Int = 400, seeds: Int,
                                    firstSeed: UInt64 = 0, methods: [CatalogueEntry], dropFraction: Double = 0.1,
-                                   threads: Int? = nil,
+                                   threads: Int? = nil, coreRows: Int? = WeaklyPairedData.defaultCoreRows,
                                    progress: (@Sendable (String) -> Void)? = nil) throws -> [AlignmentExperimentResult] {
     guard x.rows == y.rows else {
         throw AlignmentError.shapeMismatch("experiment: X has \(x.rows) rows and Y has \(y.rows); they must be paired row by row")
@@ -62,7 +63,7 @@ public func runAlignmentExperiment(x: Matrix<Float>, y: Matrix<Float>, pairs: In
         let split = try AlignmentSplit(rows: x.rows, pairs: pairs, test: test, dropFraction: dropFraction, seed: seed)
         for (m, method) in methods.enumerated() {
             let name = method.name
-            let context = FitContext(seed: seed, threads: threads) { event in
+            let context = FitContext(seed: seed, threads: threads, coreRows: coreRows) { event in
                 progress?("  \(name) seed \(seed) \(event.stage): \(event.detail)")
             }
             let fit = try evaluate(method.estimator, on: split, x: x, y: y, context: context)
