@@ -33,14 +33,13 @@ func runScaleBenchmark(_ args: BenchArguments) throws {
                                      "k": k, "core_rows": core, "threads": Parallel.threadCount, "build": buildFlavour]
         // Training rows 0..<n of X; Y's rows are a permutation of the same latent points; 400 test pairs apart.
         let views = ScaleViews(latent: latent, dims: dims, noise: noise, seed: seed)
-        let x = views.x(rows: n, from: 0), yOrdered = views.y(rows: n, from: 0)
         var random = SeededRandom(seed: seed ^ 0x5ca1e)
         let permutation = random.permutation(n)           // Y row j holds latent point permutation[j]
         var positionInY = [Int](repeating: 0, count: n)
         for (j, i) in permutation.enumerated() { positionInY[i] = j }
-        let y = yOrdered.rows(permutation)
+        let x = views.x(Array(0..<n)), y = views.y(permutation)
         let pairs = (0..<pairCount).map { KnownPair(x: $0, y: positionInY[$0]) }
-        let testX = views.x(rows: 400, from: n), testY = views.y(rows: 400, from: n)
+        let testX = views.x(Array(n..<(n + 400))), testY = views.y(Array(n..<(n + 400)))
         fields["seconds_generate"] = lap()
         if verbose { FileHandle.standardError.write("  \(n) rows: data ready\n".data(using: .utf8)!) }
 
@@ -79,8 +78,10 @@ func runScaleBenchmark(_ args: BenchArguments) throws {
     }
 }
 
-/// Two non-linear views of one latent space, generated row by row from seeded random networks: latent point i is
-/// z_i ~ N(0, I) drawn from a generator seeded by i, so any range of rows can be generated on its own.
+/// Two non-linear views of one latent space, generated from seeded random networks (tanh of a random linear map,
+/// then a linear map up to `dims`, plus Gaussian noise). Latent point i and both views' noise on it are drawn from
+/// generators seeded by i alone, so any rows, in any order and in any blocks, are generated on their own: a view
+/// of a million rows needs no more memory than its output.
 struct ScaleViews {
     let latent: Int, dims: Int, noise: Double
     let ax1: Matrix<Float>, ax2: Matrix<Float>, ay1: Matrix<Float>, ay2: Matrix<Float>
@@ -96,26 +97,32 @@ struct ScaleViews {
         ay2 = random.normalMatrix(hidden, dims, std: 1 / Double(hidden).squareRoot())
     }
 
-    func points(rows: Int, from first: Int) -> Matrix<Float> {
-        var z = Matrix<Float>(rows: rows, columns: latent)
-        for i in 0..<rows {
-            var random = SeededRandom(seed: seed &+ 0x9e37_79b9 &* UInt64(first + i + 1))
-            for j in 0..<latent { z[i, j] = Float(random.normal()) }
-        }
-        return z
-    }
+    /// X's view of the latent points `indices`, one row each, in that order.
+    func x(_ indices: [Int]) -> Matrix<Float> { view(indices, ax1, ax2, stream: 0x11) }
+    /// Y's view of the latent points `indices`, one row each, in that order.
+    func y(_ indices: [Int]) -> Matrix<Float> { view(indices, ay1, ay2, stream: 0x22) }
 
-    func view(_ z: Matrix<Float>, _ a1: Matrix<Float>, _ a2: Matrix<Float>, noise: UInt64) -> Matrix<Float> {
-        var h = Matrix.multiply(z, .none, a1, .none)
-        for k in h.elements.indices { h.elements[k] = Foundation.tanh(h.elements[k]) }
-        var out = Matrix.multiply(h, .none, a2, .none)
-        var random = SeededRandom(seed: seed ^ noise)
-        for k in out.elements.indices { out.elements[k] += Float(self.noise * random.normal()) }
+    private func view(_ indices: [Int], _ a1: Matrix<Float>, _ a2: Matrix<Float>, stream: UInt64) -> Matrix<Float> {
+        var out = Matrix<Float>(rows: indices.count, columns: dims)
+        let block = 16_384
+        for start in stride(from: 0, to: indices.count, by: block) {
+            let rows = Array(indices[start..<min(indices.count, start + block)])
+            var z = Matrix<Float>(rows: rows.count, columns: latent)
+            for (r, i) in rows.enumerated() {
+                var random = SeededRandom(seed: seed &+ 0x9e37_79b9 &* UInt64(i + 1))
+                for j in 0..<latent { z[r, j] = Float(random.normal()) }
+            }
+            var h = Matrix.multiply(z, .none, a1, .none)
+            for k in h.elements.indices { h.elements[k] = Foundation.tanh(h.elements[k]) }
+            let v = Matrix.multiply(h, .none, a2, .none)
+            for (r, i) in rows.enumerated() {
+                var random = SeededRandom(seed: (seed ^ stream) &+ 0x2545_f491_4f6c_dd1d &* UInt64(i + 1))
+                let target = (start + r) * dims
+                for j in 0..<dims { out.elements[target + j] = v.elements[r * dims + j] + Float(noise * random.normal()) }
+            }
+        }
         return out
     }
-
-    func x(rows: Int, from first: Int) -> Matrix<Float> { view(points(rows: rows, from: first), ax1, ax2, noise: 0x11 &+ UInt64(first)) }
-    func y(rows: Int, from first: Int) -> Matrix<Float> { view(points(rows: rows, from: first), ay1, ay2, noise: 0x22 &+ UInt64(first)) }
 }
 
 /// The process's peak resident memory in GiB (getrusage's ru_maxrss, KiB on Linux).
