@@ -15,6 +15,7 @@ let workloads: [String: @Sendable (BenchArguments) throws -> Void] = [
     "csls": runCSLSBenchmark,
     "spectralnet": runSpectralNetBenchmark,
     "scale": runScaleBenchmark,
+    "landmark": runLandmarkBenchmark,
 ]
 
 let argv = Array(CommandLine.arguments.dropFirst())
