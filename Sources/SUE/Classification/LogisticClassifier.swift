@@ -63,8 +63,12 @@ public struct FittedLogisticClassifier: FittedClassifier, Equatable {
     /// The most probable class of each row and its probability.
     public func predict(_ rows: Matrix<Float>) throws -> Predictions {
         try checkClassifierInput(rows, columns: inputColumns)
-        let logits = affineMap(directionRows(rows), weight: weight, bias: bias)
-        return Predictions(classes: classes, bestOf: softmaxRows(logits))
+        return Predictions(classes: classes, bestOf: probabilities(rows))
+    }
+
+    /// The class probabilities of each row (rows × classes).
+    func probabilities(_ rows: Matrix<Float>) -> Matrix<Double> {
+        softmaxRows(affineMap(directionRows(rows), weight: weight, bias: bias))
     }
 }
 
