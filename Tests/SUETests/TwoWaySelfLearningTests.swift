@@ -48,6 +48,22 @@ final class TwoWaySelfLearningTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(chosen.yToX.r10, ridge.yToX.r10 - 1, model.reason)
     }
 
+    /// Where CCA is worse than ridge on the test rows (a whitened space that overfits the few pairs), the selection
+    /// among maps fitted on pairs alone keeps ridge: the cross-validation scores retrieval at the test depths in
+    /// the pool a test query faces, where mean reciprocal rank used to rank CCA first. The loops are switched off
+    /// (`sufficientRecall` 0) so that only that choice is under test.
+    func testSelectionKeepsRidgeWhereCCAIsWorseOnTestRows() throws {
+        for seed: UInt64 in [0, 1] {
+            let (training, test) = try problem(pairs: 100, seed: seed)
+            let ridge = try recall(try Ridge().fit(training, context: FitContext()), test)
+            let cca = try recall(try CCA().fit(training, context: FitContext()), test)
+            XCTAssertLessThan(cca.xToY.r10 + cca.yToX.r10, ridge.xToY.r10 + ridge.yToX.r10 - 4,
+                              "the premise: CCA \(cca) is clearly worse than ridge \(ridge)")
+            let model = try Automatic(sufficientRecall: 0).fit(training, context: FitContext(seed: seed))
+            XCTAssertEqual(model.choice, .ridge, model.reason)
+        }
+    }
+
     func testSameSeedSameBitsWhateverTheThreadCountAndStoredFormRoundTrips() throws {
         let (training, test) = try problem(pairs: 120, seed: 2)
         var estimator = TwoWaySelfLearning()
