@@ -40,7 +40,8 @@ let classifyCommand = Command(
           --model, prototypes of one side, test rows of the other: zero-shot, the nearest prototype.
           no --model, labelled rows of both sides, test rows of one: unpaired auxiliary training (each side
             its own input map, one shared classifier head, no pairs); it is kept only if it cross-validates
-            better on the test side's labelled rows than the same network trained on that side alone.
+            better, by more than a standard error, on the test side's labelled rows than a logistic regression
+            trained on that side alone (the output says which was kept).
           no --model, labelled rows (or prototypes) of the test side only: a classifier in that side's space.
         example:
           sue classify --model m.safetensors --train-x a.npy --labels-x a.txt --test-y c.npy --test-labels c.txt

@@ -2,8 +2,8 @@ import Foundation
 import LinearAlgebra
 import Autodiff
 
-/// Unpaired auxiliary training: labelled rows of a second modality improve the classifier of the first, with no
-/// pairs at all — the setting of "Better Together" (unpaired multimodal learning, UML).
+/// Unpaired auxiliary training: labelled rows of a second modality train the classifier of the first alongside its
+/// own labelled rows, with no pairs at all — the setting of "Better Together" (unpaired multimodal learning, UML).
 ///
 /// **Model.** Each modality has its own input map into a common width (a linear layer followed by LeakyReLU, on
 /// the rows' directions scaled to unit entries as in `LogisticClassifier`), and one classifier head (a linear
@@ -13,12 +13,15 @@ import Autodiff
 /// classes' layout in the common space, the primary map only has to reach.
 ///
 /// **Never worse than primary-only.** The classifier a user would otherwise train on the primary rows alone, the
-/// default `LogisticClassifier` (on text encoders the joint network's own primary-only variant was no better), is
-/// trained too. Both are scored by `folds`-fold cross-validation on the primary labelled rows (seeded folds; the
-/// auxiliary rows always train), and the joint network is kept only if it classifies more held-out primary rows
-/// right by more than one standard error of the paired difference; otherwise the primary-only classifier is. The
-/// kept one is then retrained on all primary rows. `UnpairedAuxiliaryModel.kept` says which, and both validation accuracies
-/// are recorded.
+/// default `LogisticClassifier`, is trained too. Both are scored by `folds`-fold cross-validation on the primary
+/// labelled rows (seeded folds; the auxiliary rows always train), and the joint network is kept only if it
+/// classifies more held-out primary rows right by more than one standard error of the paired difference; otherwise
+/// the primary-only classifier is. The kept one is then retrained on all primary rows.
+/// `UnpairedAuxiliaryModel.kept` says which, and both validation accuracies are recorded.
+///
+/// **Measured** (docs/results.md): on two text encoders without pairs the joint network never validated clearly
+/// better, so the primary-only classifier was kept; the auxiliary labels shape the shared head, but each side's
+/// own map is still learnt from that side's rows alone.
 public struct UnpairedAuxiliaryTraining: Sendable, Codable, Equatable {
     /// Width of the common space the input maps lead into.
     public var width: Int
