@@ -30,11 +30,14 @@ public struct SVGConfusionMatrix {
     public func render() -> String {
         let n = max(1, classes.count)
         let cell = max(12.0, min(40.0, 640.0 / Double(n)))
-        let labelWidth = min(200.0, 12 + 6.5 * Double(classes.map(\.count).max() ?? 1))
+        let fontSize = min(12.0, cell * 0.45)
+        // About 0.6 em per character of Helvetica; long names are allowed to run into the margin.
+        let labelWidth = min(220.0, 8 + 0.6 * fontSize * Double(classes.map(\.count).max() ?? 1))
         let left = 24 + labelWidth + 18, top = 56 + labelWidth + 18
         let size = cell * Double(n)
-        let width = left + size + 24, height = top + size + (caption.isEmpty ? 48 : 72)
-        let fontSize = min(12.0, cell * 0.45)
+        let width = max(left + size + 24, 480)
+        let captionLines = caption.isEmpty ? [] : wrapped(caption, characters: Int((width - 48) / 6.6))
+        let height = top + size + 40 + 16 * Double(captionLines.count)
         var s = """
             <?xml version="1.0" encoding="UTF-8"?>
             <svg xmlns="http://www.w3.org/2000/svg" width="\(f(width))" height="\(f(height))" viewBox="0 0 \(f(width)) \(f(height))" font-family="Helvetica, Arial, sans-serif">
@@ -65,8 +68,9 @@ public struct SVGConfusionMatrix {
             }
         }
         s += "</g>\n<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(size))\" height=\"\(f(size))\" fill=\"none\" stroke=\"#999\"/>\n"
-        if !caption.isEmpty {
-            s += "<text x=\"24\" y=\"\(f(height - 24))\" font-size=\"12\" fill=\"#444\">\(xmlEscaped(caption))</text>\n"
+        for (k, line) in captionLines.enumerated() {
+            let y = top + size + 36 + 16 * Double(k)
+            s += "<text x=\"24\" y=\"\(f(y))\" font-size=\"12\" fill=\"#444\">\(xmlEscaped(line))</text>\n"
         }
         return s + "</svg>\n"
     }
@@ -84,6 +88,17 @@ public struct SVGConfusionMatrix {
     }
 
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    /// `text` cut at spaces into lines of at most `characters` characters (a longer word gets a line of its own).
+    private func wrapped(_ text: String, characters: Int) -> [String] {
+        var lines = [String](), line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + 1 + word.count > characters { lines.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
+    }
 }
 
 /// `text` with the characters XML text and double-quoted attributes reserve (& < > ") escaped and the control characters XML 1.0 forbids dropped.

@@ -165,7 +165,7 @@ func runClassify(_ context: RunContext) throws -> Int32 {
     }
     if let plot = o.url("plot"), let metrics {
         try SVGConfusionMatrix(title: "sue classify: confusion matrix", classes: metrics.classes, counts: metrics.confusion,
-                               caption: description + String(format: "; accuracy %.1f %%, macro-F1 %.1f %% on %d rows; each row shaded by its share of the true class",
+                               caption: description + String(format: "; accuracy %.1f\u{00A0}%%, macro-F1 %.1f\u{00A0}%% on %d rows; each row shaded by its share of the true class",
                                                              100 * metrics.accuracy, 100 * metrics.macroF1, metrics.rows))
             .write(to: plot)
     }
