@@ -82,6 +82,16 @@ func runClassify(_ context: RunContext) throws -> Int32 {
         throw usage("nothing to learn from: give labelled rows (--train-x/--labels-x, --train-y/--labels-y) or prototypes")
     }
     if o.isSet("plot") && !o.isSet("test-labels") { throw usage("--plot draws the confusion matrix, which needs --test-labels") }
+    // Options that the chosen mode would ignore are refused, as sue fit refuses pipeline options for other methods.
+    let auxiliaryMode = !o.isSet("model") && trainSides.count == 2
+    let classifierOptions = ["classifier", "k"].filter(o.wasGiven), auxiliaryOptions = ["width", "auxiliary-weight"].filter(o.wasGiven)
+    if let name = classifierOptions.first, prototypeSide != nil || auxiliaryMode {
+        throw usage("--\(name) chooses the classifier of labelled rows; " + (prototypeSide != nil ? "prototypes are matched by cosine" : "unpaired auxiliary training (no --model, labelled rows of both sides) has its own"))
+    }
+    if let name = auxiliaryOptions.first, !auxiliaryMode {
+        throw usage("--\(name) applies to unpaired auxiliary training only (no --model, labelled rows of both sides)")
+    }
+    if o.wasGiven("k") && o.string("classifier") != "knn" { throw usage("-k applies to --classifier knn only") }
     let outputs = ["out", "plot"].compactMap { o.url($0) }
     let inputs = ["model", "train-x", "labels-x", "train-y", "labels-y", "test-x", "test-y", "test-labels",
                   "prototypes-x", "prototypes-y", "prototype-names"].compactMap { o.url($0) }

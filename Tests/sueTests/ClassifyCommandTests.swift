@@ -109,6 +109,10 @@ final class ClassifyCommandTests: XCTestCase {
             (own + ["train.txt", "--test-x", "tx.npy", "--plot", "c.svg"], 64, ["needs --test-labels"]),
             (own + ["train.txt", "--test-y", "ty.npy"], 64, ["give --model"]),
             (["classify", "--train-x", "x.npy", "--test-x", "tx.npy"], 64, ["--labels-x go together"]),
+            (own + ["train.txt", "--test-x", "tx.npy", "--width", "8"], 64, ["--width applies to unpaired auxiliary training only"]),
+            (own + ["train.txt", "--test-x", "tx.npy", "-k", "3"], 64, ["-k applies to --classifier knn only"]),
+            (["classify", "--prototypes-x", "x.npy", "--prototype-names", "train.txt", "--test-x", "tx.npy", "--classifier", "knn"], 64,
+             ["prototypes are matched by cosine"]),
         ]
         for (arguments, status, fragments) in failures {
             let run = try sue(arguments, in: dir)
