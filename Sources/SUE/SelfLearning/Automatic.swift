@@ -279,8 +279,9 @@ private struct Selection {
     /// With enough pairs: one fold of the known pairs — and its rows, as a test set's rows would be — is held out
     /// of the loops entirely. Self-learning (CCA) runs on the rest; if it does not beat ridge on the held-out fold
     /// clearly (the paired test of `select`, against ridge fitted on the same remaining pairs), two-way
-    /// self-learning does, when the pairs are enough for it. A loop that wins is refitted with every known pair and
-    /// its dictionary.
+    /// self-learning does, when the pairs are enough for it. A self-learning run that wins is refitted with every
+    /// known pair and its dictionary; a two-way run that wins is run again from every known pair (its dictionary
+    /// from fewer pairs is a fixed point of the loop with every pair, which a fresh run improves on).
     ///
     /// Why held out: a loop's dictionary comes from maps fitted on the known pairs, so those pairs cannot judge
     /// it afterwards. A dictionary the loop made consistent with them — right or wrong — reproduces them under
@@ -331,12 +332,11 @@ private struct Selection {
         notes.append(String(format: "two-way self-learning on %d held-out pairs: recall %.3f vs ridge %.3f", held.count,
                             mean(twoWayScores), mean(baseline)) + note)
         guard verdict == .twoWaySelfLearning else { return (nil, notes.joined(separator: "; ")) }
-        var pseudo = twoWay.pseudoPairs
-        pseudo.x = pseudo.x.map { rowsX[$0] }
-        pseudo.y = pseudo.y.map { rowsY[$0] }
-        var model = twoWay
-        model.alignment = try TwoWaySelfLearning.alignment(prepared, pseudoPairs: pseudo, report: report)
-        model.pseudoPairs = pseudo
+        // Run again from every pair: the dictionary the held-out run found from fewer pairs is a fixed point of the
+        // loop with every pair too (continuing it changes nothing), and a run from every pair settles on a better one.
+        context.report("auto", 0.8, "two-way self-learning from all \(pairs.count) known pairs")
+        var model = try TwoWaySelfLearning().fit(data, context: context)
+        model.alignment.report = report
         return ((model, .twoWaySelfLearning), notes.joined(separator: "; "))
     }
 
