@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Self-learning alignment prototype (reference for the Swift port in Sources/SUE).
 
-Protocol (paper D.7 + issue 5): per seed, 400 test pairs; N known training pairs; the rest are
+Protocol (paper D.7): per seed, 400 test pairs; N known training pairs; the rest are
 "unpaired": 10 % dropped per modality independently, each side shuffled. Only training rows (paired +
 unpaired) are used for fitting and centring. Recall@1/5/10 by cosine among the 400 test pairs.
 
