@@ -116,12 +116,11 @@ public enum AtomicFile {
         let temporary = folder.appendingPathComponent(
             ".\(destination.lastPathComponent).tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))")
 
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        let fd = TemporaryFiles.shared.create(temporary.path)
         if fd < 0 {
             let reason = String(cString: strerror(errno))
             throw FileError(.io, url: url, "cannot create a temporary file in \(folder.path) (\(reason))")
         }
-        TemporaryFiles.shared.insert(temporary.path)
         var committed = false
         var closed = false
         defer {
@@ -168,40 +167,53 @@ public enum AtomicFile {
     /// Removes the temporary file of any write in progress when the process receives SIGINT or SIGTERM, then
     /// exits with the conventional status 128 + signal. Call once at the start of a command-line program.
     ///
-    /// The signals are caught by dispatch sources, not raw handlers: the clean-up then runs on an ordinary
-    /// thread, where taking a lock and calling `unlink` are allowed (neither is async-signal-safe).
+    /// The signals are blocked in every thread and taken by one thread of their own waiting in `sigwait`, not by
+    /// raw handlers: the clean-up then runs on an ordinary thread, where taking a lock and calling `unlink` are
+    /// allowed (neither is async-signal-safe), and it runs at once however busy the other threads are (a dispatch
+    /// source's handler waits for a free worker of the global queues, which a parallel computation may hold until
+    /// it finishes). Call it before any other thread starts, so that every thread inherits the blocked mask.
     public static func removeTemporaryFilesOnInterrupt() {
-        TemporaryFiles.shared.installSignalSources()
+        TemporaryFiles.shared.installSignalThread()
     }
 }
 
 /// The temporary files of writes in progress, for the interrupt clean-up.
 private final class TemporaryFiles: @unchecked Sendable {
     static let shared = TemporaryFiles()
-    // Guarded by `lock`; the class is shared by the writers and the signal sources' queue.
+    // Guarded by `lock`; the class is shared by the writers and the signal thread.
     private let lock = NSLock()
     private var paths = Set<String>()
-    private var sources: [DispatchSourceSignal] = []
+    private var installed = false
 
-    func insert(_ path: String) { lock.lock(); paths.insert(path); lock.unlock() }
+    /// Creates the temporary file (exclusively, for writing) and records it, both under the lock: the interrupt
+    /// clean-up, which takes the lock and never gives it back, then sees every file that exists, and no file can
+    /// be created after it. Returns the descriptor, or −1 with `errno` set.
+    func create(_ path: String) -> Int32 {
+        lock.lock(); defer { lock.unlock() }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        if fd >= 0 { paths.insert(path) }
+        return fd
+    }
     func remove(_ path: String) { lock.lock(); paths.remove(path); lock.unlock() }
 
-    func installSignalSources() {
+    func installSignalThread() {
         lock.lock(); defer { lock.unlock() }
-        guard sources.isEmpty else { return }
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)   // the dispatch source receives it instead of the default handler
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [self] in
-                lock.lock()
-                for path in paths { unlink(path) }
-                paths.removeAll()
-                lock.unlock()
-                exit(128 + number)
-            }
-            source.resume()
-            sources.append(source)
+        guard !installed else { return }
+        installed = true
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)   // inherited by every thread started from now on
+        let wanted = signals
+        let thread = Thread { [self] in
+            var waitFor = wanted, number: Int32 = 0
+            while sigwait(&waitFor, &number) != 0 {}
+            lock.lock()   // kept until the process ends: no temporary file can be created after the clean-up
+            for path in paths { unlink(path) }
+            exit(128 + number)
         }
+        thread.start()
     }
 }
 
