@@ -105,6 +105,9 @@ public struct Automatic: Aligner, Equatable {
     /// Ridge's cross-validated score (0…1) above which the self-learning loops are not run: a candidate can then
     /// not beat ridge clearly, and the loops are most of a fit's cost.
     public var sufficientRecall: Double
+    /// A self-learning run counts as locked in only if at most this fraction of its pseudo-pairs was new in its last
+    /// round: a loop that found the correspondence settles on it, one that drifts keeps trading its pseudo-pairs.
+    public var lockInMaximumChurn: Double = 0.2
 
     /// The estimator with its settings.
     public init(selfLearning: SelfLearning = SelfLearning(), lockInMargin: Double = 0.25, significance: Double = 2,
@@ -398,10 +401,19 @@ private struct Selection {
             nullStatistics = statistics
             return statistics
         }
+        let maximumChurn = settings.lockInMaximumChurn
         func lockInTest(_ run: SelfLearningModel) throws -> (lockedIn: Bool, summary: String) {
             guard showsLockIn(scores: run.iterations.map(\.meanScore), converged: run.converged, margin: lockInMargin) else {
                 return (false, String(format: "used all its %d rounds without a jump in its score (mean CSLS %.3f): no correspondence found",
                                       run.iterations.count, run.bestObjective))
+            }
+            // A locked-in loop has found a fixed point: its pseudo-pairs hardly change any more. A run whose score
+            // merely stopped rising while it still trades many of its pseudo-pairs each round has not, however
+            // well its statistics compare with a null's.
+            let churn = run.iterations.last?.newFraction ?? 1
+            guard churn <= maximumChurn else {
+                return (false, String(format: "still changed %.0f%% of its pseudo-pairs in its last round (mean CSLS %.3f): not settled, no correspondence found",
+                                      100 * churn, run.bestObjective))
             }
             let (nullScore, nullHeldOut) = try nullRun()
             let heldOut = try heldOutAgreement(of: run.pseudoPairs, prepared, configuration, &random)
