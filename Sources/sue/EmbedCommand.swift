@@ -47,7 +47,8 @@ func runEmbed(_ context: RunContext) throws -> Int32 {
     context.progress.end()
     let summary = "\(rows.count) rows × \(loaded.model.dimension) columns (shared space, float32)"
     if output.relativePath == "-" {
-        printError("wrote standard output: " + summary)   // stdout holds the .npy bytes
+        // Standard output holds the .npy bytes, so the summary goes to stderr, where --quiet silences it.
+        if !o.flag("quiet") { printError("wrote standard output: " + summary) }
     } else {
         print("wrote \(output.path): " + summary)
     }

@@ -139,6 +139,7 @@ final class CommandLineTests: XCTestCase {
 
         let piped = try sue(["embed", "--model", "m.safetensors", "--modality", "y", "--in", "y.npy", "--out", "-", "--quiet"], in: dir)
         XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(piped.stderr, "", "--quiet silences the summary too")
         try piped.stdoutBytes.write(to: folder.file("fromStdout.npy"))
         let direct = try sue(["embed", "--model", "m.safetensors", "--modality", "y", "--in", "y.npy", "--out", "e.npy", "--quiet"], in: dir)
         XCTAssertEqual(direct.status, 0, direct.stderr)
