@@ -64,6 +64,43 @@ final class TwoWaySelfLearningTests: XCTestCase {
         }
     }
 
+    /// Where the unpaired rows carry no correspondence at all (Y's unpaired rows shuffled among themselves), no
+    /// loop can lock in: `auto` keeps ridge, and it does not pay for every round to learn that — the self-learning
+    /// run stops once its jump deadline has passed, and the two-way run is judged after its few judging rounds.
+    func testWithoutCorrespondenceInTheUnpairedRowsTheLoopsStopEarlyAndRidgeIsKept() throws {
+        var (training, _) = try problem(pairs: 100, seed: 1)
+        let unpaired = training.unpairedYRows
+        var random = SeededRandom(seed: 9)
+        let shuffled = random.permutation(unpaired.count).map { unpaired[$0] }
+        let original = training.y
+        for (row, source) in zip(unpaired, shuffled) {
+            for j in 0..<original.columns { training.y[row, j] = original[source, j] }
+        }
+        var estimator = Automatic()
+        estimator.twoWayJudgeRounds = 3
+        estimator.heldOutJumpDeadline = 4
+        let model = try estimator.fit(training, context: FitContext(seed: 2))
+        XCTAssertEqual(model.choice, .ridge, model.reason)
+        XCTAssertTrue(model.reason.contains("two-way self-learning (3 rounds)"), model.reason)
+        XCTAssertFalse(model.reason.contains("locked in"), model.reason)
+    }
+
+    func testBadAutomaticSettingsAreClearErrors() throws {
+        let (training, _) = try problem(pairs: 50)
+        for (name, change) in [("twoWayJudgeRounds", { (e: inout Automatic) in e.twoWayJudgeRounds = 0 }),
+                               ("heldOutJumpDeadline", { $0.heldOutJumpDeadline = 0 }),
+                               ("lockInMaximumChurn", { $0.lockInMaximumChurn = 1.5 }),
+                               ("significance", { $0.significance = -1 }),
+                               ("heldOutMinimumPairs", { $0.heldOutMinimumPairs = 1 })] {
+            var estimator = Automatic()
+            change(&estimator)
+            XCTAssertThrowsError(try estimator.fit(training, context: FitContext())) { error in
+                guard case .invalidConfiguration(let problem)? = error as? AlignmentError else { return XCTFail("\(error)") }
+                XCTAssertTrue(problem.contains(name), problem)
+            }
+        }
+    }
+
     func testSameSeedSameBitsWhateverTheThreadCountAndStoredFormRoundTrips() throws {
         let (training, test) = try problem(pairs: 120, seed: 2)
         var estimator = TwoWaySelfLearning()

@@ -182,10 +182,12 @@ extension SelfLearning {
 
     /// The loop, from `initial` (another model's shared space) when given, else from the known pairs; the start's
     /// independent components and similarity profiles are reused when given (they are pair-free, so an earlier
-    /// run on the same rows computed the same ones).
+    /// run on the same rows computed the same ones). `keepGoing` sees the rounds so far after each round; when it
+    /// says no, the loop stops there, unconverged (a caller's judgement that the run has found nothing).
     func run(_ data: WeaklyPairedData, initial: (any AlignmentModel)?,
              components given: (x: IndependentComponents, y: IndependentComponents)?,
-             profiles givenProfiles: FittedProfiles?, context: FitContext) throws -> SelfLearningModel {
+             profiles givenProfiles: FittedProfiles?, context: FitContext,
+             keepGoing: ([SelfLearningIteration]) -> Bool = { _ in true }) throws -> SelfLearningModel {
     let configuration = self
     guard configuration.maxIterations >= 1, configuration.neighbours >= 1, configuration.patience >= 1,
           configuration.crossFittingFolds >= 1,
@@ -318,6 +320,10 @@ extension SelfLearning {
             break
         }
         previous = keys
+        if round + 1 < configuration.maxIterations && !keepGoing(history) {
+            stopReason = "abandoned by the caller after round \(round)"
+            break
+        }
         if round + 1 < configuration.maxIterations {
             // One pass over the dictionary: each part's moments; a part is matched next with the CCA of all the
             // others (the known pairs and every other part's pseudo-pairs).
