@@ -83,6 +83,8 @@ final class TwoWaySelfLearningTests: XCTestCase {
         XCTAssertEqual(model.choice, .ridge, model.reason)
         XCTAssertTrue(model.reason.contains("two-way self-learning (3 rounds)"), model.reason)
         XCTAssertFalse(model.reason.contains("locked in"), model.reason)
+        // Stopped right after the deadline's round (rounds 0…4), neither jumping nor settling.
+        XCTAssertTrue(model.reason.contains("self-learning ran 5 rounds without a jump"), model.reason)
     }
 
     func testBadAutomaticSettingsAreClearErrors() throws {
