@@ -45,37 +45,23 @@ public struct FittedNearestNeighbourClassifier: FittedClassifier, Equatable {
     public func predict(_ queries: Matrix<Float>) throws -> Predictions {
         try checkClassifierInput(queries, columns: inputColumns)
         var votes = Matrix<Double>(rows: queries.rows, columns: classes.count)
-        let block = 256
+        let training = rows.normalizedRows(), block = 256
         for start in stride(from: 0, to: queries.rows, by: block) {
             let end = min(queries.rows, start + block)
-            let similarities = cosineSimilarities(queries.rows(start..<end), rows)
-            for i in 0..<(end - start) {
-                let row = Array(similarities.elements[(i * rows.rows)..<((i + 1) * rows.rows)])
-                var total = 0.0
-                for j in nearest(row, neighbours) {
-                    let w = max(0, row[j])
-                    votes[start + i, targets[j]] += w
-                    total += w
+            let similarities = Matrix.multiply(queries.rows(start..<end).normalizedRows(), .none, training, .transposed)
+            similarities.elements.withUnsafeBufferPointer { s in
+                for i in 0..<(end - start) {
+                    let row = s.baseAddress! + i * rows.rows
+                    var total = 0.0
+                    for j in largestIndices(row, count: rows.rows, k: neighbours) {
+                        let w = max(0, Double(row[j]))
+                        votes[start + i, targets[j]] += w
+                        total += w
+                    }
+                    if total > 0 { for c in 0..<classes.count { votes[start + i, c] /= total } }
                 }
-                if total > 0 { for c in 0..<classes.count { votes[start + i, c] /= total } }
             }
         }
         return Predictions(classes: classes, bestOf: votes)
     }
-}
-
-/// The indices of the `k` largest values, largest first, ties to the lower index: a bounded insertion into a sorted
-/// list of k, so a row of n values costs n·log k comparisons at worst rather than a full sort.
-func nearest(_ values: [Double], _ k: Int) -> [Int] {
-    var best = [Int]()
-    best.reserveCapacity(k + 1)
-    func before(_ a: Int, _ b: Int) -> Bool { values[a] > values[b] || (values[a] == values[b] && a < b) }
-    for j in values.indices {
-        if best.count == k, let last = best.last, !before(j, last) { continue }
-        var low = 0, high = best.count
-        while low < high { let mid = (low + high) / 2; if before(best[mid], j) { low = mid + 1 } else { high = mid } }
-        best.insert(j, at: low)
-        if best.count > k { best.removeLast() }
-    }
-    return best
 }

@@ -129,11 +129,9 @@ public struct UnpairedAuxiliaryTraining: Sendable, Codable, Equatable {
 /// against ridge): a win of a row or two among a few hundred held-out rows is noise, and keeping the joint network on
 /// it would make it worse than the primary-only classifier about as often as better.
 func clearlyPositive(_ differences: [Double]) -> Bool {
-    let n = Double(differences.count)
-    guard n >= 2 else { return false }
-    let mean = differences.reduce(0, +) / n
-    let variance = differences.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
-    return mean > 0 && mean > (variance / n).squareRoot()
+    guard differences.count >= 2 else { return false }
+    let (mean, standardError) = meanAndStandardError(differences)
+    return mean > 0 && mean > standardError
 }
 
 /// What a fit keeps: the joint network, or the logistic regression of the primary rows alone.

@@ -35,21 +35,27 @@ public func cosineTopK(_ queries: Matrix<Float>, _ index: Matrix<Float>, k: Int)
         SimilarityTiles(q, x).forEachBlock { _, rows, s in
             for query in rows {
                 let row = s + (query - rows.lowerBound) * n
-                var best = [SearchHit]()
-                best.reserveCapacity(k + 1)
-                for j in 0..<n {
-                    let v = row[j]
-                    if best.count == k, !(v > best[k - 1].score) { continue }
-                    var at = best.count
-                    while at > 0 && v > best[at - 1].score { at -= 1 }
-                    best.insert(SearchHit(row: j, score: v), at: at)
-                    if best.count > k { best.removeLast() }
-                }
-                out[query] = best
+                out[query] = largestIndices(row, count: n, k: k).map { SearchHit(row: $0, score: row[$0]) }
             }
         }
     }
     return results
+}
+
+/// The indices of the `k` largest of `values[0..<n]`, largest first, ties to the lower index: insertion into a
+/// sorted list of at most k (k is small, so this beats a heap; after the first values almost none enters).
+func largestIndices(_ values: UnsafePointer<Float>, count n: Int, k: Int) -> [Int] {
+    var best = [Int]()
+    best.reserveCapacity(k + 1)
+    for j in 0..<n {
+        let v = values[j]
+        if best.count == k, !(v > values[best[k - 1]]) { continue }
+        var at = best.count
+        while at > 0 && v > values[best[at - 1]] { at -= 1 }
+        best.insert(j, at: at)
+        if best.count > k { best.removeLast() }
+    }
+    return best
 }
 
 /// The best `k` index rows per query over an index searched block by block: add each block's `cosineTopK` hits

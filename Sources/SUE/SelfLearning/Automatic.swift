@@ -152,10 +152,7 @@ public struct Automatic: Aligner, Equatable {
         var choice = AutomaticModel.Choice.ridge, best = mean(ridge), notes = [String]()
         for candidate in [AutomaticModel.Choice.cca, .ccaProfiles, .selfLearning, .twoWaySelfLearning] {
             guard let values = perPair[candidate], values.count == ridge.count else { continue }
-            let differences = zip(values, ridge).map { $0 - $1 }
-            let gain = mean(differences)
-            let variance = differences.reduce(0) { $0 + ($1 - gain) * ($1 - gain) } / Double(max(differences.count - 1, 1))
-            let standardError = (variance / Double(differences.count)).squareRoot()
+            let (gain, standardError) = meanAndStandardError(zip(values, ridge).map { $0 - $1 })
             // A self-learning run among the candidates has passed its null-run test already (it is scored only
             // when it locked in); the cross-validation need only not contradict that.
             let clear = gain > 0 && gain > (candidate == .selfLearning ? 0 : significance) * standardError
@@ -523,6 +520,15 @@ private struct Selection {
         }
         return out
     }
+}
+
+/// The mean of paired differences and its standard error (sample variance, n − 1 in the denominator; 0 for a
+/// single difference): the paired test of `Automatic.select` and of `UnpairedAuxiliaryTraining`.
+func meanAndStandardError(_ differences: [Double]) -> (mean: Double, standardError: Double) {
+    let n = Double(differences.count)
+    let mean = differences.reduce(0, +) / n
+    let variance = differences.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / max(n - 1, 1)
+    return (mean, (variance / n).squareRoot())
 }
 
 /// Whether a run that beat its null can be trusted to have locked in. The null gets at most 5 rounds, and a
