@@ -3,12 +3,16 @@ import LinearAlgebra
 import SUE
 
 // sue-bench scale [--rows 200000,1000000] [--dims 768] [--pairs 1000] [--queries 10000] [--k 10] [--latent 32]
-//                 [--noise 0.3] [--core-rows 16384] [--batch-rows 65536] [--seed s] [--json]
+//                 [--noise 0.3] [--core-rows 16384] [--batch-rows 65536] [--cells 250,1000] [--probes 8,16]
+//                 [--seed s] [--json]
 //
 // For each size: generates two non-linear views of a shared latent in the process (row i of X and its partner in
 // Y are known, so recall can be measured), fits `auto` on `--pairs` known pairs and the unpaired rest, embeds every
 // row of both sides in blocks, searches `--queries` Y rows against all X rows in blocks (top k), and measures
 // Recall@1/5/10 on 400 held-out pairs. One JSON line per size: seconds per stage and the peak resident memory.
+// Then the approximate search: X's embedded rows go into an `InvertedFileIndex` of each `--cells` count (default
+// `defaultCells`), which is searched with each `--probes` count (default `defaultProbes`); one JSON line per
+// (cells, probes) gives the build and search times and the recall of the exact top k.
 func runScaleBenchmark(_ args: BenchArguments) throws {
     let sizes = args.ints("rows") ?? [200_000, 1_000_000]
     let dims = args.int("dims") ?? 768
@@ -75,6 +79,36 @@ func runScaleBenchmark(_ args: BenchArguments) throws {
         fields["test_r10_y_to_x"] = scores.yToX.r10
         fields["peak_rss_gb"] = peakResidentGigabytes().rounded(toPlaces: 2)
         emit(fields, json: args.json)
+
+        // Approximate search: embed X once into the index's storage, build, search.
+        var embedded = Matrix<Float>(rows: n, columns: model.dimension)
+        for start in stride(from: 0, to: n, by: batch) {
+            let block = try model.embedX(x.rows(start..<min(n, start + batch)))
+            embedded.elements.replaceSubrange((start * block.columns)..<((start + block.rows) * block.columns), with: block.elements)
+        }
+        let secondsEmbedIndex = lap()
+        for cells in args.ints("cells") ?? [InvertedFileIndex.defaultCells(rows: n)] {
+            let index = try InvertedFileIndex(embedded, cells: cells, seed: seed)
+            let secondsBuild = lap()
+            for probes in args.ints("probes") ?? [InvertedFileIndex.defaultProbes(cells: cells)] where probes <= cells {
+                _ = lap()
+                let hits = try index.search(queries, k: k, probes: probes)
+                let secondsSearch = lap()
+                var sameAsExact = 0, partner = 0
+                for j in 0..<queryCount {
+                    let exact = Set(nearest.hits[j].map(\.row))
+                    sameAsExact += hits[j].filter { exact.contains($0.row) }.count
+                    if hits[j].contains(where: { $0.row == permutation[j] }) { partner += 1 }
+                }
+                emit(["workload": "scale-approximate-search", "rows": n, "dims": dims, "queries": queryCount, "k": k,
+                      "cells": cells, "probes": probes, "threads": Parallel.threadCount, "build": buildFlavour,
+                      "seconds_embed_index": secondsEmbedIndex, "seconds_build_index": secondsBuild,
+                      "seconds_search": secondsSearch,
+                      "recall_of_exact_top_k": (Double(sameAsExact) / Double(k * queryCount)).rounded(toPlaces: 4),
+                      "search_recall_at_k": (100 * Double(partner) / Double(queryCount)).rounded(toPlaces: 2),
+                      "peak_rss_gb": peakResidentGigabytes().rounded(toPlaces: 2)], json: args.json)
+            }
+        }
     }
 }
 

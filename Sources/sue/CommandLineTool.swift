@@ -33,7 +33,7 @@ enum CommandLineTool {
     static let version = SUEVersion.current
 
     static let commands: [Command] = [
-        fitCommand, embedCommand, evaluateCommand, searchCommand, classifyCommand, demoCommand, experimentCommand, inspectCommand,
+        fitCommand, embedCommand, evaluateCommand, indexCommand, searchCommand, classifyCommand, demoCommand, experimentCommand, inspectCommand,
     ]
 
     static var overview: String {

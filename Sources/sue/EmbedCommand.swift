@@ -29,19 +29,7 @@ func runEmbed(_ context: RunContext) throws -> Int32 {
     let o = context.options
     let output = o.url("out")!, input = o.url("in")!
     try checkOutputFolder(output, inputs: ["model", "in"].compactMap { o.url($0) })
-    let modelFile = o.string("model")!
-    let loaded = try ModelFile.load(try SafetensorsFile.read(o.url("model")!), source: modelFile)
-    let modality: Modality = o.string("modality") == "x" ? .x : .y
-    let header = try NPYFile.readHeader(input)
-    let (count, columns) = header.matrixShape()
-    guard count > 0, columns > 0 else {
-        throw FileError(.invalidValue, url: input, "empty matrix (\(count) × \(columns)); expected at least one row and one column")
-    }
-    let expected = modality == .x ? loaded.xColumns : loaded.yColumns
-    guard columns == expected else {
-        throw FileError(.invalidValue, url: input, "has \(columns) columns, but the model \(modelFile) (its \(modality.rawValue.uppercased()) side) expects \(expected)")
-    }
-    let rows = try selectedRows(o, count: count, file: o.string("in")!)
+    let (loaded, modality, rows, _) = try modelAndInputRows(o)
     try embedStreaming(loaded.model, modality, input: input, rows: rows, batch: o.integer("batch-rows")!, output: output,
                        progress: context.progress)
     context.progress.end()

@@ -2,6 +2,7 @@ import Foundation
 import LinearAlgebra
 import SUE
 import SUEFiles
+import SUEModelFiles
 
 // Embedding and searching files of any size: rows are read, embedded and written (or searched) in blocks, so
 // the memory a command needs is one block plus its result, whatever the file's length. Every model embeds each
@@ -24,6 +25,24 @@ func selectedRows(_ options: ParsedOptions, count: Int, file: String) throws -> 
         throw FileError(.invalidValue, file: file, "has \(count) rows; --rows \(start):\(end) reaches past the end")
     }
     return start..<end
+}
+
+/// What `sue embed` and `sue index` read first: the model (`--model`), the side it maps (`--modality`), and the
+/// rows `--rows` selects of `--in` (with the file's row count), checked to be a non-empty matrix of the width the
+/// model takes on that side.
+func modelAndInputRows(_ o: ParsedOptions) throws -> (loaded: ModelFile.LoadedModel, modality: Modality, rows: Range<Int>, count: Int) {
+    let input = o.url("in")!, modelFile = o.string("model")!
+    let loaded = try ModelFile.load(try SafetensorsFile.read(o.url("model")!), source: modelFile)
+    let modality: Modality = o.string("modality") == "x" ? .x : .y
+    let (count, columns) = try NPYFile.readHeader(input).matrixShape()
+    guard count > 0, columns > 0 else {
+        throw FileError(.invalidValue, url: input, "empty matrix (\(count) × \(columns)); expected at least one row and one column")
+    }
+    let expected = modality == .x ? loaded.xColumns : loaded.yColumns
+    guard columns == expected else {
+        throw FileError(.invalidValue, url: input, "has \(columns) columns, but the model \(modelFile) (its \(modality.rawValue.uppercased()) side) expects \(expected)")
+    }
+    return (loaded, modality, try selectedRows(o, count: count, file: o.string("in")!), count)
 }
 
 /// Progress of a pass over rows: rows done, rate and the time left.

@@ -186,6 +186,57 @@ final class CommandLineTests: XCTestCase {
                         in: dir, status: 64, mentions: ["--rows"])
     }
 
+    func testIndexThenApproximateSearch() throws {
+        let folder = try syntheticInputs(rows: 500, dx: 12, dy: 9, pairs: 40, seed: 6)
+        let dir = folder.url
+        for (name, method) in [("m.safetensors", "ridge"), ("other.safetensors", "cca")] {
+            let fitted = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", name,
+                                  "--method", method, "--quiet"], in: dir)
+            XCTAssertEqual(fitted.status, 0, fitted.stderr)
+        }
+        let built = try sue(["index", "--model", "m.safetensors", "--modality", "x", "--in", "x.npy", "--out", "x.index",
+                             "--cells", "6", "--quiet"], in: dir)
+        XCTAssertEqual(built.status, 0, built.stderr)
+        XCTAssertTrue(built.stdout.contains("500 rows") && built.stdout.contains("6 cells"), built.stdout)
+        func rows(_ arguments: [String]) throws -> [[Int]] {
+            let r = try sue(["search", "--model", "m.safetensors", "--query-y", "y.npy", "-k", "5", "--json", "--quiet"] + arguments, in: dir)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try r.stdout.split(separator: "\n").map { line in
+                let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                return try XCTUnwrap(object["rows"] as? [Int])
+            }
+        }
+        // Every cell probed: the exact search's rows. Fewer probes: most of them.
+        let exact = try rows(["--index-x", "x.npy"])
+        XCTAssertEqual(try rows(["--index", "x.index", "--probes", "6"]), exact)
+        let approximate = try rows(["--index", "x.index", "--probes", "2"])
+        let found = zip(approximate, exact).map { Set($0).intersection($1).count }.reduce(0, +)
+        XCTAssertGreaterThan(found, 500 * 5 / 2, "two of six cells should hold over half of the exact top 5")
+        // An index of a shard numbers its rows as the file does.
+        let shard = try sue(["index", "--model", "m.safetensors", "--modality", "x", "--in", "x.npy", "--out", "s.index",
+                             "--rows", "100:300", "--cells", "1", "--quiet"], in: dir)
+        XCTAssertEqual(shard.status, 0, shard.stderr)
+        XCTAssertEqual(try rows(["--index", "s.index"]), try rows(["--index-x", "x.npy", "--rows", "100:300"]))
+
+        try assertFails(["search", "--model", "other.safetensors", "--query-y", "y.npy", "--index", "x.index"],
+                        in: dir, status: 1, mentions: ["x.index", "another model"])
+        try assertFails(["search", "--model", "m.safetensors", "--query-x", "x.npy", "--index", "x.index"],
+                        in: dir, status: 64, mentions: ["--query-y"])
+        try assertFails(["search", "--model", "m.safetensors", "--query-y", "y.npy", "--index", "x.index", "--probes", "7"],
+                        in: dir, status: 1, mentions: ["x.index", "6 cells"])
+        try assertFails(["search", "--model", "m.safetensors", "--query-y", "y.npy", "--index", "x.index", "--index-x", "x.npy"],
+                        in: dir, status: 64, mentions: ["--index-x"])
+        try assertFails(["search", "--model", "m.safetensors", "--query-y", "y.npy", "--index-x", "x.npy", "--probes", "2"],
+                        in: dir, status: 64, mentions: ["--probes"])
+        try assertFails(["search", "--model", "m.safetensors", "--query-y", "y.npy", "--index", "m.safetensors"],
+                        in: dir, status: 1, mentions: ["m.safetensors", "not a sue index"])
+        try assertFails(["index", "--model", "m.safetensors", "--modality", "x", "--in", "x.npy", "--out", "c.index", "--cells", "501"],
+                        in: dir, status: 1, mentions: ["x.npy", "--cells 501"])
+        try assertFails(["index", "--model", "m.safetensors", "--modality", "y", "--in", "x.npy", "--out", "c.index"],
+                        in: dir, status: 1, mentions: ["x.npy", "12 columns"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("c.index").path), "a refused index leaves no file")
+    }
+
     func testFitOnABoundedCore() throws {
         let folder = try syntheticInputs(rows: 300, dx: 8, dy: 6, pairs: 20, seed: 5)
         func fit(_ extra: [String], _ out: String) throws -> Outcome {

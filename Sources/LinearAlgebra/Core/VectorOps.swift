@@ -318,8 +318,17 @@ extension Matrix {
     @inlinable
     public func normalizedRows() -> Matrix {
         var out = self
+        out.normalizeRows()
+        return out
+    }
+
+    /// Divides each row by its Euclidean norm in place: `normalizedRows()` without the copy (for matrices too
+    /// large to hold twice).
+    @inlinable
+    public mutating func normalizeRows() {
         let cols = columns
-        out.withMutableView { v in
+        let rows = self.rows
+        withMutableView { v in
             Parallel.forEachChunk(rows, chunk: 512) { range in
                 for i in range {
                     let row = v.row(i)
@@ -347,7 +356,6 @@ extension Matrix {
                 }
             }
         }
-        return out
     }
 
     /// The position and value of the first NaN or ±∞ in row-major order, or `nil` if every element is finite.

@@ -18,16 +18,8 @@ public struct SearchHit: Sendable, Equatable {
 /// the blocks are fixed by the sizes, so the result is the same for any thread count. A query that is a zero
 /// vector is refused (it has no direction).
 public func cosineTopK(_ queries: Matrix<Float>, _ index: Matrix<Float>, k: Int) throws -> [[SearchHit]] {
-    guard queries.columns == index.columns else {
-        throw AlignmentError.shapeMismatch("search: queries have \(queries.columns) columns, the index \(index.columns)")
-    }
-    guard k >= 1 else { throw AlignmentError.invalidConfiguration("search: k must be ≥ 1, got \(k)") }
-    try requireFinite(queries, "search queries")
+    try checkSearchQueries(queries, columns: index.columns, k: k)
     try requireFinite(index, "search index")
-    // A zero vector has no direction: its cosine with every row is 0, and a ranking of ties means nothing.
-    if let zero = (0..<queries.rows).first(where: { i in (0..<queries.columns).allSatisfy { queries[i, $0] == 0 } }) {
-        throw AlignmentError.invalidInput("search query row \(zero) is a zero vector in the shared space: it has no direction to compare by cosine")
-    }
     let q = queries.normalizedRows(), x = index.normalizedRows()
     let n = x.rows
     var results = [[SearchHit]](repeating: [], count: q.rows)
