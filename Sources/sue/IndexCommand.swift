@@ -61,7 +61,7 @@ func runIndex(_ context: RunContext) throws -> Int32 {
     context.progress.report("indexing", nil, "spherical k-means, \(cells) cells, then every row to its cell")
     let index: InvertedFileIndex
     do {
-        index = try InvertedFileIndex(embedded, cells: cells, seed: context.seed)
+        index = try InvertedFileIndex(consume embedded, cells: cells, seed: context.seed)
     } catch let error as AlignmentError {
         throw FileError(.invalidValue, url: input, "\(error)")
     }
