@@ -57,3 +57,20 @@ PY
 run_status "inspect 100M x 8 (sparse file)" inspect huge.npy
 run_status "embed rows 0:1000 of 100M x 8" embed --model m.safetensors --modality x --in huge.npy --rows 0:1000 --out h.npy --quiet
 rm -f huge.npy
+python3 - <<'PY'
+import struct
+# a valid header claiming 2 000 000 000 x 8 float32, as a sparse file: its index would not fit in memory
+hdr="{'descr': '<f4', 'fortran_order': False, 'shape': (2000000000, 8), }"
+pad=64-((10+len(hdr)+1)%64); hdr=hdr+" "*pad+"\n"
+with open("huge.npy","wb") as f:
+    f.write(b"\x93NUMPY\x01\x00"+struct.pack("<H",len(hdr))+hdr.encode()); f.truncate(10+len(hdr)+2000000000*8*4)
+PY
+run_status "index 2e9 x 8 (sparse file)" index --model m.safetensors --modality x --in huge.npy --out h.index --quiet
+echo "no index left behind: $(test -e h.index && echo NO || echo yes)"
+rm -f huge.npy
+run_status "index x" index --model m.safetensors --modality x --in x.npy --out x.index --cells 8 --quiet
+run_status "fit cca" fit --x x.npy --y y.npy --pairs pairs.csv --out other.safetensors --method cca --quiet
+run_status "search an index with another model" search --model other.safetensors --query-y y.npy --index x.index --quiet
+head -c $(( $(wc -c < x.index) / 2 )) x.index > cut.index; run_status "search a truncated index" search --model m.safetensors --query-y y.npy --index cut.index --quiet
+run_status "search a model file as an index" search --model m.safetensors --query-y y.npy --index m.safetensors --quiet
+run_status "search an index with NaN queries" search --model m.safetensors --query-y nanq.npy --index x.index --quiet
