@@ -235,6 +235,21 @@ final class CommandLineTests: XCTestCase {
         try assertFails(["index", "--model", "m.safetensors", "--modality", "y", "--in", "x.npy", "--out", "c.index"],
                         in: dir, status: 1, mentions: ["x.npy", "12 columns"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("c.index").path), "a refused index leaves no file")
+        // A valid input whose index (9 shared columns per row) would not fit in memory: refused before any row is
+        // read (a sparse file: it takes no disk space).
+        let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        let rows = memory / (9 * 4) + 1_000
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), 12), }"
+        header += String(repeating: " ", count: 63 - (10 + header.utf8.count) % 64) + "\n"
+        var bytes = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count % 256), UInt8(header.utf8.count / 256)])
+        bytes.append(Data(header.utf8))
+        try bytes.write(to: folder.file("huge.npy"))
+        let handle = try FileHandle(forWritingTo: folder.file("huge.npy"))
+        try handle.truncate(atOffset: UInt64(bytes.count + rows * 12 * 4))
+        try handle.close()
+        try assertFails(["index", "--model", "m.safetensors", "--modality", "x", "--in", "huge.npy", "--out", "h.index"],
+                        in: dir, status: 1, mentions: ["huge.npy", "needs", "this machine has", "--rows"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("h.index").path))
     }
 
     func testFitOnABoundedCore() throws {
