@@ -119,8 +119,13 @@ private func runIndexedSearch(_ context: RunContext, queryModality: String) thro
     let results: [[SearchHit]]
     do {
         let embedded = try loaded.model.embed(queries, from: queryModality == "x" ? .x : .y)
-        context.progress.report("searching", nil, "\(queries.rows) queries")
-        results = try stored.index.search(embedded, k: k, probes: o.integer("probes"))
+        let start = DispatchTime.now().uptimeNanoseconds
+        results = try stored.index.search(embedded, k: k, probes: o.integer("probes")) { done, cells in
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            context.progress.report("searching", Double(done) / Double(cells),
+                                    String(format: "%d queries, %d of %d cells, about %.0f s left", queries.rows, done, cells,
+                                           seconds * Double(cells - done) / Double(max(done, 1))))
+        }
     } catch let error as AlignmentError {
         throw FileError(.invalidValue, file: queryFile, "\(error)")
     }

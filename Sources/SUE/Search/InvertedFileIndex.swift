@@ -86,8 +86,8 @@ public struct InvertedFileIndex: Sendable {
     /// - Throws: `AlignmentError` when the shapes disagree, a value is not finite, a row or centroid is neither
     ///   of unit length nor zero, or a cell number is outside 0..<centroids.rows.
     public init(unitRows: Matrix<Float>, centroids: Matrix<Float>, cellOfRow: [Int]) throws {
-        guard unitRows.rows >= 1, unitRows.columns >= 1, centroids.rows >= 1 else {
-            throw AlignmentError.invalidInput("inverted-file index: needs at least one row, column and cell, got \(unitRows.rows) rows × \(unitRows.columns) columns and \(centroids.rows) cells")
+        guard unitRows.rows >= 1, unitRows.rows <= Int(Int32.max), unitRows.columns >= 1, centroids.rows >= 1 else {
+            throw AlignmentError.invalidInput("inverted-file index: needs 1...\(Int32.max) rows, a column and a cell, got \(unitRows.rows) rows × \(unitRows.columns) columns and \(centroids.rows) cells")
         }
         guard centroids.columns == unitRows.columns else {
             throw AlignmentError.shapeMismatch("inverted-file index: centroids have \(centroids.columns) columns, the rows \(unitRows.columns)")
@@ -98,7 +98,7 @@ public struct InvertedFileIndex: Sendable {
         try requireFinite(unitRows, "inverted-file index rows")
         try requireFinite(centroids, "inverted-file index centroids")
         for (name, m) in [("row", unitRows), ("centroid", centroids)] {
-            let norms = m.rowNorms()
+            let norms = Self.rowNorms(m)
             if let bad = norms.indices.first(where: { norms[$0] != 0 && abs(norms[$0] - 1) > 1e-3 }) {
                 throw AlignmentError.invalidInput("inverted-file index: \(name) \(bad) has norm \(norms[bad]), expected 1 (or 0)")
             }
@@ -107,6 +107,26 @@ public struct InvertedFileIndex: Sendable {
             throw AlignmentError.invalidInput("inverted-file index: row \(bad) is in cell \(cellOfRow[bad]), expected 0..<\(centroids.rows)")
         }
         self.init(assembling: unitRows, centroids, cellOfRow.map { Int32($0) })
+    }
+
+    /// Each row's Euclidean norm from its squares summed in double precision, rows in parallel: the check of a
+    /// stored index reads every row once, and the overflow-proof scaled norm is several times slower and not
+    /// needed for values already known to be finite and near unit length.
+    private static func rowNorms(_ m: Matrix<Float>) -> [Double] {
+        var norms = [Double](repeating: 0, count: m.rows)
+        norms.withUnsafeMutableBufferPointer { out in
+            m.withView { v in
+                Parallel.forEachChunk(m.rows, chunk: 4096) { range in
+                    for i in range {
+                        let row = v.row(i)
+                        var sum = 0.0
+                        for j in 0..<m.columns { sum += Double(row[j]) * Double(row[j]) }
+                        out[i] = sum.squareRoot()
+                    }
+                }
+            }
+        }
+        return norms
     }
 
     /// Lists each cell's rows (a counting sort by cell, rows in increasing order within a cell).
@@ -144,9 +164,12 @@ public struct InvertedFileIndex: Sendable {
     /// The `k` rows most similar by cosine to each query among the rows of its `probes` most similar cells, best
     /// first (ties: lower row first). Empty cells are skipped, and further cells are probed while the probed cells
     /// hold fewer than `k` rows, so a query gets `min(k, count)` hits. `probes == cells` gives exact search.
+    /// - Parameter progress: called on the calling thread after each batch of cells is searched, with the cells
+    ///   done and the cells in all (for a progress display; it does not change the result).
     /// - Throws: `AlignmentError` for a column mismatch, a non-finite or zero query, `k < 1`, or `probes` outside
     ///   1...cells.
-    public func search(_ queries: Matrix<Float>, k: Int, probes: Int? = nil) throws -> [[SearchHit]] {
+    public func search(_ queries: Matrix<Float>, k: Int, probes: Int? = nil,
+                       progress: ((_ cellsDone: Int, _ cells: Int) -> Void)? = nil) throws -> [[SearchHit]] {
         try checkSearchQueries(queries, columns: columns, k: k)
         let probeCount = probes ?? Self.defaultProbes(cells: cells)
         guard (1...cells).contains(probeCount) else {
@@ -164,20 +187,27 @@ public struct InvertedFileIndex: Sendable {
             for (p, c) in probed[i].enumerated() { askers[Int(c)].append((i, slotStart[i] + p)) }
         }
         var slots = [[SearchHit]](repeating: [], count: slotStart[q.rows])
+        // Cells in fixed batches (fixed by the sizes, not the threads), so that progress can be reported between them.
+        let batch = 64
         slots.withUnsafeMutableBufferPointer { out in
-            Parallel.forEach(cells) { c in
-                let asking = askers[c]
-                guard !asking.isEmpty else { return }
-                let rows = members[cellStart[c]..<cellStart[c + 1]].map(Int.init)
-                let cellRows = vectors.rows(rows)
-                let cellQueries = q.rows(asking.map(\.query))
-                SimilarityTiles(cellQueries, cellRows).forEachBlock { _, block, s in
-                    for a in block {
-                        let row = s + (a - block.lowerBound) * rows.count
-                        out[asking[a].slot] = largestIndices(row, count: rows.count, k: min(wanted, rows.count))
-                            .map { SearchHit(row: rows[$0], score: row[$0]) }
+            for first in stride(from: 0, to: cells, by: batch) {
+                let batchCells = first..<min(cells, first + batch)
+                Parallel.forEach(batchCells.count) { offset in
+                    let c = batchCells.lowerBound + offset
+                    let asking = askers[c]
+                    guard !asking.isEmpty else { return }
+                    let rows = members[cellStart[c]..<cellStart[c + 1]].map(Int.init)
+                    let cellRows = vectors.rows(rows)
+                    let cellQueries = q.rows(asking.map(\.query))
+                    SimilarityTiles(cellQueries, cellRows).forEachBlock { _, block, s in
+                        for a in block {
+                            let row = s + (a - block.lowerBound) * rows.count
+                            out[asking[a].slot] = largestIndices(row, count: rows.count, k: min(wanted, rows.count))
+                                .map { SearchHit(row: rows[$0], score: row[$0]) }
+                        }
                     }
                 }
+                progress?(batchCells.upperBound, cells)
             }
         }
         var results = [[SearchHit]](repeating: [], count: q.rows)
