@@ -58,10 +58,23 @@ func runIndex(_ context: RunContext) throws -> Int32 {
         tracker.update(end - rows.lowerBound)
     }
     let cells = o.integer("cells") ?? InvertedFileIndex.defaultCells(rows: rows.count)
-    context.progress.report("indexing", nil, "spherical k-means, \(cells) cells, then every row to its cell")
     let index: InvertedFileIndex
     do {
-        index = try InvertedFileIndex(consume embedded, cells: cells, seed: context.seed)
+        let rounds = 10
+        var stage = "", stageStart = DispatchTime.now().uptimeNanoseconds
+        index = try InvertedFileIndex(consume embedded, cells: cells, iterations: rounds, seed: context.seed) { name, fraction in
+            if name != stage { (stage, stageStart) = (name, DispatchTime.now().uptimeNanoseconds) }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - stageStart) * 1e-9
+            if name == "k-means" {
+                // The rounds stop early once no row changes cell, so the time left is not known in advance.
+                context.progress.report("indexing: k-means on a sample, \(cells) cells", fraction,
+                                        String(format: "round %.0f of at most %d, %.0f s", fraction * Double(rounds), rounds, seconds))
+            } else {
+                context.progress.report("indexing: every row to its nearest cell", fraction,
+                                        String(format: "%.0f%% of the rows, about %.0f s left", 100 * fraction,
+                                               seconds * (1 - fraction) / max(fraction, 1e-9)))
+            }
+        }
     } catch let error as AlignmentError {
         throw FileError(.invalidValue, url: input, "\(error)")
     }

@@ -52,10 +52,12 @@ public struct InvertedFileIndex: Sendable {
     ///   - trainingRows: rows the k-means is fitted on, a seeded sample; default 64 per cell (at least 4 096, at
     ///     most every row). Every row is then assigned to its nearest centroid.
     ///   - seed: the seed of the sample and of the k-means++ seeding.
+    ///   - progress: called on the calling thread with a stage name and the fraction of it done: after each
+    ///     k-means round (`"k-means"`), and after each sixteenth of the rows is assigned (`"assigning rows"`).
     /// - Throws: `AlignmentError` for an empty matrix, a non-finite value (named by row and column), or a
     ///   setting out of range (named).
     public init(_ rows: consuming Matrix<Float>, cells: Int? = nil, iterations: Int = 10, trainingRows: Int? = nil,
-                seed: UInt64 = 0) throws {
+                seed: UInt64 = 0, progress: ((_ stage: String, _ fraction: Double) -> Void)? = nil) throws {
         var vectors = rows
         guard vectors.rows >= 1, vectors.columns >= 1, vectors.rows <= Int(Int32.max) else {
             throw AlignmentError.invalidInput("inverted-file index: needs 1...\(Int32.max) rows and at least one column, got \(vectors.rows) × \(vectors.columns)")
@@ -76,8 +78,17 @@ public struct InvertedFileIndex: Sendable {
         vectors.normalizeRows()
         var random = SeededRandom(seed: seed)
         let sample = sampleSize == n ? vectors : vectors.rows(Array(random.permutation(n).prefix(sampleSize)).sorted())
-        let centroids = SphericalKMeans.centroids(of: sample, count: cellCount, iterations: iterations, seed: random.next())
-        let cell = SphericalKMeans.nearest(vectors, centroids).cell
+        let centroids = SphericalKMeans.centroids(of: sample, count: cellCount, iterations: iterations, seed: random.next()) {
+            progress?("k-means", Double($0) / Double(iterations))
+        }
+        // Each row's cell depends on that row alone, so assigning in sixteen parts changes nothing but the progress.
+        var cell = [Int32]()
+        cell.reserveCapacity(n)
+        let part = (n + 15) / 16
+        for start in stride(from: 0, to: n, by: part) {
+            cell += SphericalKMeans.nearest(vectors.rows(start..<min(n, start + part)), centroids).cell
+            progress?("assigning rows", Double(min(n, start + part)) / Double(n))
+        }
         self.init(assembling: vectors, centroids, cell)
     }
 

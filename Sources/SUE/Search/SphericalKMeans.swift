@@ -13,12 +13,15 @@ enum SphericalKMeans {
     /// k-means++ seeding. A cell that loses all its members is moved to the row farthest from its own centroid,
     /// unless every row already sits on a centroid (fewer distinct rows than cells); such a cell stays empty.
     /// - Precondition: `rows` has unit (or zero) rows and at least `count` ≥ 1 rows.
-    static func centroids(of rows: Matrix<Float>, count: Int, iterations: Int, seed: UInt64) -> Matrix<Float> {
+    /// `roundDone(r)` is called after round r (1-based) on the calling thread.
+    static func centroids(of rows: Matrix<Float>, count: Int, iterations: Int, seed: UInt64,
+                          roundDone: (Int) -> Void = { _ in }) -> Matrix<Float> {
         precondition(count >= 1 && rows.rows >= count)
         var random = SeededRandom(seed: seed)
         var centroids = seeding(rows, count: count, random: &random)
         var previous = [Int32]()
-        for _ in 0..<iterations {
+        for round in 1...iterations {
+            defer { roundDone(round) }
             let (cell, similarity) = nearest(rows, centroids)
             if cell == previous { break }
             previous = cell
