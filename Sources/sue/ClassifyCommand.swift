@@ -19,12 +19,16 @@ let classifyCommand = Command(
         OptionSpec("test-x", .path(placeholder: "C.npy"), "rows of modality X to classify"),
         OptionSpec("test-y", .path(placeholder: "C.npy"), "rows of modality Y to classify"),
         OptionSpec("test-labels", .path(placeholder: "C.txt"), "the true labels of the test rows, one per line: accuracy, macro-F1 and the confusions are reported"),
+        OptionSpec("unlabelled-x", .path(placeholder: "U.npy"), "with --model and test rows of X: rows of X without labels (e.g. those the model was fitted on); labelled Y rows are translated to their nearest of these, and the classifier learns in X's own space"),
+        OptionSpec("unlabelled-y", .path(placeholder: "U.npy"), "the same for test rows of Y"),
         OptionSpec("prototypes-x", .path(placeholder: "P.npy"), "zero-shot: each class's description embedded as a row of X"),
         OptionSpec("prototypes-y", .path(placeholder: "P.npy"), "zero-shot: each class's description embedded as a row of Y"),
         OptionSpec("prototype-names", .path(placeholder: "N.txt"), "the class of each prototype row, one per line (repeat a name to average several descriptions)"),
         OptionSpec("classifier", .choice(["centroid", "logistic", "knn"]), default: "logistic",
                    "in a shared space or one side's own space: logistic regression, nearest class mean, or k nearest neighbours (by cosine)"),
         OptionSpec("k", short: "k", .integer(minimum: 1), default: "10", "neighbours of --classifier knn"),
+        OptionSpec("translation-neighbours", .integer(minimum: 1), default: String(TranslatedClassification(classifier: LogisticClassifier()).neighbours),
+                   "with --unlabelled-x/-y: unlabelled rows averaged per translated row"),
         OptionSpec("width", .integer(minimum: 1), default: String(UnpairedAuxiliaryTraining().width),
                    "unpaired auxiliary training: width of the common space both sides' input maps lead into"),
         OptionSpec("auxiliary-weight", .number(minimum: 0), default: "1",
@@ -37,6 +41,10 @@ let classifyCommand = Command(
         modes:
           --model, labelled rows of one side, test rows of the other: cross-domain classification in the
             shared space (labelled rows of both sides are pooled).
+          --model, labelled rows of one side, test rows and --unlabelled-… rows of the other: cross-domain
+            classification in the test side's own space; each labelled row is replaced by the mean of its
+            nearest unlabelled rows (by cosine in the shared space), so the classifier learns at the full
+            width of that space, not the shared space's.
           --model, prototypes of one side, test rows of the other: zero-shot, the nearest prototype.
           no --model, labelled rows of both sides, test rows of one: unpaired auxiliary training (each side
             its own input map, one shared classifier head, no pairs); it is kept only if it cross-validates
@@ -92,8 +100,22 @@ func runClassify(_ context: RunContext) throws -> Int32 {
         throw usage("--\(name) applies to unpaired auxiliary training only (no --model, labelled rows of both sides)")
     }
     if o.wasGiven("k") && o.string("classifier") != "knn" { throw usage("-k applies to --classifier knn only") }
+    let unlabelledSide: Modality? = o.isSet("unlabelled-x") ? .x : o.isSet("unlabelled-y") ? .y : nil
+    if let side = unlabelledSide {
+        let name = "--unlabelled-\(side.rawValue)"
+        if o.isSet("unlabelled-x") && o.isSet("unlabelled-y") { throw usage("give unlabelled rows of one side only (the test side)") }
+        guard o.isSet("model") else { throw usage("\(name) translates labelled rows through a shared space: give --model") }
+        guard side == testModality else {
+            throw usage("\(name) must be rows of the test side (\(testModality.rawValue.uppercased())): the classifier learns in that side's own space")
+        }
+        guard prototypeSide == nil, trainSides.contains(where: { $0 != testModality }) else {
+            throw usage("\(name) needs labelled rows of the other side (--train-\(side == .x ? "y" : "x")) to translate")
+        }
+    } else if o.wasGiven("translation-neighbours") {
+        throw usage("--translation-neighbours applies with --unlabelled-x or --unlabelled-y only")
+    }
     let outputs = ["out", "plot"].compactMap { o.url($0) }
-    let inputs = ["model", "train-x", "labels-x", "train-y", "labels-y", "test-x", "test-y", "test-labels",
+    let inputs = ["model", "train-x", "labels-x", "train-y", "labels-y", "test-x", "test-y", "test-labels", "unlabelled-x", "unlabelled-y",
                   "prototypes-x", "prototypes-y", "prototype-names"].compactMap { o.url($0) }
     for output in outputs { try checkOutputFolder(output, inputs: inputs) }
 
@@ -143,7 +165,20 @@ func runClassify(_ context: RunContext) throws -> Int32 {
         let sides = try trainSides.map { try labelled($0, rows: "train-\($0.rawValue)", labels: "labels-\($0.rawValue)") }
         let counts = sides.map { "\($0.data.rows.rows) \($0.modality.rawValue.uppercased()) rows" }.joined(separator: " and ")
         let classifier = try chosenClassifier(o)
-        if let loaded {
+        if let loaded, let side = unlabelledSide {
+            let file = o.string("unlabelled-\(side.rawValue)")!
+            let unlabelled = try InputValidation.loadEmbeddings(URL(fileURLWithPath: file), as: Float.self)
+            if let (columns, purpose) = try expectedColumns(side, file: file) {
+                try InputValidation.columnCheck(unlabelled, expected: columns, file: file, purpose: purpose)
+            }
+            let source = sides.first { $0.modality != side }!
+            let fitted = try context.progress.step("translating \(source.data.rows.rows) labelled rows") {
+                try classifier.fitTranslated(loaded.model, source.data, source.modality, unlabelled,
+                                             sides.first { $0.modality == side }?.data, o.integer("translation-neighbours")!, fitContext)
+            }
+            predict = { try fitted.predict(test) }
+            description = "\(o.string("classifier")!) in \(side.rawValue.uppercased())'s own space, trained on \(counts); the \(source.modality.rawValue.uppercased()) rows translated through \(modelFile!) to their nearest of \(unlabelled.rows) unlabelled rows"
+        } else if let loaded {
             let fitted = try classifier.fitInSharedSpace(loaded.model, x: sides.first { $0.modality == .x }?.data,
                                                          y: sides.first { $0.modality == .y }?.data, context: fitContext)
             predict = { try fitted.predict(test, from: testModality) }
@@ -197,10 +232,15 @@ private func chosenClassifier(_ o: ParsedOptions) throws -> AnyClassifier {
 private struct AnyClassifier {
     let fit: (LabelledRows, FitContext) throws -> any FittedClassifier
     let fitInSharedSpace: (any AlignmentModel, LabelledRows?, LabelledRows?, FitContext) throws -> SharedSpaceClassifier
+    let fitTranslated: (any AlignmentModel, LabelledRows, Modality, Matrix<Float>, LabelledRows?, Int, FitContext) throws -> any FittedClassifier
 
     init<C: Classifier>(_ classifier: C) {
         fit = { try classifier.fit($0, context: $1) }
         fitInSharedSpace = { try SharedSpaceClassification(classifier: classifier).fit(model: $0, x: $1, y: $2, context: $3) }
+        fitTranslated = { model, labelled, side, unlabelled, own, neighbours, context in
+            try TranslatedClassification(classifier: classifier, neighbours: neighbours)
+                .fit(model: model, labelled: labelled, from: side, unlabelled: unlabelled, ownLabelled: own, context: context)
+        }
     }
 
     func fit(_ data: LabelledRows, context: FitContext) throws -> any FittedClassifier { try fit(data, context) }

@@ -91,7 +91,7 @@ func runSearch(_ context: RunContext) throws -> Int32 {
 private func runIndexedSearch(_ context: RunContext, queryModality: String) throws -> Int32 {
     let o = context.options
     let hint = "see 'sue search --help'"
-    if let clash = ["index-x", "index-y", "rows"].first(where: { o.isSet($0) }) {
+    if let clash = ["index-x", "index-y", "rows", "batch-rows"].first(where: { o.wasGiven($0) }) {
         throw UsageError(message: "sue search: --index searches the rows it was built from; leave out --\(clash)", hint: hint)
     }
     let modelFile = o.string("model")!, indexFile = o.string("index")!

@@ -72,6 +72,63 @@ final class ClassificationTests: XCTestCase {
         }
     }
 
+    /// Labels of X translated into Y's own space through the nearest unlabelled Y rows: where the unlabelled rows
+    /// hold the labelled items' counterparts (shuffled), the nearest one is the counterpart, and the classifier
+    /// learns from Y's own rows.
+    func testTranslationFindsTheCounterpartsAndTrainsInTheTestSidesOwnSpace() throws {
+        let data = LabelledViews(rows: 500, noise: 0.005, seed: 7)
+        let pairs = (0..<60).map { KnownPair(x: $0, y: $0) }
+        let model = try Ridge().fit(WeaklyPairedData(x: data.x.rows(0..<300), y: data.y.rows(0..<300), pairs: pairs), context: context)
+        var random = SeededRandom(seed: 1)
+        let order = random.permutation(300)                // unlabelled row j is item order[j]
+        let unlabelled = data.y.rows(order)
+        let translation = TranslatedClassification(classifier: LogisticClassifier(), neighbours: 1)
+        let translated = try translation.translate(data.x.rows(0..<300), from: .x, through: model, into: unlabelled)
+        let unitY = data.y.rows(0..<300).normalizedRows()
+        let found = (0..<300).filter { i in (0..<data.y.columns).allSatisfy { abs(translated[i, $0] - unitY[i, $0]) < 1e-6 } }.count
+        // Ridge between unit rows of two linear views is close but not exact (normalising a row is not linear): its
+        // nearest unlabelled row is the counterpart for most rows, and the translation must take exactly that row.
+        let nearest = try cosineTopK(try model.embedX(data.x.rows(0..<300)), try model.embedY(unlabelled), k: 1)
+        XCTAssertEqual(found, (0..<300).filter { order[nearest[$0][0].row] == $0 }.count)
+        XCTAssertGreaterThanOrEqual(found, 240)
+        for neighbours in [1, 3] {
+            let fitted = try TranslatedClassification(classifier: LogisticClassifier(), neighbours: neighbours)
+                .fit(model: model, labelled: try data.labelled(.x, 0..<300), from: .x, unlabelled: unlabelled, context: context)
+            XCTAssertEqual(fitted.inputColumns, data.y.columns, "the classifier works in Y's own space")
+            XCTAssertGreaterThanOrEqual(accuracy(try fitted.predict(data.y.rows(300..<500)), data.labels[300..<500]), 0.95)
+        }
+        // Labelled rows of the test side join the translated ones; the same bits for 1 and 2 threads.
+        func run(_ threads: Int) throws -> Predictions {
+            try Parallel.withThreads(threads) {
+                try translation.fit(model: model, labelled: try data.labelled(.x, 0..<200), from: .x, unlabelled: unlabelled,
+                                    ownLabelled: try data.labelled(.y, 200..<300), context: FitContext(seed: 2, threads: threads))
+                    .predict(data.y.rows(300..<500))
+            }
+        }
+        XCTAssertEqual(try run(1), try run(2))
+
+        func expect(_ fragment: String, _ body: () throws -> Void, line: UInt = #line) {
+            XCTAssertThrowsError(try body(), line: line) { XCTAssertTrue("\($0)".contains(fragment), "'\($0)' lacks '\(fragment)'", line: line) }
+        }
+        let labelled = try data.labelled(.x, 0..<300)
+        expect("neighbours must be") {
+            _ = try TranslatedClassification(classifier: LogisticClassifier(), neighbours: 0)
+                .fit(model: model, labelled: labelled, from: .x, unlabelled: unlabelled, context: self.context)
+        }
+        expect("12 columns") { _ = try translation.fit(model: model, labelled: labelled, from: .x, unlabelled: data.x, context: self.context) }
+        expect("fewer than the 3 neighbours") {
+            _ = try TranslatedClassification(classifier: LogisticClassifier(), neighbours: 3)
+                .fit(model: model, labelled: labelled, from: .x, unlabelled: unlabelled.rows(0..<2), context: self.context)
+        }
+        expect("labelled rows of Y have 12 columns") {
+            _ = try translation.fit(model: model, labelled: labelled, from: .x, unlabelled: unlabelled,
+                                    ownLabelled: try data.labelled(.x, 0..<10), context: self.context)
+        }
+        var broken = unlabelled
+        broken[4, 1] = .nan
+        expect("row 4") { _ = try translation.fit(model: model, labelled: labelled, from: .x, unlabelled: broken, context: self.context) }
+    }
+
     /// No labelled rows at all: each class's mean Y row stands for its description; X rows get the nearest.
     func testZeroShotByTheNearestPrototype() throws {
         let data = LabelledViews(rows: 400, seed: 4)

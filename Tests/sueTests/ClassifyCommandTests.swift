@@ -58,6 +58,8 @@ final class ClassifyCommandTests: XCTestCase {
             ("zero-shot", ["--model", "m.safetensors", "--prototypes-y", "prototypes.npy", "--prototype-names", "names.txt", "--test-x", "tx.npy"]),
             ("auxiliary", ["--train-x", "x.npy", "--labels-x", "train.txt", "--train-y", "y.npy", "--labels-y", "train.txt", "--test-x", "tx.npy"]),
             ("knn", ["--model", "m.safetensors", "--train-y", "y.npy", "--labels-y", "train.txt", "--test-x", "tx.npy", "--classifier", "knn"]),
+            ("translated", ["--model", "m.safetensors", "--train-x", "x.npy", "--labels-x", "train.txt", "--test-y", "ty.npy",
+                            "--unlabelled-y", "y.npy"]),
         ]
         for (name, arguments) in modes {
             var predictions = [Data]()
@@ -113,6 +115,15 @@ final class ClassifyCommandTests: XCTestCase {
             (own + ["train.txt", "--test-x", "tx.npy", "-k", "3"], 64, ["-k applies to --classifier knn only"]),
             (["classify", "--prototypes-x", "x.npy", "--prototype-names", "train.txt", "--test-x", "tx.npy", "--classifier", "knn"], 64,
              ["prototypes are matched by cosine"]),
+            (own + ["train.txt", "--test-y", "ty.npy", "--unlabelled-y", "y.npy"], 64, ["--unlabelled-y", "give --model"]),
+            (["classify", "--model", "m.safetensors"] + own.dropFirst() + ["train.txt", "--test-y", "ty.npy", "--unlabelled-x", "x.npy"], 64,
+             ["--unlabelled-x must be rows of the test side (Y)"]),
+            (["classify", "--model", "m.safetensors", "--train-y", "y.npy", "--labels-y", "train.txt", "--test-y", "ty.npy",
+              "--unlabelled-y", "y.npy"], 64, ["needs labelled rows of the other side (--train-x)"]),
+            (["classify", "--model", "m.safetensors"] + own.dropFirst() + ["train.txt", "--test-y", "ty.npy", "--unlabelled-y", "x.npy"], 1,
+             ["x.npy: has 10 columns", "m.safetensors"]),
+            (["classify", "--model", "m.safetensors"] + own.dropFirst() + ["train.txt", "--test-y", "ty.npy", "--translation-neighbours", "2"], 64,
+             ["--translation-neighbours applies with --unlabelled-x or --unlabelled-y only"]),
         ]
         for (arguments, status, fragments) in failures {
             let run = try sue(arguments, in: dir)
