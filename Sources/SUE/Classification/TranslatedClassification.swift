@@ -21,8 +21,9 @@ public struct TranslatedClassification<C: Classifier>: Sendable {
     public var neighbours: Int
 
     /// Training in the test side's own space with `classifier`, each labelled row translated by the mean of its
-    /// `neighbours` nearest unlabelled rows.
-    public init(classifier: C, neighbours: Int = 3) {
+    /// `neighbours` nearest unlabelled rows. One by default: in a shared space that has found the correspondence,
+    /// the nearest unlabelled row is the item's own counterpart when it is there, and averaging more blurs it.
+    public init(classifier: C, neighbours: Int = 1) {
         self.classifier = classifier
         self.neighbours = neighbours
     }
