@@ -19,7 +19,7 @@ let classifyCommand = Command(
         OptionSpec("test-x", .path(placeholder: "C.npy"), "rows of modality X to classify"),
         OptionSpec("test-y", .path(placeholder: "C.npy"), "rows of modality Y to classify"),
         OptionSpec("test-labels", .path(placeholder: "C.txt"), "the true labels of the test rows, one per line: accuracy, macro-F1 and the confusions are reported"),
-        OptionSpec("unlabelled-x", .path(placeholder: "U.npy"), "with --model and test rows of X: rows of X without labels (e.g. those the model was fitted on); labelled Y rows are translated to their nearest of these, and the classifier learns in X's own space"),
+        OptionSpec("unlabelled-x", .path(placeholder: "U.npy"), "with --model and test rows of X: rows of X without labels that hold the labelled Y items' counterparts (e.g. those the model was fitted on); the classifier learns from the counterparts in X's own space"),
         OptionSpec("unlabelled-y", .path(placeholder: "U.npy"), "the same for test rows of Y"),
         OptionSpec("prototypes-x", .path(placeholder: "P.npy"), "zero-shot: each class's description embedded as a row of X"),
         OptionSpec("prototypes-y", .path(placeholder: "P.npy"), "zero-shot: each class's description embedded as a row of Y"),
@@ -27,8 +27,6 @@ let classifyCommand = Command(
         OptionSpec("classifier", .choice(["centroid", "logistic", "knn"]), default: "logistic",
                    "in a shared space or one side's own space: logistic regression, nearest class mean, or k nearest neighbours (by cosine)"),
         OptionSpec("k", short: "k", .integer(minimum: 1), default: "10", "neighbours of --classifier knn"),
-        OptionSpec("translation-neighbours", .integer(minimum: 1), default: String(TranslatedClassification(classifier: LogisticClassifier()).neighbours),
-                   "with --unlabelled-x/-y: unlabelled rows averaged per translated row"),
         OptionSpec("width", .integer(minimum: 1), default: String(UnpairedAuxiliaryTraining().width),
                    "unpaired auxiliary training: width of the common space both sides' input maps lead into"),
         OptionSpec("auxiliary-weight", .number(minimum: 0), default: "1",
@@ -42,9 +40,11 @@ let classifyCommand = Command(
           --model, labelled rows of one side, test rows of the other: cross-domain classification in the
             shared space (labelled rows of both sides are pooled).
           --model, labelled rows of one side, test rows and --unlabelled-… rows of the other: cross-domain
-            classification in the test side's own space; each labelled row is replaced by the mean of its
-            nearest unlabelled rows (by cosine in the shared space), so the classifier learns at the full
-            width of that space, not the shared space's.
+            classification in the test side's own space: each labelled row is replaced by its counterpart
+            among the unlabelled rows (its mutual nearest neighbour in the shared space), so the classifier
+            learns at the full width of that space. If fewer than half the labelled rows find one, the
+            unlabelled rows do not hold their counterparts, and it learns in the shared space (the output
+            says which).
           --model, prototypes of one side, test rows of the other: zero-shot, the nearest prototype.
           no --model, labelled rows of both sides, test rows of one: unpaired auxiliary training (each side
             its own input map, one shared classifier head, no pairs); it is kept only if it cross-validates
@@ -111,8 +111,6 @@ func runClassify(_ context: RunContext) throws -> Int32 {
         guard prototypeSide == nil, trainSides.contains(where: { $0 != testModality }) else {
             throw usage("\(name) needs labelled rows of the other side (--train-\(side == .x ? "y" : "x")) to translate")
         }
-    } else if o.wasGiven("translation-neighbours") {
-        throw usage("--translation-neighbours applies with --unlabelled-x or --unlabelled-y only")
     }
     let outputs = ["out", "plot"].compactMap { o.url($0) }
     let inputs = ["model", "train-x", "labels-x", "train-y", "labels-y", "test-x", "test-y", "test-labels", "unlabelled-x", "unlabelled-y",
@@ -172,12 +170,16 @@ func runClassify(_ context: RunContext) throws -> Int32 {
                 try InputValidation.columnCheck(unlabelled, expected: columns, file: file, purpose: purpose)
             }
             let source = sides.first { $0.modality != side }!
-            let fitted = try context.progress.step("translating \(source.data.rows.rows) labelled rows") {
+            let fitted = try context.progress.step("finding counterparts of \(source.data.rows.rows) labelled rows") {
                 try classifier.fitTranslated(loaded.model, source.data, source.modality, unlabelled,
-                                             sides.first { $0.modality == side }?.data, o.integer("translation-neighbours")!, fitContext)
+                                             sides.first { $0.modality == side }?.data, fitContext)
             }
-            predict = { try fitted.predict(test) }
-            description = "\(o.string("classifier")!) in \(side.rawValue.uppercased())'s own space, trained on \(counts); the \(source.modality.rawValue.uppercased()) rows translated through \(modelFile!) to their nearest of \(unlabelled.rows) unlabelled rows"
+            predict = { try fitted.predict(test, from: side) }
+            let found = String(format: "%.0f%% of the %@ rows found a counterpart among %d unlabelled rows", 100 * fitted.counterpartFraction,
+                               source.modality.rawValue.uppercased(), unlabelled.rows)
+            description = fitted.inOwnSpace
+                ? "\(o.string("classifier")!) in \(side.rawValue.uppercased())'s own space, trained on the counterparts of \(counts) (\(found), through \(modelFile!))"
+                : "\(o.string("classifier")!) in the shared space of \(modelFile!), trained on \(counts): only \(found), too few to train on counterparts"
         } else if let loaded {
             let fitted = try classifier.fitInSharedSpace(loaded.model, x: sides.first { $0.modality == .x }?.data,
                                                          y: sides.first { $0.modality == .y }?.data, context: fitContext)
@@ -232,13 +234,13 @@ private func chosenClassifier(_ o: ParsedOptions) throws -> AnyClassifier {
 private struct AnyClassifier {
     let fit: (LabelledRows, FitContext) throws -> any FittedClassifier
     let fitInSharedSpace: (any AlignmentModel, LabelledRows?, LabelledRows?, FitContext) throws -> SharedSpaceClassifier
-    let fitTranslated: (any AlignmentModel, LabelledRows, Modality, Matrix<Float>, LabelledRows?, Int, FitContext) throws -> any FittedClassifier
+    let fitTranslated: (any AlignmentModel, LabelledRows, Modality, Matrix<Float>, LabelledRows?, FitContext) throws -> TranslatedClassifier
 
     init<C: Classifier>(_ classifier: C) {
         fit = { try classifier.fit($0, context: $1) }
         fitInSharedSpace = { try SharedSpaceClassification(classifier: classifier).fit(model: $0, x: $1, y: $2, context: $3) }
-        fitTranslated = { model, labelled, side, unlabelled, own, neighbours, context in
-            try TranslatedClassification(classifier: classifier, neighbours: neighbours)
+        fitTranslated = { model, labelled, side, unlabelled, own, context in
+            try TranslatedClassification(classifier: classifier)
                 .fit(model: model, labelled: labelled, from: side, unlabelled: unlabelled, ownLabelled: own, context: context)
         }
     }

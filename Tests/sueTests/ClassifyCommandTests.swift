@@ -122,8 +122,6 @@ final class ClassifyCommandTests: XCTestCase {
               "--unlabelled-y", "y.npy"], 64, ["needs labelled rows of the other side (--train-x)"]),
             (["classify", "--model", "m.safetensors"] + own.dropFirst() + ["train.txt", "--test-y", "ty.npy", "--unlabelled-y", "x.npy"], 1,
              ["x.npy: has 10 columns", "m.safetensors"]),
-            (["classify", "--model", "m.safetensors"] + own.dropFirst() + ["train.txt", "--test-y", "ty.npy", "--translation-neighbours", "2"], 64,
-             ["--translation-neighbours applies with --unlabelled-x or --unlabelled-y only"]),
         ]
         for (arguments, status, fragments) in failures {
             let run = try sue(arguments, in: dir)

@@ -1,81 +1,104 @@
 import Foundation
 import LinearAlgebra
 
-/// Cross-domain classification in the test side's own space: labelled rows of one modality are translated into
-/// the other modality's own coordinates through a shared space, and the classifier is trained there.
+/// Cross-domain classification in the test side's own space: labelled rows of one modality are replaced by their
+/// counterparts among unlabelled rows of the other modality, found through a shared space, and the classifier is
+/// trained on those counterparts in their own coordinates.
 ///
 /// A shared space is narrower than either side (self-learning's has 128 columns against the encoders' 384), and
-/// a classifier trained in it sees only what the space kept of what separates the classes. When rows of the other
-/// side without labels are at hand (for instance the rows the model was fitted on, which in the weakly paired
-/// setting hold the same kind of items), each labelled row can instead be replaced by its nearest of them in the
-/// shared space, taken in *their own* coordinates: the mean direction of its `neighbours` nearest unlabelled rows
-/// (by cosine in the shared space), each at unit length. The classifier then learns in the full width of the
-/// test side's own space and classifies the test rows as they are, with no map in between. Where the unlabelled
-/// rows hold the labelled items' counterparts, the translation finds them, and the classifier learns almost
-/// from the test side's own embeddings of its training items; where they do not, it learns from their nearest
-/// neighbours, which is label propagation across the modalities (measurements: docs/results.md).
+/// a classifier trained in it sees only what the space kept of what separates the classes. When unlabelled rows
+/// of the other side are at hand that hold the labelled items' counterparts (in the weakly paired setting, the
+/// rows the model was fitted on), the counterparts themselves can be the training rows: the classifier then
+/// learns at the full width of the test side's own space and classifies the test rows as they are.
+///
+/// Each labelled row is replaced by its nearest unlabelled row by cosine in the shared space. Whether the
+/// unlabelled rows hold counterparts at all is judged first, by mutual nearest neighbours (the unlabelled row's
+/// nearest labelled row is that row), the usual test of a match in dictionary induction (e.g. Conneau et al.,
+/// "Word translation without parallel data", ICLR 2018): when fewer than `minimumCounterpartFraction` of the
+/// labelled rows have a mutual one, the nearest rows are merely similar items, a worse training set than the
+/// labelled rows themselves, and the classifier is trained in the shared space instead
+/// (`SharedSpaceClassification`). The result says which it did. Measurements: docs/results.md.
 public struct TranslatedClassification<C: Classifier>: Sendable {
-    /// The classifier to train in the test side's own space.
+    /// The classifier to train.
     public var classifier: C
-    /// Nearest unlabelled rows averaged per translated row, ≥ 1.
-    public var neighbours: Int
+    /// The share of labelled rows whose nearest unlabelled row must be a mutual nearest neighbour for the
+    /// classifier to be trained in the test side's own space, in (0, 1].
+    public var minimumCounterpartFraction: Double
 
-    /// Training in the test side's own space with `classifier`, each labelled row translated by the mean of its
-    /// `neighbours` nearest unlabelled rows. One by default: in a shared space that has found the correspondence,
-    /// the nearest unlabelled row is the item's own counterpart when it is there, and averaging more blurs it.
-    public init(classifier: C, neighbours: Int = 1) {
+    /// Training on the nearest unlabelled rows with `classifier` when at least `minimumCounterpartFraction` of the
+    /// labelled rows have a mutual one.
+    public init(classifier: C, minimumCounterpartFraction: Double = 0.5) {
         self.classifier = classifier
-        self.neighbours = neighbours
+        self.minimumCounterpartFraction = minimumCounterpartFraction
     }
 
-    /// Translates `labelled` rows of modality `from` into the other modality's own space through `model`, using
-    /// `unlabelled` rows of that other modality; adds `ownLabelled` rows of the other modality as they are (if
-    /// given); and trains the classifier on them all. The result classifies rows of the other modality, in its
-    /// own coordinates.
-    /// - Throws: `AlignmentError` when the widths do not match the model, there are fewer unlabelled rows than
-    ///   `neighbours`, `neighbours < 1`, or a row is not finite (named).
+    /// Finds counterparts of `labelled` rows (of modality `side`) among `unlabelled` rows of the other modality
+    /// through `model`, and trains the classifier on them in the other modality's own space, together with
+    /// `ownLabelled` rows of that modality if given; with too few counterparts, trains in the shared space on
+    /// both instead.
+    /// - Throws: `AlignmentError` when the widths do not match the model, the setting is out of range, or a row is
+    ///   not finite (named).
     public func fit(model: any AlignmentModel, labelled: LabelledRows, from side: Modality, unlabelled: Matrix<Float>,
-                    ownLabelled: LabelledRows? = nil, context: FitContext) throws -> any FittedClassifier {
-        guard neighbours >= 1 else {
-            throw AlignmentError.invalidConfiguration("translated classification: neighbours must be ≥ 1, got \(neighbours)")
+                    ownLabelled: LabelledRows? = nil, context: FitContext) throws -> TranslatedClassifier {
+        guard minimumCounterpartFraction > 0, minimumCounterpartFraction <= 1 else {
+            throw AlignmentError.invalidConfiguration("translated classification: minimumCounterpartFraction must be in (0, 1], got \(minimumCounterpartFraction)")
         }
         let other: Modality = side == .x ? .y : .x
         let otherColumns = other == .x ? model.inputColumns.x : model.inputColumns.y
-        guard unlabelled.columns == otherColumns else {
-            throw AlignmentError.shapeMismatch("translated classification: the unlabelled rows have \(unlabelled.columns) columns, the model's \(other.rawValue.uppercased()) side \(otherColumns)")
-        }
-        guard unlabelled.rows >= neighbours else {
-            throw AlignmentError.insufficientData("translated classification: \(unlabelled.rows) unlabelled rows, fewer than the \(neighbours) neighbours averaged per translated row")
+        guard unlabelled.rows >= 1, unlabelled.columns == otherColumns else {
+            throw AlignmentError.shapeMismatch("translated classification: the unlabelled rows are \(unlabelled.rows) × \(unlabelled.columns); the model's \(other.rawValue.uppercased()) side takes \(otherColumns) columns (and at least one row is needed)")
         }
         if let ownLabelled, ownLabelled.rows.columns != otherColumns {
             throw AlignmentError.shapeMismatch("translated classification: the labelled rows of \(other.rawValue.uppercased()) have \(ownLabelled.rows.columns) columns, the model's \(other.rawValue.uppercased()) side \(otherColumns)")
         }
         try requireFinite(unlabelled, "unlabelled rows")
-        let translated = try translate(labelled.rows, from: side, through: model, into: unlabelled)
-        var rows = translated, labels = labelled.labels
+        let (nearest, mutual) = try nearestRows(of: labelled.rows, from: side, through: model, among: unlabelled)
+        let fraction = Double(mutual.filter { $0 }.count) / Double(max(1, labelled.rows.rows))
+        guard fraction >= minimumCounterpartFraction else {
+            let fitted = try SharedSpaceClassification(classifier: classifier)
+                .fit(model: model, x: side == .x ? labelled : ownLabelled, y: side == .y ? labelled : ownLabelled, context: context)
+            return TranslatedClassifier(fitted: fitted.classifier, model: model, inOwnSpace: false, counterpartFraction: fraction)
+        }
+        var rows = unlabelled.rows(nearest).normalizedRows()
+        var labels = labelled.labels
         if let ownLabelled {
-            rows = Matrix(rows: translated.rows + ownLabelled.rows.rows, columns: otherColumns,
-                          elements: translated.elements + ownLabelled.rows.normalizedRows().elements)
+            rows = Matrix(rows: rows.rows + ownLabelled.rows.rows, columns: otherColumns,
+                          elements: rows.elements + ownLabelled.rows.normalizedRows().elements)
             labels += ownLabelled.labels
         }
-        return try classifier.fit(try LabelledRows(rows: rows, labels: labels), context: context)
+        let fitted = try classifier.fit(try LabelledRows(rows: rows, labels: labels), context: context)
+        return TranslatedClassifier(fitted: fitted, model: model, inOwnSpace: true, counterpartFraction: fraction)
     }
 
-    /// Each row of `rows` (of modality `side`) as the unit mean direction of its `neighbours` nearest rows of
-    /// `unlabelled` (the other modality) by cosine in `model`'s shared space, in `unlabelled`'s own coordinates.
-    public func translate(_ rows: Matrix<Float>, from side: Modality, through model: any AlignmentModel,
-                          into unlabelled: Matrix<Float>) throws -> Matrix<Float> {
+    /// For each row of `rows` (of modality `side`), its nearest row of `unlabelled` (the other modality) by cosine
+    /// in `model`'s shared space, and whether the two are mutual nearest neighbours. Ties go to the lower row.
+    public func nearestRows(of rows: Matrix<Float>, from side: Modality, through model: any AlignmentModel,
+                            among unlabelled: Matrix<Float>) throws -> (nearest: [Int], mutual: [Bool]) {
         let queries = try model.embed(rows, from: side)
         let targets = try model.embed(unlabelled, from: side == .x ? .y : .x)
-        let hits = try cosineTopK(queries, targets, k: neighbours)
-        let unit = unlabelled.normalizedRows()
-        var out = Matrix<Float>(rows: rows.rows, columns: unlabelled.columns)
-        for (i, best) in hits.enumerated() {
-            // Summed in the order of the hits (best first), in double precision.
-            var sum = [Double](repeating: 0, count: unlabelled.columns)
-            for hit in best { for j in 0..<unlabelled.columns { sum[j] += Double(unit[hit.row, j]) } }
-            for j in 0..<unlabelled.columns { out[i, j] = Float(sum[j]) }
-        }
-        return out.normalizedRows()
+        let forward = try cosineTopK(queries, targets, k: 1).map { $0[0].row }
+        let backward = try cosineTopK(targets, queries, k: 1).map { $0[0].row }
+        return (forward, forward.enumerated().map { i, j in backward[j] == i })
+    }
+}
+
+/// A classifier trained by `TranslatedClassification`: in the test side's own space (on counterparts), or in the
+/// shared space when too few labelled rows had a counterpart.
+public struct TranslatedClassifier: Sendable {
+    /// The fitted classifier, of the test side's own rows (`inOwnSpace`) or of shared-space rows.
+    public let fitted: any FittedClassifier
+    /// The shared space the counterparts were found in.
+    public let model: any AlignmentModel
+    /// Whether the classifier works in the test side's own space (true) or in the shared space (false).
+    public let inOwnSpace: Bool
+    /// The share of labelled rows whose nearest unlabelled row is a mutual nearest neighbour (a counterpart).
+    public let counterpartFraction: Double
+
+    /// The class names.
+    public var classes: [String] { fitted.classes }
+
+    /// Classifies rows of `modality` (the side the unlabelled rows came from).
+    public func predict(_ rows: Matrix<Float>, from modality: Modality) throws -> Predictions {
+        try fitted.predict(inOwnSpace ? rows : try model.embed(rows, from: modality))
     }
 }
