@@ -5,8 +5,8 @@ import LinearAlgebra
 /// counterparts among unlabelled rows of the other modality, found through a shared space, and the classifier is
 /// trained on those counterparts in their own coordinates.
 ///
-/// A shared space is narrower than either side (self-learning's has 128 columns against the encoders' 384), and
-/// a classifier trained in it sees only what the space kept of what separates the classes. When unlabelled rows
+/// A shared space is often narrower than either side's own (self-learning keeps fewer columns than an encoder
+/// has), and a classifier trained in it sees only what the space kept of what separates the classes. When unlabelled rows
 /// of the other side are at hand that hold the labelled items' counterparts (in the weakly paired setting, the
 /// rows the model was fitted on), the counterparts themselves can be the training rows: the classifier then
 /// learns at the full width of the test side's own space and classifies the test rows as they are.

@@ -34,8 +34,8 @@ public struct InvertedFileIndex: Sendable {
 
     /// The cells the index uses unless told: about √rows / 2, at least 1. FAISS's guides use 4–16·√rows cells;
     /// here fewer, larger cells keep the build cheap (its GEMM of every row against every centroid dominates it),
-    /// and on a million rows of 768 columns √rows / 2 cells found more of the exact top 10 than √rows / 4 at the
-    /// same search cost (docs/performance.md).
+    /// while at equal search cost √rows / 2 cells found more of the exact top k than √rows / 4 in the scale
+    /// benchmark (docs/performance.md).
     public static func defaultCells(rows: Int) -> Int {
         max(1, min(rows, Int((Double(rows).squareRoot() / 2).rounded())))
     }
