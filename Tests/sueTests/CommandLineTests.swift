@@ -623,12 +623,21 @@ final class CommandLineTests: XCTestCase {
             let search = try sue(["search", "--model", "m\(threads).safetensors", "--query-x", "allx.npy", "--index-y", "ally.npy",
                                   "-k", "5", "--json", "--threads", threads], in: dir)
             XCTAssertEqual(search.status, 0, search.stderr)
+            let index = try sue(["index", "--model", "m\(threads).safetensors", "--modality", "y", "--in", "ally.npy",
+                                 "--out", "y\(threads).index", "--cells", "9", "--seed", "7", "--threads", threads, "--quiet"], in: dir)
+            XCTAssertEqual(index.status, 0, index.stderr)
+            let approximate = try sue(["search", "--model", "m\(threads).safetensors", "--query-x", "allx.npy", "--index", "y\(threads).index",
+                                       "--probes", "3", "-k", "5", "--json", "--threads", threads], in: dir)
+            XCTAssertEqual(approximate.status, 0, approximate.stderr)
             outputs.append([try Data(contentsOf: folder.file("m\(threads).safetensors")),
-                            try Data(contentsOf: folder.file("e\(threads).npy")), Data(search.stdout.utf8)])
+                            try Data(contentsOf: folder.file("e\(threads).npy")), Data(search.stdout.utf8),
+                            try Data(contentsOf: folder.file("y\(threads).index")), Data(approximate.stdout.utf8)])
         }
         XCTAssertEqual(outputs[0][0], outputs[1][0], "model bytes differ between --threads 1 and 2")
         XCTAssertEqual(outputs[0][1], outputs[1][1], "embed output differs between --threads 1 and 2")
         XCTAssertEqual(outputs[0][2], outputs[1][2], "search results differ between --threads 1 and 2")
+        XCTAssertEqual(outputs[0][3], outputs[1][3], "index bytes differ between --threads 1 and 2")
+        XCTAssertEqual(outputs[0][4], outputs[1][4], "approximate search results differ between --threads 1 and 2")
     }
 
     func testDemoWritesPictureAndTable() throws {
