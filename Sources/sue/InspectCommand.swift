@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import SUEFiles
+import SUEModelFiles
 
 /// `sue inspect`: what is in a .npy, .safetensors or pairs .csv file, and is it usable?
 let inspectCommand = Command(
@@ -115,6 +116,14 @@ private func describeSafetensors(_ url: URL) throws -> String {
         let oneLine = value.replacingOccurrences(of: "\n", with: "\\n")
         let shown = oneLine.count > 100 ? String(oneLine.prefix(100)) + "…" : oneLine
         lines.append("  metadata \(key) = \(shown)")
+    }
+    if file.metadata["format"] == IndexFile.format {
+        // An index is checked as sue search would load it (cells in range, unit rows), and summarised.
+        let loaded = try IndexFile.load(url)
+        let sizes = loaded.index.cellSizes
+        lines.append("  a sue index of \(loaded.index.count) \(loaded.modality.rawValue.uppercased()) rows × \(loaded.index.columns) columns"
+                     + " (file rows from \(loaded.rowOffset)) in \(loaded.index.cells) cells of \(sizes.min()!)–\(sizes.max()!) rows"
+                     + (sizes.contains(0) ? " (\(sizes.filter { $0 == 0 }.count) empty)" : "") + "; checked")
     }
     return lines.joined(separator: "\n")
 }

@@ -198,6 +198,10 @@ final class CommandLineTests: XCTestCase {
                              "--cells", "6", "--quiet"], in: dir)
         XCTAssertEqual(built.status, 0, built.stderr)
         XCTAssertTrue(built.stdout.contains("500 rows") && built.stdout.contains("6 cells"), built.stdout)
+        try FileManager.default.copyItem(at: folder.file("x.index"), to: folder.file("x.index.safetensors"))
+        let inspected = try sue(["inspect", "x.index.safetensors"], in: dir)
+        XCTAssertEqual(inspected.status, 0, inspected.stderr)
+        XCTAssertTrue(inspected.stdout.contains("a sue index of 500 X rows") && inspected.stdout.contains("in 6 cells"), inspected.stdout)
         func rows(_ arguments: [String]) throws -> [[Int]] {
             let r = try sue(["search", "--model", "m.safetensors", "--query-y", "y.npy", "-k", "5", "--json", "--quiet"] + arguments, in: dir)
             XCTAssertEqual(r.status, 0, r.stderr)
