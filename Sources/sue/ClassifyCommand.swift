@@ -42,9 +42,9 @@ let classifyCommand = Command(
           --model, labelled rows of one side, test rows and --unlabelled-… rows of the other: cross-domain
             classification in the test side's own space: each labelled row is replaced by its nearest
             unlabelled row in the shared space (its counterpart, where the unlabelled rows hold it), so the
-            classifier learns at the full width of that space. If fewer than half the labelled rows are
-            mutual nearest neighbours of theirs, the unlabelled rows do not hold the counterparts, and it
-            learns in the shared space (the output says which).
+            classifier learns at the full width of that space. If fewer than 80 % of the labelled rows are
+            mutual nearest neighbours of theirs, too few counterparts are there, and it learns in the shared
+            space (the output says which).
           --model, prototypes of one side, test rows of the other: zero-shot, the nearest prototype.
           no --model, labelled rows of both sides, test rows of one: unpaired auxiliary training (each side
             its own input map, one shared classifier head, no pairs); it is kept only if it cross-validates

@@ -93,7 +93,7 @@ final class ClassificationTests: XCTestCase {
                                          context: context)
         XCTAssertTrue(fitted.inOwnSpace)
         XCTAssertEqual(fitted.fitted.inputColumns, data.y.columns, "the classifier works in Y's own space")
-        XCTAssertGreaterThanOrEqual(fitted.counterpartFraction, 0.5)
+        XCTAssertGreaterThanOrEqual(fitted.counterpartFraction, translation.minimumCounterpartFraction)
         XCTAssertGreaterThanOrEqual(accuracy(try fitted.predict(data.y.rows(300..<500), from: .y), data.labels[300..<500]), 0.95)
 
         // Unlabelled rows of other items (here a handful of one class): few mutual matches, the shared space.
@@ -101,7 +101,7 @@ final class ClassificationTests: XCTestCase {
         let fallback = try translation.fit(model: model, labelled: try data.labelled(.x, 0..<300), from: .x, unlabelled: others,
                                            context: context)
         XCTAssertFalse(fallback.inOwnSpace)
-        XCTAssertLessThan(fallback.counterpartFraction, 0.5)
+        XCTAssertLessThan(fallback.counterpartFraction, translation.minimumCounterpartFraction)
         XCTAssertEqual(fallback.fitted.inputColumns, model.dimension)
         XCTAssertGreaterThanOrEqual(accuracy(try fallback.predict(data.y.rows(300..<500), from: .y), data.labels[300..<500]), 0.95)
 
