@@ -42,9 +42,10 @@ let classifyCommand = Command(
           --model, labelled rows of one side, test rows and --unlabelled-… rows of the other: cross-domain
             classification in the test side's own space: each labelled row is replaced by its nearest
             unlabelled row in the shared space (its counterpart, where the unlabelled rows hold it), so the
-            classifier learns at the full width of that space. If fewer than 80 % of the labelled rows are
-            mutual nearest neighbours of theirs, too few counterparts are there, and it learns in the shared
-            space (the output says which).
+            classifier learns at the full width of that space. It does so only if at least half the labelled
+            rows are mutual nearest neighbours of theirs (counterparts) and, cross-validated on the
+            counterparts, that space classifies clearly better than the shared space; otherwise it learns in
+            the shared space (the output says which, and why).
           --model, prototypes of one side, test rows of the other: zero-shot, the nearest prototype.
           no --model, labelled rows of both sides, test rows of one: unpaired auxiliary training (each side
             its own input map, one shared classifier head, no pairs); it is kept only if it cross-validates
@@ -177,9 +178,15 @@ func runClassify(_ context: RunContext) throws -> Int32 {
             predict = { try fitted.predict(test, from: side) }
             let found = String(format: "%.0f%% of the %@ rows found a counterpart among %d unlabelled rows", 100 * fitted.counterpartFraction,
                                source.modality.rawValue.uppercased(), unlabelled.rows)
-            description = fitted.inOwnSpace
-                ? "\(o.string("classifier")!) in \(side.rawValue.uppercased())'s own space, trained on the counterparts of \(counts) (\(found), through \(modelFile!))"
-                : "\(o.string("classifier")!) in the shared space of \(modelFile!), trained on \(counts): only \(found), too few to train on counterparts"
+            let own = "\(side.rawValue.uppercased())'s own space"
+            if let v = fitted.validation {
+                let scores = String(format: "cross-validated on the counterparts: %@ %.1f %%, the shared space %.1f %%", own, 100 * v.ownSpace, 100 * v.sharedSpace)
+                description = fitted.inOwnSpace
+                    ? "\(o.string("classifier")!) in \(own), trained on the counterparts of \(counts) (\(found) through \(modelFile!); \(scores))"
+                    : "\(o.string("classifier")!) in the shared space of \(modelFile!), trained on \(counts): \(found), but \(own) was not clearly better (\(scores))"
+            } else {
+                description = "\(o.string("classifier")!) in the shared space of \(modelFile!), trained on \(counts): only \(found), too few to train on counterparts"
+            }
         } else if let loaded {
             let fitted = try classifier.fitInSharedSpace(loaded.model, x: sides.first { $0.modality == .x }?.data,
                                                          y: sides.first { $0.modality == .y }?.data, context: fitContext)

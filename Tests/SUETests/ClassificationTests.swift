@@ -92,6 +92,8 @@ final class ClassificationTests: XCTestCase {
         let fitted = try translation.fit(model: model, labelled: try data.labelled(.x, 0..<300), from: .x, unlabelled: unlabelled,
                                          context: context)
         XCTAssertTrue(fitted.inOwnSpace)
+        let validation = try XCTUnwrap(fitted.validation, "enough counterparts: both spaces are cross-validated")
+        XCTAssertGreaterThan(validation.ownSpace, validation.sharedSpace)
         XCTAssertEqual(fitted.fitted.inputColumns, data.y.columns, "the classifier works in Y's own space")
         XCTAssertGreaterThanOrEqual(fitted.counterpartFraction, translation.minimumCounterpartFraction)
         XCTAssertGreaterThanOrEqual(accuracy(try fitted.predict(data.y.rows(300..<500), from: .y), data.labels[300..<500]), 0.95)
@@ -101,6 +103,7 @@ final class ClassificationTests: XCTestCase {
         let fallback = try translation.fit(model: model, labelled: try data.labelled(.x, 0..<300), from: .x, unlabelled: others,
                                            context: context)
         XCTAssertFalse(fallback.inOwnSpace)
+        XCTAssertNil(fallback.validation, "too few counterparts: the test side's own space is not considered")
         XCTAssertLessThan(fallback.counterpartFraction, translation.minimumCounterpartFraction)
         XCTAssertEqual(fallback.fitted.inputColumns, model.dimension)
         XCTAssertGreaterThanOrEqual(accuracy(try fallback.predict(data.y.rows(300..<500), from: .y), data.labels[300..<500]), 0.95)
@@ -121,6 +124,10 @@ final class ClassificationTests: XCTestCase {
         let labelled = try data.labelled(.x, 0..<300)
         expect("minimumCounterpartFraction") {
             _ = try TranslatedClassification(classifier: LogisticClassifier(), minimumCounterpartFraction: 0)
+                .fit(model: model, labelled: labelled, from: .x, unlabelled: unlabelled, context: self.context)
+        }
+        expect("validationFolds") {
+            _ = try TranslatedClassification(classifier: LogisticClassifier(), validationFolds: 1)
                 .fit(model: model, labelled: labelled, from: .x, unlabelled: unlabelled, context: self.context)
         }
         expect("takes 9 columns") { _ = try translation.fit(model: model, labelled: labelled, from: .x, unlabelled: data.x, context: self.context) }

@@ -11,27 +11,37 @@ import LinearAlgebra
 /// rows the model was fitted on), the counterparts themselves can be the training rows: the classifier then
 /// learns at the full width of the test side's own space and classifies the test rows as they are.
 ///
-/// Each labelled row is replaced by its nearest unlabelled row by cosine in the shared space. Whether the
-/// unlabelled rows hold counterparts at all is judged first, by mutual nearest neighbours (the unlabelled row's
-/// nearest labelled row is that row), the usual test of a match in dictionary induction (e.g. Conneau et al.,
-/// "Word translation without parallel data", ICLR 2018): when fewer than `minimumCounterpartFraction` of the
-/// labelled rows have a mutual one, the nearest rows are merely similar items, a worse training set than the
-/// labelled rows themselves, and the classifier is trained in the shared space instead
-/// (`SharedSpaceClassification`). The result says which it did. Measurements: docs/results.md.
+/// Each labelled row is replaced by its nearest unlabelled row by cosine in the shared space. That is not always
+/// better: a nearest row that is not the counterpart is only a similar item with a borrowed label, and the test
+/// side's own space may separate the classes worse than the shared space (a bag-of-words side against a neural
+/// encoder's). So the choice is made on the data, in two steps:
+/// 1. **Counterparts at all?** A labelled row whose nearest unlabelled row has it as its own nearest labelled row
+///    (mutual nearest neighbours, the usual test of a match in dictionary induction, e.g. Conneau et al., "Word
+///    translation without parallel data", ICLR 2018) has most likely found its counterpart. When fewer than
+///    `minimumCounterpartFraction` of the labelled rows do, the unlabelled rows hold too few counterparts, and
+///    the classifier is trained in the shared space.
+/// 2. **Which space classifies the test side better?** Cross-validation in `validationFolds` seeded folds of the
+///    labelled rows: a classifier trained on the other folds in each space classifies the held-out rows' mutual
+///    counterparts (the test side's rows most likely to carry the right label) — in the test side's own space
+///    directly, in the shared space through the model. The test side's own space is kept only if it classifies
+///    more of them right by more than one standard error of the paired difference over the folds (the rule
+///    `Automatic` uses against ridge); otherwise the shared space.
+///
+/// The result says which space was chosen and why. Measurements: docs/results.md.
 public struct TranslatedClassification<C: Classifier>: Sendable {
     /// The classifier to train.
     public var classifier: C
-    /// The share of labelled rows whose nearest unlabelled row must be a mutual nearest neighbour for the
-    /// classifier to be trained in the test side's own space, in (0, 1]. High by default: every labelled row
-    /// without its counterpart is replaced by a merely similar item, and a training set with a fifth of its rows
-    /// substituted can already do worse than the shared space (measured in docs/results.md).
+    /// The share of labelled rows whose nearest unlabelled row must be a mutual nearest neighbour before the test
+    /// side's own space is considered, in (0, 1].
     public var minimumCounterpartFraction: Double
+    /// Folds of the cross-validation that chooses between the two spaces, ≥ 2.
+    public var validationFolds: Int
 
-    /// Training on the nearest unlabelled rows with `classifier` when at least `minimumCounterpartFraction` of the
-    /// labelled rows have a mutual one.
-    public init(classifier: C, minimumCounterpartFraction: Double = 0.8) {
+    /// Training with `classifier` in whichever space validates better (see the type's discussion).
+    public init(classifier: C, minimumCounterpartFraction: Double = 0.5, validationFolds: Int = 5) {
         self.classifier = classifier
         self.minimumCounterpartFraction = minimumCounterpartFraction
+        self.validationFolds = validationFolds
     }
 
     /// Finds counterparts of `labelled` rows (of modality `side`) among `unlabelled` rows of the other modality
@@ -45,6 +55,9 @@ public struct TranslatedClassification<C: Classifier>: Sendable {
         guard minimumCounterpartFraction > 0, minimumCounterpartFraction <= 1 else {
             throw AlignmentError.invalidConfiguration("translated classification: minimumCounterpartFraction must be in (0, 1], got \(minimumCounterpartFraction)")
         }
+        guard validationFolds >= 2 else {
+            throw AlignmentError.invalidConfiguration("translated classification: validationFolds must be ≥ 2, got \(validationFolds)")
+        }
         let other: Modality = side == .x ? .y : .x
         let otherColumns = other == .x ? model.inputColumns.x : model.inputColumns.y
         guard unlabelled.rows >= 1, unlabelled.columns == otherColumns else {
@@ -56,20 +69,56 @@ public struct TranslatedClassification<C: Classifier>: Sendable {
         try requireFinite(unlabelled, "unlabelled rows")
         let (nearest, mutual) = try nearestRows(of: labelled.rows, from: side, through: model, among: unlabelled)
         let fraction = Double(mutual.filter { $0 }.count) / Double(max(1, labelled.rows.rows))
-        guard fraction >= minimumCounterpartFraction else {
-            let fitted = try SharedSpaceClassification(classifier: classifier)
-                .fit(model: model, x: side == .x ? labelled : ownLabelled, y: side == .y ? labelled : ownLabelled, context: context)
-            return TranslatedClassifier(fitted: fitted.classifier, model: model, inOwnSpace: false, counterpartFraction: fraction)
+        let counterparts = unlabelled.rows(nearest).normalizedRows()
+        let embeddedLabelled = try model.embed(labelled.rows, from: side)
+        let embeddedCounterparts = try model.embed(counterparts, from: other)
+        func ownSpace(_ rows: [Int]) throws -> any FittedClassifier {
+            var data = counterparts.rows(rows), labels = rows.map { labelled.labels[$0] }
+            if let ownLabelled {
+                data = Matrix(rows: data.rows + ownLabelled.rows.rows, columns: otherColumns,
+                              elements: data.elements + ownLabelled.rows.normalizedRows().elements)
+                labels += ownLabelled.labels
+            }
+            return try classifier.fit(try LabelledRows(rows: data, labels: labels), context: context)
         }
-        var rows = unlabelled.rows(nearest).normalizedRows()
-        var labels = labelled.labels
-        if let ownLabelled {
-            rows = Matrix(rows: rows.rows + ownLabelled.rows.rows, columns: otherColumns,
-                          elements: rows.elements + ownLabelled.rows.normalizedRows().elements)
-            labels += ownLabelled.labels
+        func sharedSpace(_ rows: [Int]) throws -> any FittedClassifier {
+            var data = embeddedLabelled.rows(rows), labels = rows.map { labelled.labels[$0] }
+            if let ownLabelled {
+                let embedded = try model.embed(ownLabelled.rows, from: other)
+                data = Matrix(rows: data.rows + embedded.rows, columns: data.columns, elements: data.elements + embedded.elements)
+                labels += ownLabelled.labels
+            }
+            return try classifier.fit(try LabelledRows(rows: data, labels: labels), context: context)
         }
-        let fitted = try classifier.fit(try LabelledRows(rows: rows, labels: labels), context: context)
-        return TranslatedClassifier(fitted: fitted, model: model, inOwnSpace: true, counterpartFraction: fraction)
+        var validation: (ownSpace: Double, sharedSpace: Double)? = nil
+        var inOwnSpace = false
+        if fraction >= minimumCounterpartFraction {
+            // Seeded folds; each fold's held-out mutual counterparts are classified by both spaces' classifiers.
+            var random = SeededRandom(seed: context.seed ^ 0x7a_c1a5)
+            let order = random.permutation(labelled.rows.rows)
+            var fold = [Int](repeating: 0, count: order.count)
+            for (position, row) in order.enumerated() { fold[row] = position % validationFolds }
+            var differences = [Double](), own = 0.0, shared = 0.0
+            for f in 0..<validationFolds {
+                let train = fold.indices.filter { fold[$0] != f }
+                let held = fold.indices.filter { fold[$0] == f && mutual[$0] }
+                guard !held.isEmpty, !train.isEmpty else { continue }
+                func correct(_ p: Predictions) -> Double {
+                    Double(zip(p.labels, held).filter { $0 == labelled.labels[$1] }.count) / Double(held.count)
+                }
+                let a = correct(try ownSpace(train).predict(counterparts.rows(held)))
+                let b = correct(try sharedSpace(train).predict(embeddedCounterparts.rows(held)))
+                differences.append(a - b)
+                own += a; shared += b
+            }
+            if !differences.isEmpty {
+                validation = (own / Double(differences.count), shared / Double(differences.count))
+                inOwnSpace = clearlyPositive(differences)
+            }
+        }
+        let all = Array(0..<labelled.rows.rows)
+        return TranslatedClassifier(fitted: inOwnSpace ? try ownSpace(all) : try sharedSpace(all), model: model,
+                                    inOwnSpace: inOwnSpace, counterpartFraction: fraction, validation: validation)
     }
 
     /// For each row of `rows` (of modality `side`), its nearest row of `unlabelled` (the other modality) by cosine
@@ -95,6 +144,9 @@ public struct TranslatedClassifier: Sendable {
     public let inOwnSpace: Bool
     /// The share of labelled rows whose nearest unlabelled row is a mutual nearest neighbour (a counterpart).
     public let counterpartFraction: Double
+    /// The cross-validated accuracy (0…1) of each space on the held-out counterparts, or nil when the counterparts
+    /// were too few to consider the test side's own space.
+    public let validation: (ownSpace: Double, sharedSpace: Double)?
 
     /// The class names.
     public var classes: [String] { fitted.classes }
