@@ -143,6 +143,40 @@ final class ClassificationTests: XCTestCase {
         expect("row 4") { _ = try translation.fit(model: model, labelled: labelled, from: .x, unlabelled: broken, context: self.context) }
     }
 
+    /// Every labelled row finds its counterpart, but the test side's own space separates the classes worse than the
+    /// shared space: the validation keeps the shared space.
+    func testValidationKeepsTheSharedSpaceWhereTheTestSidesOwnSpaceIsWorse() throws {
+        // X: four informative columns. Y: the same four beside 400 columns of loud class-free noise. The model maps
+        // X as it is and Y onto its first four columns, so the shared space holds the signal without the noise.
+        var random = SeededRandom(seed: 11)
+        let n = 600, noise = 400
+        let centres: Matrix<Float> = random.normalMatrix(4, 4, std: 3)
+        var x = Matrix<Float>(rows: n, columns: 4), y = Matrix<Float>(rows: n, columns: 4 + noise), labels = [String]()
+        for i in 0..<n {
+            labels.append("class \(i % 4)")
+            for j in 0..<4 { let v = centres[i % 4, j] + Float(random.normal()); x[i, j] = v; y[i, j] = v }
+            for j in 4..<(4 + noise) { y[i, j] = Float(2 * random.normal()) }
+        }
+        let selectFirstFour = Matrix<Float>(rows: 4 + noise, columns: 4) { i, j in i == j ? 1 : 0 }
+        let identity = Matrix<Float>(rows: 4, columns: 4) { i, j in i == j ? 1 : 0 }
+        let model = try LinearAlignment(preprocessX: RowPreprocessing(mean: [0, 0, 0, 0]),
+                                        preprocessY: RowPreprocessing(mean: [Float](repeating: 0, count: 4 + noise)),
+                                        mapX: identity, mapY: selectFirstFour,
+                                        report: FitReport(method: "test", pairs: 0, xRows: n, yRows: n, seed: 0))
+        let labelled = try LabelledRows(rows: x.rows(0..<300), labels: Array(labels[0..<300]))
+        let fitted = try TranslatedClassification(classifier: LogisticClassifier())
+            .fit(model: model, labelled: labelled, from: .x, unlabelled: y.rows(0..<300), context: context)
+        XCTAssertGreaterThanOrEqual(fitted.counterpartFraction, 0.9)
+        let validation = try XCTUnwrap(fitted.validation)
+        XCTAssertLessThan(validation.ownSpace, validation.sharedSpace, "\(validation)")
+        XCTAssertFalse(fitted.inOwnSpace)
+        XCTAssertEqual(fitted.fitted.inputColumns, 4, "the classifier works in the shared space")
+        let accuracyShared = accuracy(try fitted.predict(y.rows(300..<600), from: .y), labels[300..<600])
+        let own = try LogisticClassifier().fit(try LabelledRows(rows: y.rows(0..<300), labels: Array(labels[0..<300])), context: context)
+        XCTAssertGreaterThan(accuracyShared, accuracy(try own.predict(y.rows(300..<600)), labels[300..<600]),
+                             "the shared space is the better choice here, measured on the test rows")
+    }
+
     /// No labelled rows at all: each class's mean Y row stands for its description; X rows get the nearest.
     func testZeroShotByTheNearestPrototype() throws {
         let data = LabelledViews(rows: 400, seed: 4)
