@@ -61,18 +61,19 @@ func runIndex(_ context: RunContext) throws -> Int32 {
     let index: InvertedFileIndex
     do {
         let rounds = 10
-        var stage = "", stageStart = DispatchTime.now().uptimeNanoseconds
+        let start = DispatchTime.now().uptimeNanoseconds
+        var assigning: RowProgress? = nil       // started with the assignment, so that its rate is the assignment's
         index = try InvertedFileIndex(consume embedded, cells: cells, iterations: rounds, seed: context.seed) { name, fraction in
-            if name != stage { (stage, stageStart) = (name, DispatchTime.now().uptimeNanoseconds) }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - stageStart) * 1e-9
             if name == "k-means" {
                 // The rounds stop early once no row changes cell, so the time left is not known in advance.
                 context.progress.report("indexing: k-means on a sample, \(cells) cells", fraction,
-                                        String(format: "round %.0f of at most %d, %.0f s", fraction * Double(rounds), rounds, seconds))
+                                        String(format: "round %.0f of at most %d, %.0f s", fraction * Double(rounds), rounds,
+                                               Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9))
             } else {
-                context.progress.report("indexing: every row to its nearest cell", fraction,
-                                        String(format: "%.0f%% of the rows, about %.0f s left", 100 * fraction,
-                                               seconds * (1 - fraction) / max(fraction, 1e-9)))
+                if assigning == nil {
+                    assigning = RowProgress(reporter: context.progress, stage: "indexing: every row to its nearest cell", total: rows.count)
+                }
+                assigning?.update(Int((fraction * Double(rows.count)).rounded()))
             }
         }
     } catch let error as AlignmentError {

@@ -51,15 +51,11 @@ func runSearch(_ context: RunContext) throws -> Int32 {
     }
     let modelFile = o.string("model")!
     let loaded = try ModelFile.load(try SafetensorsFile.read(o.url("model")!), source: modelFile)
-    let queryFile = o.string("query-\(queryModality)")!
-    let queries = try InputValidation.loadEmbeddings(o.url("query-\(queryModality)")!, as: Float.self)
+    let (embeddedQueries, queryFile) = try queriesInSharedSpace(o, loaded, modelFile: modelFile, side: queryModality)
     let indexFile = o.string("index-\(indexModality)")!
     let indexURL = URL(fileURLWithPath: indexFile)
     let (count, columns) = try NPYFile.readHeader(indexURL).matrixShape()
-    let expectedQuery = queryModality == "x" ? loaded.xColumns : loaded.yColumns
     let expectedIndex = indexModality == "x" ? loaded.xColumns : loaded.yColumns
-    try InputValidation.columnCheck(queries, expected: expectedQuery, file: queryFile,
-                                    purpose: "the model \(modelFile) (its \(queryModality.uppercased()) side)")
     guard columns == expectedIndex else {
         throw FileError(.invalidValue, file: indexFile, "has \(columns) columns, but the model \(modelFile) (its \(indexModality.uppercased()) side) expects \(expectedIndex)")
     }
@@ -67,12 +63,6 @@ func runSearch(_ context: RunContext) throws -> Int32 {
     let k = o.integer("k")!
     if k > rows.count {
         throw FileError(.invalidValue, file: indexFile, "has \(rows.count) rows\(rows.count < count ? " in --rows" : ""), fewer than -k \(k)")
-    }
-    let embeddedQueries: Matrix<Float>
-    do {
-        embeddedQueries = try loaded.model.embed(queries, from: queryModality == "x" ? .x : .y)
-    } catch let error as AlignmentError {
-        throw FileError(.invalidValue, file: queryFile, "\(error)")
     }
     let results: [[SearchHit]]
     do {
@@ -105,10 +95,7 @@ private func runIndexedSearch(_ context: RunContext, queryModality: String) thro
     guard indexModality != queryModality else {
         throw UsageError(message: "sue search: \(indexFile) indexes \(indexModality.uppercased()) rows; search it with --query-\(indexModality == "x" ? "y" : "x") queries of the other modality", hint: hint)
     }
-    let queryFile = o.string("query-\(queryModality)")!
-    let queries = try InputValidation.loadEmbeddings(o.url("query-\(queryModality)")!, as: Float.self)
-    try InputValidation.columnCheck(queries, expected: queryModality == "x" ? loaded.xColumns : loaded.yColumns,
-                                    file: queryFile, purpose: "the model \(modelFile) (its \(queryModality.uppercased()) side)")
+    let (embedded, queryFile) = try queriesInSharedSpace(o, loaded, modelFile: modelFile, side: queryModality)
     let k = o.integer("k")!
     if k > stored.index.count {
         throw FileError(.invalidValue, file: indexFile, "holds \(stored.index.count) rows, fewer than -k \(k)")
@@ -118,14 +105,9 @@ private func runIndexedSearch(_ context: RunContext, queryModality: String) thro
     }
     let results: [[SearchHit]]
     do {
-        let embedded = try loaded.model.embed(queries, from: queryModality == "x" ? .x : .y)
-        let start = DispatchTime.now().uptimeNanoseconds
-        results = try stored.index.search(embedded, k: k, probes: o.integer("probes")) { done, cells in
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-            context.progress.report("searching", Double(done) / Double(cells),
-                                    String(format: "%d queries, %d of %d cells, about %.0f s left", queries.rows, done, cells,
-                                           seconds * Double(cells - done) / Double(max(done, 1))))
-        }
+        let tracker = RowProgress(reporter: context.progress, stage: "searching \(embedded.rows) queries", total: stored.index.cells,
+                                  unit: "cells")
+        results = try stored.index.search(embedded, k: k, probes: o.integer("probes")) { done, _ in tracker.update(done) }
     } catch let error as AlignmentError {
         throw FileError(.invalidValue, file: queryFile, "\(error)")
     }
@@ -133,4 +115,19 @@ private func runIndexedSearch(_ context: RunContext, queryModality: String) thro
     let offset = stored.rowOffset
     printSearchResults(results.map { $0.map { SearchHit(row: $0.row + offset, score: $0.score) } }, json: o.flag("json"))
     return ExitStatus.success
+}
+
+/// The queries of `--query-x` or `--query-y` (`side`), checked against the model's width for that side and mapped
+/// into its shared space; a failure names the query file.
+private func queriesInSharedSpace(_ o: ParsedOptions, _ loaded: ModelFile.LoadedModel, modelFile: String,
+                                  side: String) throws -> (rows: Matrix<Float>, file: String) {
+    let file = o.string("query-\(side)")!
+    let queries = try InputValidation.loadEmbeddings(o.url("query-\(side)")!, as: Float.self)
+    try InputValidation.columnCheck(queries, expected: side == "x" ? loaded.xColumns : loaded.yColumns, file: file,
+                                    purpose: "the model \(modelFile) (its \(side.uppercased()) side)")
+    do {
+        return (try loaded.model.embed(queries, from: side == "x" ? .x : .y), file)
+    } catch let error as AlignmentError {
+        throw FileError(.invalidValue, file: file, "\(error)")
+    }
 }

@@ -45,11 +45,12 @@ func modelAndInputRows(_ o: ParsedOptions) throws -> (loaded: ModelFile.LoadedMo
     return (loaded, modality, try selectedRows(o, count: count, file: o.string("in")!), count)
 }
 
-/// Progress of a pass over rows: rows done, rate and the time left.
+/// Progress of a pass over rows (or other units): done, rate and the time left.
 struct RowProgress {
     let reporter: ProgressReporter
     let stage: String
     let total: Int
+    var unit = "rows"
     let start = DispatchTime.now().uptimeNanoseconds
 
     func update(_ done: Int) {
@@ -57,7 +58,7 @@ struct RowProgress {
         let rate = seconds > 0 ? Double(done) / seconds : 0
         let left = rate > 0 ? Double(total - done) / rate : 0
         reporter.report(stage, total > 0 ? Double(done) / Double(total) : 1,
-                        String(format: "%d of %d rows, %.0f rows/s, about %.0f s left", done, total, rate, left))
+                        String(format: "%d of %d \(unit), %.0f \(unit)/s, about %.0f s left", done, total, rate, left))
     }
 }
 

@@ -67,29 +67,24 @@ public struct TranslatedClassification<C: Classifier>: Sendable {
             throw AlignmentError.shapeMismatch("translated classification: the labelled rows of \(other.rawValue.uppercased()) have \(ownLabelled.rows.columns) columns, the model's \(other.rawValue.uppercased()) side \(otherColumns)")
         }
         try requireFinite(unlabelled, "unlabelled rows")
-        let (nearest, mutual) = try nearestRows(of: labelled.rows, from: side, through: model, among: unlabelled)
+        // The labelled rows, the unlabelled rows and the test side's labelled rows are embedded once each.
+        let embeddedLabelled = try model.embed(labelled.rows, from: side)
+        let embeddedUnlabelled = try model.embed(unlabelled, from: other)
+        let (nearest, mutual) = try Self.nearestRows(embeddedLabelled, embeddedUnlabelled)
         let fraction = Double(mutual.filter { $0 }.count) / Double(max(1, labelled.rows.rows))
         let counterparts = unlabelled.rows(nearest).normalizedRows()
-        let embeddedLabelled = try model.embed(labelled.rows, from: side)
         let embeddedCounterparts = try model.embed(counterparts, from: other)
-        func ownSpace(_ rows: [Int]) throws -> any FittedClassifier {
-            var data = counterparts.rows(rows), labels = rows.map { labelled.labels[$0] }
-            if let ownLabelled {
-                data = Matrix(rows: data.rows + ownLabelled.rows.rows, columns: otherColumns,
-                              elements: data.elements + ownLabelled.rows.normalizedRows().elements)
+        let ownRows = try ownLabelled.map { (own: $0.rows.normalizedRows(), shared: try model.embed($0.rows, from: other)) }
+        func fitted(_ rows: [Int], on data: Matrix<Float>, plus extra: Matrix<Float>?) throws -> any FittedClassifier {
+            var chosen = data.rows(rows), labels = rows.map { labelled.labels[$0] }
+            if let extra, let ownLabelled {
+                chosen = Matrix(rows: chosen.rows + extra.rows, columns: chosen.columns, elements: chosen.elements + extra.elements)
                 labels += ownLabelled.labels
             }
-            return try classifier.fit(try LabelledRows(rows: data, labels: labels), context: context)
+            return try classifier.fit(try LabelledRows(rows: chosen, labels: labels), context: context)
         }
-        func sharedSpace(_ rows: [Int]) throws -> any FittedClassifier {
-            var data = embeddedLabelled.rows(rows), labels = rows.map { labelled.labels[$0] }
-            if let ownLabelled {
-                let embedded = try model.embed(ownLabelled.rows, from: other)
-                data = Matrix(rows: data.rows + embedded.rows, columns: data.columns, elements: data.elements + embedded.elements)
-                labels += ownLabelled.labels
-            }
-            return try classifier.fit(try LabelledRows(rows: data, labels: labels), context: context)
-        }
+        func ownSpace(_ rows: [Int]) throws -> any FittedClassifier { try fitted(rows, on: counterparts, plus: ownRows?.own) }
+        func sharedSpace(_ rows: [Int]) throws -> any FittedClassifier { try fitted(rows, on: embeddedLabelled, plus: ownRows?.shared) }
         var validation: (ownSpace: Double, sharedSpace: Double)? = nil
         var inOwnSpace = false
         if fraction >= minimumCounterpartFraction {
@@ -125,8 +120,11 @@ public struct TranslatedClassification<C: Classifier>: Sendable {
     /// in `model`'s shared space, and whether the two are mutual nearest neighbours. Ties go to the lower row.
     public func nearestRows(of rows: Matrix<Float>, from side: Modality, through model: any AlignmentModel,
                             among unlabelled: Matrix<Float>) throws -> (nearest: [Int], mutual: [Bool]) {
-        let queries = try model.embed(rows, from: side)
-        let targets = try model.embed(unlabelled, from: side == .x ? .y : .x)
+        try Self.nearestRows(try model.embed(rows, from: side), try model.embed(unlabelled, from: side == .x ? .y : .x))
+    }
+
+    /// `nearestRows` on rows already in the shared space.
+    private static func nearestRows(_ queries: Matrix<Float>, _ targets: Matrix<Float>) throws -> (nearest: [Int], mutual: [Bool]) {
         let forward = try cosineTopK(queries, targets, k: 1).map { $0[0].row }
         let backward = try cosineTopK(targets, queries, k: 1).map { $0[0].row }
         return (forward, forward.enumerated().map { i, j in backward[j] == i })
@@ -134,7 +132,7 @@ public struct TranslatedClassification<C: Classifier>: Sendable {
 }
 
 /// A classifier trained by `TranslatedClassification`: in the test side's own space (on counterparts), or in the
-/// shared space when too few labelled rows had a counterpart.
+/// shared space when too few labelled rows had a counterpart or the own space did not validate clearly better.
 public struct TranslatedClassifier: Sendable {
     /// The fitted classifier, of the test side's own rows (`inOwnSpace`) or of shared-space rows.
     public let fitted: any FittedClassifier

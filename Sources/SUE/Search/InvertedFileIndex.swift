@@ -53,7 +53,8 @@ public struct InvertedFileIndex: Sendable {
     ///     most every row). Every row is then assigned to its nearest centroid.
     ///   - seed: the seed of the sample and of the k-means++ seeding.
     ///   - progress: called on the calling thread with a stage name and the fraction of it done: after each
-    ///     k-means round (`"k-means"`), and after each sixteenth of the rows is assigned (`"assigning rows"`).
+    ///     k-means round (`"k-means"`), and when the assignment of the rows starts and after each sixteenth of
+    ///     them (`"assigning rows"`).
     /// - Throws: `AlignmentError` for an empty matrix, a non-finite value (named by row and column), or a
     ///   setting out of range (named).
     public init(_ rows: consuming Matrix<Float>, cells: Int? = nil, iterations: Int = 10, trainingRows: Int? = nil,
@@ -85,6 +86,7 @@ public struct InvertedFileIndex: Sendable {
         var cell = [Int32]()
         cell.reserveCapacity(n)
         let part = (n + 15) / 16
+        progress?("assigning rows", 0)
         for start in stride(from: 0, to: n, by: part) {
             cell += SphericalKMeans.nearest(vectors.rows(start..<min(n, start + part)), centroids).cell
             progress?("assigning rows", Double(min(n, start + part)) / Double(n))
@@ -237,12 +239,13 @@ public struct InvertedFileIndex: Sendable {
     /// first `probes`, then more while they hold fewer than `rowsWanted` rows.
     private func probedCells(_ q: Matrix<Float>, probes: Int, rowsWanted: Int) -> [[Int32]] {
         let sizes = cellSizes
+        let nonEmpty = (0..<cells).filter { sizes[$0] > 0 }
         var probed = [[Int32]](repeating: [], count: q.rows)
         probed.withUnsafeMutableBufferPointer { out in
             SimilarityTiles(q, centroids).forEachBlock { _, block, s in
                 for i in block {
                     let row = s + (i - block.lowerBound) * cells
-                    let order = (0..<cells).filter { sizes[$0] > 0 }.sorted { (row[$0], -$0) > (row[$1], -$1) }
+                    let order = nonEmpty.sorted { (row[$0], -$0) > (row[$1], -$1) }
                     var chosen = [Int32](), rows = 0
                     for c in order where chosen.count < probes || rows < rowsWanted {
                         chosen.append(Int32(c))
