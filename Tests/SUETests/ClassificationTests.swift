@@ -43,6 +43,46 @@ func accuracy(_ p: Predictions, _ truth: ArraySlice<String>) -> Double {
     Double(zip(p.labels, truth).filter { $0 == $1 }.count) / Double(truth.count)
 }
 
+/// Items whose class both sides see weakly through shared columns, and which Y alone sees clearly in columns of
+/// its own. The model keeps the shared columns only (as a narrow shared space of two encoders does), so rows find
+/// their counterparts there, while the class is best told apart in Y's own space.
+struct ClassInOneSide {
+    var x: Matrix<Float>
+    var y: Matrix<Float>
+    var labels: [String]
+    var model: LinearAlignment
+
+    init(rows: Int, classes: Int = 4, shared: Int = 6, own: Int = 3, seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        let weak: Matrix<Float> = random.normalMatrix(classes, shared, std: 0.6)
+        let strong: Matrix<Float> = random.normalMatrix(classes, own, std: 3)
+        x = Matrix(rows: rows, columns: shared)
+        y = Matrix(rows: rows, columns: shared + own)
+        labels = []
+        for i in 0..<rows {
+            let k = i % classes
+            labels.append("class \(k)")
+            for j in 0..<shared {
+                let item = weak[k, j] + Float(random.normal())
+                x[i, j] = item + Float(0.01 * random.normal())
+                y[i, j] = item + Float(0.01 * random.normal())
+            }
+            for j in 0..<own { y[i, shared + j] = strong[k, j] + Float(0.3 * random.normal()) }
+        }
+        let identity = Matrix<Float>(rows: shared, columns: shared) { i, j in i == j ? 1 : 0 }
+        let keepShared = Matrix<Float>(rows: shared + own, columns: shared) { i, j in i == j ? 1 : 0 }
+        model = try LinearAlignment(preprocessX: RowPreprocessing(mean: [Float](repeating: 0, count: shared)),
+                                    preprocessY: RowPreprocessing(mean: [Float](repeating: 0, count: shared + own)),
+                                    mapX: identity, mapY: keepShared,
+                                    report: FitReport(method: "test", pairs: 0, xRows: rows, yRows: rows, seed: 0))
+    }
+
+    /// X rows `range` with their labels.
+    func labelled(_ range: Range<Int>) throws -> LabelledRows {
+        try LabelledRows(rows: x.rows(range), labels: Array(labels[range]))
+    }
+}
+
 final class ClassificationTests: XCTestCase {
     let context = FitContext(seed: 3)
 
@@ -76,6 +116,7 @@ final class ClassificationTests: XCTestCase {
     /// the labelled items' counterparts (shuffled), the nearest one is mostly the counterpart and the classifier
     /// learns from Y's own rows; where they do not, it falls back to the shared space.
     func testCounterpartsTrainInTheTestSidesOwnSpaceAndTheirAbsenceFallsBackToTheSharedSpace() throws {
+        // Through a fitted ridge model, most labelled rows find their counterpart among shuffled unlabelled rows.
         let data = LabelledViews(rows: 500, noise: 0.005, seed: 7)
         let pairs = (0..<60).map { KnownPair(x: $0, y: $0) }
         let model = try Ridge().fit(WeaklyPairedData(x: data.x.rows(0..<300), y: data.y.rows(0..<300), pairs: pairs), context: context)
@@ -89,24 +130,32 @@ final class ClassificationTests: XCTestCase {
         let counterparts = (0..<300).filter { order[nearest[$0]] == $0 }.count
         XCTAssertGreaterThanOrEqual(counterparts, 240)
         XCTAssertGreaterThanOrEqual(mutual.filter { $0 }.count, 200)
-        let fitted = try translation.fit(model: model, labelled: try data.labelled(.x, 0..<300), from: .x, unlabelled: unlabelled,
-                                         context: context)
-        XCTAssertTrue(fitted.inOwnSpace)
-        let validation = try XCTUnwrap(fitted.validation, "enough counterparts: both spaces are cross-validated")
-        XCTAssertGreaterThan(validation.ownSpace, validation.sharedSpace)
-        XCTAssertEqual(fitted.fitted.inputColumns, data.y.columns, "the classifier works in Y's own space")
-        XCTAssertGreaterThanOrEqual(fitted.counterpartFraction, translation.minimumCounterpartFraction)
-        XCTAssertGreaterThanOrEqual(accuracy(try fitted.predict(data.y.rows(300..<500), from: .y), data.labels[300..<500]), 0.95)
 
-        // Unlabelled rows of other items (here a handful of one class): few mutual matches, the shared space.
-        let others = data.y.rows(Array(stride(from: 300, to: 340, by: 4)))
-        let fallback = try translation.fit(model: model, labelled: try data.labelled(.x, 0..<300), from: .x, unlabelled: others,
-                                           context: context)
+        // Y holds the class in columns the shared space leaves out (as a wide encoder does beside a narrow shared
+        // space): its own space is the better place to classify, and the validation finds that.
+        let wide = try ClassInOneSide(rows: 600, seed: 5)
+        let shuffled = random.permutation(300)
+        let fitted = try translation.fit(model: wide.model, labelled: try wide.labelled(0..<300), from: .x,
+                                         unlabelled: wide.y.rows(shuffled), context: context)
+        XCTAssertGreaterThanOrEqual(fitted.counterpartFraction, 0.9)
+        let validation = try XCTUnwrap(fitted.validation, "enough counterparts: both spaces are cross-validated")
+        XCTAssertGreaterThan(validation.ownSpace, validation.sharedSpace, "\(validation)")
+        XCTAssertTrue(fitted.inOwnSpace)
+        XCTAssertEqual(fitted.fitted.inputColumns, wide.y.columns, "the classifier works in Y's own space")
+        let ownAccuracy = accuracy(try fitted.predict(wide.y.rows(300..<600), from: .y), wide.labels[300..<600])
+        XCTAssertGreaterThanOrEqual(ownAccuracy, 0.95)
+
+        // Unlabelled rows of other items (a handful): few mutual matches, the shared space, which is worse here.
+        let others = wide.y.rows(Array(stride(from: 300, to: 340, by: 4)))
+        let fallback = try translation.fit(model: wide.model, labelled: try wide.labelled(0..<300), from: .x,
+                                           unlabelled: others, context: context)
         XCTAssertFalse(fallback.inOwnSpace)
         XCTAssertNil(fallback.validation, "too few counterparts: the test side's own space is not considered")
         XCTAssertLessThan(fallback.counterpartFraction, translation.minimumCounterpartFraction)
-        XCTAssertEqual(fallback.fitted.inputColumns, model.dimension)
-        XCTAssertGreaterThanOrEqual(accuracy(try fallback.predict(data.y.rows(300..<500), from: .y), data.labels[300..<500]), 0.95)
+        XCTAssertEqual(fallback.fitted.inputColumns, wide.model.dimension)
+        let sharedAccuracy = accuracy(try fallback.predict(wide.y.rows(300..<600), from: .y), wide.labels[300..<600])
+        XCTAssertGreaterThan(sharedAccuracy, 0.4, "the shared space still carries some of the class")
+        XCTAssertGreaterThan(ownAccuracy, sharedAccuracy + 0.1)
 
         // Labelled rows of the test side join the counterparts; the same bits for 1 and 2 threads.
         func run(_ threads: Int) throws -> Predictions {

@@ -72,9 +72,11 @@ public struct TranslatedClassification<C: Classifier>: Sendable {
         let embeddedUnlabelled = try model.embed(unlabelled, from: other)
         let (nearest, mutual) = try Self.nearestRows(embeddedLabelled, embeddedUnlabelled)
         let fraction = Double(mutual.filter { $0 }.count) / Double(max(1, labelled.rows.rows))
-        let counterparts = unlabelled.rows(nearest).normalizedRows()
-        let embeddedCounterparts = try model.embed(counterparts, from: other)
-        let ownRows = try ownLabelled.map { (own: $0.rows.normalizedRows(), shared: try model.embed($0.rows, from: other)) }
+        // The counterparts as they are: every classifier normalises its rows, and the shared space must see them
+        // as it will see the test rows (a model's preprocessing need not commute with normalising a row).
+        let counterparts = unlabelled.rows(nearest)
+        let embeddedCounterparts = embeddedUnlabelled.rows(nearest)
+        let ownRows = try ownLabelled.map { (own: $0.rows, shared: try model.embed($0.rows, from: other)) }
         func fitted(_ rows: [Int], on data: Matrix<Float>, plus extra: Matrix<Float>?) throws -> any FittedClassifier {
             var chosen = data.rows(rows), labels = rows.map { labelled.labels[$0] }
             if let extra, let ownLabelled {
