@@ -72,8 +72,8 @@ public struct TranslatedClassification<C: Classifier>: Sendable {
         let embeddedUnlabelled = try model.embed(unlabelled, from: other)
         let (nearest, mutual) = try Self.nearestRows(embeddedLabelled, embeddedUnlabelled)
         let fraction = Double(mutual.filter { $0 }.count) / Double(max(1, labelled.rows.rows))
-        // The counterparts as they are: every classifier normalises its rows, and the shared space must see them
-        // as it will see the test rows (a model's preprocessing need not commute with normalising a row).
+        // The counterparts as they are, because that is how the test rows will arrive, in the own space and through
+        // the model alike (a model's preprocessing need not commute with normalising a row).
         let counterparts = unlabelled.rows(nearest)
         let embeddedCounterparts = embeddedUnlabelled.rows(nearest)
         let ownRows = try ownLabelled.map { (own: $0.rows, shared: try model.embed($0.rows, from: other)) }
