@@ -80,7 +80,7 @@ public struct TranslatedClassification<C: Classifier>: Sendable {
         func fitted(_ rows: [Int], on data: Matrix<Float>, plus extra: Matrix<Float>?) throws -> any FittedClassifier {
             var chosen = data.rows(rows), labels = rows.map { labelled.labels[$0] }
             if let extra, let ownLabelled {
-                chosen = Matrix(rows: chosen.rows + extra.rows, columns: chosen.columns, elements: chosen.elements + extra.elements)
+                chosen = concatenatedRows(chosen, extra)
                 labels += ownLabelled.labels
             }
             return try classifier.fit(try LabelledRows(rows: chosen, labels: labels), context: context)
