@@ -19,7 +19,7 @@ let classifyCommand = Command(
         OptionSpec("test-x", .path(placeholder: "C.npy"), "rows of modality X to classify"),
         OptionSpec("test-y", .path(placeholder: "C.npy"), "rows of modality Y to classify"),
         OptionSpec("test-labels", .path(placeholder: "C.txt"), "the true labels of the test rows, one per line: accuracy, macro-F1 and the confusions are reported"),
-        OptionSpec("unlabelled-x", .path(placeholder: "U.npy"), "with --model and test rows of X: rows of X without labels that hold the labelled Y items' counterparts (e.g. those the model was fitted on); the classifier learns from the counterparts in X's own space"),
+        OptionSpec("unlabelled-x", .path(placeholder: "U.npy"), "with --model and test rows of X: rows of X without labels that hold the labelled Y items' counterparts (e.g. those the model was fitted on); the classifier learns from the counterparts in X's own space. In unpaired auxiliary training: rows of X without labels that place the Y rows carried into X's space (default: the test rows)"),
         OptionSpec("unlabelled-y", .path(placeholder: "U.npy"), "the same for test rows of Y"),
         OptionSpec("prototypes-x", .path(placeholder: "P.npy"), "zero-shot: each class's description embedded as a row of X"),
         OptionSpec("prototypes-y", .path(placeholder: "P.npy"), "zero-shot: each class's description embedded as a row of Y"),
@@ -30,7 +30,9 @@ let classifyCommand = Command(
         OptionSpec("width", .integer(minimum: 1), default: String(UnpairedAuxiliaryTraining().width),
                    "unpaired auxiliary training: width of the common space both sides' input maps lead into"),
         OptionSpec("auxiliary-weight", .number(minimum: 0), default: "1",
-                   "unpaired auxiliary training: weight of the other side's rows in the loss (0: the test side alone)"),
+                   "unpaired auxiliary training: weight of the other side's rows in the joint network's loss (0: no joint network)"),
+        OptionSpec("transported-weight", .number(minimum: 0), default: String(UnpairedAuxiliaryTraining().transportedRowWeight),
+                   "unpaired auxiliary training: what one of the other side's rows, carried into the test side's space, counts in test-side rows (0: not carried)"),
         OptionSpec("out", .path(placeholder: "predictions.csv"), "where to write the predictions: CSV with the header row,label,score (without --out and --test-labels they go to standard output)"),
         OptionSpec("plot", .path(placeholder: "confusion.svg"), "draw the confusion matrix as an SVG heat map (needs --test-labels)"),
         OptionSpec("json", .flag, "print one JSON object: accuracy and macro_f1 (in %), classes (per-class figures), rows, confusion"),
@@ -47,8 +49,11 @@ let classifyCommand = Command(
             counterparts, that space classifies clearly better than the shared space; otherwise it learns in
             the shared space (the output says which, and why).
           --model, prototypes of one side, test rows of the other: zero-shot, the nearest prototype.
-          no --model, labelled rows of both sides, test rows of one: unpaired auxiliary training (each side
-            its own input map, one shared classifier head, no pairs); it is kept only if it cross-validates
+          no --model, labelled rows of both sides, test rows of one: unpaired auxiliary training, no pairs.
+            Two ways to use the other side's rows are tried: a joint network (each side its own input map,
+            one shared classifier head), and the other side's rows carried into the test side's space by a
+            fused Gromov-Wasserstein plan (placed among the test side's unlabelled rows: --unlabelled-…, or
+            else the test rows) and added to a logistic regression. One is kept only if it cross-validates
             better, by more than a standard error, on the test side's labelled rows than a logistic regression
             trained on that side alone (the output says which was kept).
           no --model, labelled rows (or prototypes) of the test side only: a classifier in that side's space.
@@ -93,7 +98,7 @@ func runClassify(_ context: RunContext) throws -> Int32 {
     if o.isSet("plot") && !o.isSet("test-labels") { throw usage("--plot draws the confusion matrix, which needs --test-labels") }
     // Options that the chosen mode would ignore are refused, as sue fit refuses pipeline options for other methods.
     let auxiliaryMode = !o.isSet("model") && trainSides.count == 2
-    let classifierOptions = ["classifier", "k"].filter(o.wasGiven), auxiliaryOptions = ["width", "auxiliary-weight"].filter(o.wasGiven)
+    let classifierOptions = ["classifier", "k"].filter(o.wasGiven), auxiliaryOptions = ["width", "auxiliary-weight", "transported-weight"].filter(o.wasGiven)
     if let name = classifierOptions.first, prototypeSide != nil || auxiliaryMode {
         throw usage("--\(name) chooses the classifier of labelled rows; " + (prototypeSide != nil ? "prototypes are matched by cosine" : "unpaired auxiliary training (no --model, labelled rows of both sides) has its own"))
     }
@@ -105,9 +110,14 @@ func runClassify(_ context: RunContext) throws -> Int32 {
     if let side = unlabelledSide {
         let name = "--unlabelled-\(side.rawValue)"
         if o.isSet("unlabelled-x") && o.isSet("unlabelled-y") { throw usage("give unlabelled rows of one side only (the test side)") }
-        guard o.isSet("model") else { throw usage("\(name) translates labelled rows through a shared space: give --model") }
+        guard o.isSet("model") || auxiliaryMode else {
+            throw usage("\(name) translates labelled rows through a shared space (give --model) or places the other side's rows in unpaired auxiliary training (give labelled rows of both sides)")
+        }
         guard side == testModality else {
             throw usage("\(name) must be rows of the test side (\(testModality.rawValue.uppercased())): the classifier learns in that side's own space")
+        }
+        guard o.isSet("model") || !o.isSet("transported-weight") || o.number("transported-weight")! > 0 else {
+            throw usage("\(name) places the carried rows of unpaired auxiliary training, which --transported-weight 0 turns off")
         }
         guard prototypeSide == nil, trainSides.contains(where: { $0 != testModality }) else {
             throw usage("\(name) needs labelled rows of the other side (--train-\(side == .x ? "y" : "x")) to translate")
@@ -194,12 +204,19 @@ func runClassify(_ context: RunContext) throws -> Int32 {
             description = "\(o.string("classifier")!) in the shared space of \(modelFile!) (\(loaded.report?.method ?? loaded.kind)), trained on \(counts)"
         } else if let primary = sides.first(where: { $0.modality == testModality }) {
             if let other = sides.first(where: { $0.modality != testModality }) {
+                let unlabelledFile = o.string("unlabelled-\(testModality.rawValue)")
+                let unlabelled = try unlabelledFile.map { file in
+                    let rows = try InputValidation.loadEmbeddings(URL(fileURLWithPath: file), as: Float.self)
+                    try InputValidation.columnCheck(rows, expected: test.columns, file: file, purpose: "the test rows \(testFile)")
+                    return rows
+                } ?? test
                 context.progress.report("unpaired auxiliary training", nil, "\(counts), no pairs")
-                let settings = UnpairedAuxiliaryTraining(width: o.integer("width")!, auxiliaryWeight: o.number("auxiliary-weight")!)
-                let fitted = try settings.fit(primary: primary.data, auxiliary: other.data, context: fitContext)
+                let settings = UnpairedAuxiliaryTraining(width: o.integer("width")!, auxiliaryWeight: o.number("auxiliary-weight")!,
+                                                         transportedRowWeight: o.number("transported-weight")!)
+                let fitted = try settings.fit(primary: primary.data, auxiliary: other.data, unlabelled: unlabelled, context: fitContext)
                 auxiliary = fitted
                 predict = { try fitted.predict(test) }
-                description = "unpaired auxiliary training on \(counts) (no pairs)"
+                description = "unpaired auxiliary training on \(counts) (no pairs; \(unlabelled.rows) unlabelled \(testModality.rawValue.uppercased()) rows from \(unlabelledFile ?? testFile))"
             } else {
                 let fitted = try classifier.fit(primary.data, context: fitContext)
                 predict = { try fitted.predict(test) }
@@ -294,9 +311,10 @@ private func writePredictions(_ predictions: Predictions, to url: URL) throws {
 
 private func printClassification(description: String, predictions: Predictions, metrics: ClassificationMetrics?,
                                  auxiliary: UnpairedAuxiliaryModel?, json: Bool, wrote: String?, plot: String?) {
-    let validation = auxiliary.map { a in
-        (kept: a.kept.rawValue, primaryOnly: 100 * (a.validationAccuracy[.primaryOnly] ?? 0), joint: 100 * (a.validationAccuracy[.joint] ?? 0))
-    }
+    /// Each variant the fit validated, with its cross-validated accuracy in %.
+    let validated = auxiliary.map { a in
+        UnpairedAuxiliaryTraining.Variant.allCases.compactMap { v in a.validationAccuracy[v].map { (v, 100 * $0) } }
+    } ?? []
     if json {
         var fields: [JSONValue.Field] = [.init("mode", .string(description)), .init("rows", .integer(predictions.classIndices.count))]
         if let metrics {
@@ -310,10 +328,9 @@ private func printClassification(description: String, predictions: Predictions, 
                 .init("confusion", .array(metrics.confusion.map { .array($0.map { .integer($0) }) })),
             ]
         }
-        if let validation {
-            fields += [.init("kept", .string(validation.kept)),
-                       .init("validation", .object(["primary_only": .fixed(validation.primaryOnly, decimals: 2),
-                                                    "joint": .fixed(validation.joint, decimals: 2)]))]
+        if let auxiliary {
+            fields += [.init("kept", .string(auxiliary.kept.rawValue)),
+                       .init("validation", .object(validated.map { JSONValue.Field($0.0.rawValue.replacingOccurrences(of: "-", with: "_"), .fixed($0.1, decimals: 2)) }))]
         }
         print(JSONValue.object(fields).text)
         return
@@ -323,9 +340,10 @@ private func printClassification(description: String, predictions: Predictions, 
         return
     }
     print("classifier: " + wrap(description, width: 88, indent: 12))
-    if let validation {
-        print("kept:       \(validation.kept) " + String(format: "(cross-validated accuracy on the test side's labelled rows: alone %.1f %%, with the other side %.1f %%)",
-                                                            validation.primaryOnly, validation.joint))
+    if let auxiliary {
+        let names: [UnpairedAuxiliaryTraining.Variant: String] = [.primaryOnly: "alone", .joint: "joint network", .transported: "carried rows"]
+        let scores = validated.map { String(format: "%@ %.1f %%", names[$0.0]!, $0.1) }.joined(separator: ", ")
+        print("kept:       \(auxiliary.kept.rawValue) " + wrap("(cross-validated accuracy on the test side's labelled rows: \(scores))", width: 88, indent: 12))
     }
     print(String(format: "accuracy:   %.1f %%   macro-F1: %.1f %%   on %d rows, %d classes", 100 * metrics.accuracy,
                  100 * metrics.macroF1, metrics.rows, metrics.classes.count))

@@ -257,6 +257,7 @@ final class ClassificationTests: XCTestCase {
         let joint = try settings.fit(primary: primary, auxiliary: auxiliary, context: context)
         var alone = settings
         alone.auxiliaryWeight = 0
+        alone.transportedRowWeight = 0
         let primaryOnly = try alone.fit(primary: primary, auxiliary: auxiliary, context: context)
         XCTAssertEqual(primaryOnly.kept, .primaryOnly)
         let validated = try XCTUnwrap(joint.validationAccuracy[joint.kept])
@@ -268,6 +269,79 @@ final class ClassificationTests: XCTestCase {
         XCTAssertEqual(joint.classes.count, 6)
     }
 
+    /// Five labelled X rows per class, many labelled Y rows of other items, unlabelled X rows: the Y rows carried
+    /// into X's space by the fused Gromov–Wasserstein plan teach the X classifier what five rows per class cannot.
+    /// The two sides see overlapping classes through different rotations into spaces of different widths, so the
+    /// items' similarities agree across the sides, as they roughly do for two encoders of the same texts.
+    func testCarriedAuxiliaryRowsTeachAClassifierOfFewLabelledRows() throws {
+        var rng = SeededRandom(seed: 11)
+        let classes = 6, latent = 8, rows = 1600
+        let centres: Matrix<Double> = rng.normalMatrix(classes, latent)
+        let z = Matrix<Double>(rows: rows, columns: latent) { i, j in centres[i % classes, j] + 0.9 * rng.normal() }
+        func view(_ width: Int) -> Matrix<Float> {
+            let rotation = qrDecomposition(rng.normalMatrix(width, latent, as: Double.self)).q   // width × latent
+            var v = Matrix.multiply(z, .none, rotation, .transposed).converted(to: Float.self)
+            for k in v.elements.indices { v.elements[k] += Float(0.1 * rng.normal()) }
+            return v
+        }
+        let x = view(12), y = view(10)
+        let labels = (0..<rows).map { "class \($0 % classes)" }
+        let primary = try LabelledRows(rows: x.rows(0..<30), labels: Array(labels[0..<30]))
+        let auxiliary = try LabelledRows(rows: y.rows(400..<1000), labels: Array(labels[400..<1000]))
+        let unlabelled = x.rows(1000..<1400)
+        let test = x.rows(1400..<1600), truth = labels[1400..<1600]
+        let carried = try UnpairedAuxiliaryTraining(auxiliaryWeight: 0)
+            .fit(primary: primary, auxiliary: auxiliary, unlabelled: unlabelled, context: context)
+        let alone = try UnpairedAuxiliaryTraining(auxiliaryWeight: 0, transportedRowWeight: 0)
+            .fit(primary: primary, auxiliary: auxiliary, unlabelled: unlabelled, context: context)
+        XCTAssertEqual(carried.kept, .transported, "validation \(carried.validationAccuracy)")
+        XCTAssertEqual(alone.kept, .primaryOnly)
+        let (a, b) = (accuracy(try carried.predict(test), truth), accuracy(try alone.predict(test), truth))
+        XCTAssertGreaterThan(a, b + 0.08, "carried rows \(a) against X alone \(b)")
+    }
+
+    /// Auxiliary labels that say nothing (shuffled): whatever is kept is no worse than X alone.
+    func testCarriedRowsOfMeaninglessLabelsAreNotKept() throws {
+        let data = LabelledViews(rows: 1600, classes: 6, spread: 1.2, noise: 0.3, seed: 12)
+        let primary = try data.labelled(.x, 0..<60)
+        var rng = SeededRandom(seed: 1)
+        var labels = Array(data.labels[400..<1000])
+        rng.shuffle(&labels)
+        let auxiliary = try LabelledRows(rows: data.y.rows(400..<1000), labels: labels)
+        let settings = UnpairedAuxiliaryTraining(auxiliaryWeight: 0)
+        let fitted = try settings.fit(primary: primary, auxiliary: auxiliary, unlabelled: data.x.rows(1000..<1400), context: context)
+        var none = settings
+        none.transportedRowWeight = 0
+        let alone = try none.fit(primary: primary, auxiliary: auxiliary, context: context)
+        let test = data.x.rows(1400..<1600), truth = data.labels[1400..<1600]
+        XCTAssertEqual(fitted.kept, .primaryOnly, "validation \(fitted.validationAccuracy)")
+        XCTAssertGreaterThanOrEqual(accuracy(try fitted.predict(test), truth), accuracy(try alone.predict(test), truth) - 0.02)
+    }
+
+    /// Extra rows at weight 0 leave a full-batch logistic regression exactly as it was; at a positive weight they
+    /// move its decisions towards their labels.
+    func testExtraRowsOfALogisticRegressionCountByTheirWeight() throws {
+        let data = LabelledViews(rows: 300, classes: 3, seed: 13)
+        let train = try data.labelled(.x, 0..<60)
+        // The extra rows are X rows of class 0 labelled as class 1 (and one row of each other class, correctly).
+        let classZero = (100..<300).filter { data.labels[$0] == "class 0" }
+        let extra = try LabelledRows(rows: concatenated(data.x.rows(classZero), data.x.rows(0..<3)),
+                                     labels: classZero.map { _ in "class 1" } + Array(data.labels[0..<3]), classes: train.classes)
+        let settings = LogisticClassifier(batchSize: 1000)
+        let plain = try settings.fit(train, context: context)
+        XCTAssertEqual(try settings.fit(train, extra: extra, extraRowWeight: 0, context: context), plain)
+        let pulled = try settings.fit(train, extra: extra, extraRowWeight: 1, context: context)
+        let rows = data.x.rows(classZero)
+        let before = try plain.predict(rows).labels.filter { $0 == "class 1" }.count
+        let after = try pulled.predict(rows).labels.filter { $0 == "class 1" }.count
+        XCTAssertGreaterThan(after, before + classZero.count / 2)
+        XCTAssertThrowsError(try settings.fit(train, extra: extra, extraRowWeight: -1, context: context))
+    }
+
+    func concatenated(_ a: Matrix<Float>, _ b: Matrix<Float>) -> Matrix<Float> {
+        Matrix(rows: a.rows + b.rows, columns: a.columns, elements: a.elements + b.elements)
+    }
+
     func testSameSeedSamePredictionsWhateverTheThreadCount() throws {
         let data = LabelledViews(rows: 700, classes: 5, seed: 6)
         let train = try data.labelled(.x, 0..<600), aux = try data.labelled(.y, 100..<700)
@@ -277,7 +351,10 @@ final class ClassificationTests: XCTestCase {
                 [try LogisticClassifier(steps: 60, batchSize: 128).fit(train, context: c).predict(data.x),
                  try NearestNeighbourClassifier().fit(train, context: c).predict(data.x),
                  try CentroidClassifier().fit(train, context: c).predict(data.x),
-                 try UnpairedAuxiliaryTraining(width: 16, steps: 40, batchSize: 64).fit(primary: train, auxiliary: aux, context: c).predict(data.x)]
+                 try UnpairedAuxiliaryTraining(width: 16, steps: 40, batchSize: 64, transportRows: 300)
+                    .fit(primary: train, auxiliary: aux, context: c).predict(data.x),
+                 try UnpairedAuxiliaryTraining(auxiliaryWeight: 0, steps: 40, transportRows: 300)
+                    .fit(primary: try data.labelled(.x, 0..<40), auxiliary: aux, unlabelled: data.x.rows(40..<400), context: c).predict(data.x)]
             }
         }
         XCTAssertEqual(try run(1), try run(2))

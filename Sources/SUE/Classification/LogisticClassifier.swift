@@ -31,17 +31,41 @@ public struct LogisticClassifier: Classifier, Equatable {
 
     /// Trains the weights on `data`.
     public func fit(_ data: LabelledRows, context: FitContext) throws -> FittedLogisticClassifier {
+        try train(data, extra: nil, context: context)
+    }
+
+    /// Trains on `data` and on `extra` rows (same classes and columns) that each count `extraRowWeight` of a row of
+    /// `data`: the loss is the mean cross-entropy of a batch of `data` plus `extraRowWeight · extra.rows / data.rows`
+    /// times that of a batch of `extra`, so the weight means the same whatever the two sets' sizes.
+    public func fit(_ data: LabelledRows, extra: LabelledRows, extraRowWeight: Double, context: FitContext) throws -> FittedLogisticClassifier {
+        guard extraRowWeight >= 0, extraRowWeight.isFinite else {
+            throw AlignmentError.invalidConfiguration("logistic regression: the extra rows' weight must be finite and non-negative, got \(extraRowWeight)")
+        }
+        guard extra.classes == data.classes, extra.rows.columns == data.rows.columns else {
+            throw AlignmentError.shapeMismatch("logistic regression: the extra rows have \(extra.rows.columns) columns and \(extra.classes.count) classes; the rows have \(data.rows.columns) and \(data.classes.count), and the classes must be the same")
+        }
+        return try train(data, extra: (extra, extraRowWeight * Double(extra.rows.rows) / Double(max(1, data.rows.rows))), context: context)
+    }
+
+    /// Adam on the mean cross-entropy of `data`'s batches plus, with `extra`, its weight times that of its batches.
+    private func train(_ data: LabelledRows, extra: (rows: LabelledRows, weight: Double)?, context: FitContext) throws -> FittedLogisticClassifier {
         guard penalty >= 0, steps >= 1, batchSize >= 1, learningRate > 0 else {
             throw AlignmentError.invalidConfiguration("logistic regression: need penalty ≥ 0, steps ≥ 1, batch size ≥ 1 and a positive learning rate")
         }
         return try context.run {
             var rng = SeededRandom(seed: derivedSeed(context.seed, 0x106))
             let layer = Linear<Float>(inputs: data.rows.columns, outputs: data.classes.count, rng: &rng)
-            let inputs = Tensor(constant: directionRows(data.rows))
+            let inputs = [Tensor(constant: directionRows(data.rows))] + (extra.map { [Tensor(constant: directionRows($0.rows.rows))] } ?? [])
+            let targets = [data.targets] + (extra.map { [$0.rows.targets] } ?? [])
+            let weights = [Float(1)] + (extra.map { [Float($0.weight)] } ?? [])
             try trainSoftmax(parameters: layer.parameters, penalised: [layer.weight], penalty: penalty, steps: steps,
-                             learningRate: learningRate, streams: [BatchStream(rows: inputs.rows, batchSize: batchSize)],
+                             learningRate: learningRate, streams: inputs.map { BatchStream(rows: $0.rows, batchSize: batchSize) },
                              rng: &rng, what: "logistic regression") { tape, batches in
-                tape.crossEntropy(layer(tape.gatherRows(inputs, batches[0])), targets: batches[0].map { data.targets[$0] })
+                var loss = tape.crossEntropy(layer(tape.gatherRows(inputs[0], batches[0])), targets: batches[0].map { targets[0][$0] })
+                for s in 1..<inputs.count {
+                    loss = loss + tape.crossEntropy(layer(tape.gatherRows(inputs[s], batches[s])), targets: batches[s].map { targets[s][$0] }) * weights[s]
+                }
+                return loss
             }
             return FittedLogisticClassifier(classes: data.classes, weight: layer.weight.value, bias: layer.bias!.value)
         }

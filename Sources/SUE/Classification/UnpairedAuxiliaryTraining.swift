@@ -5,23 +5,30 @@ import Autodiff
 /// Unpaired auxiliary training: labelled rows of a second modality train the classifier of the first alongside its
 /// own labelled rows, with no pairs at all — the setting of "Better Together" (unpaired multimodal learning, UML).
 ///
-/// **Model.** Each modality has its own input map into a common width (a linear layer followed by LeakyReLU, on
-/// the rows' directions scaled to unit entries as in `LogisticClassifier`), and one classifier head (a linear
-/// layer to the classes) sits on top of both. Training minimises the cross-entropy of the primary rows plus
-/// `auxiliaryWeight` times that of the auxiliary rows, with an L2 penalty on every weight, by Adam on seeded
-/// mini-batches of each side. The shared head is the point: what the many auxiliary labels teach it about the
-/// classes' layout in the common space, the primary map only has to reach.
+/// **Two ways to use the auxiliary rows.**
+/// - *Joint network* (`Variant.joint`), UML's own model: each modality has its own input map into a common width
+///   (a linear layer followed by LeakyReLU, on the rows' directions scaled to unit entries as in
+///   `LogisticClassifier`), and one classifier head sits on top of both. Training minimises the cross-entropy of
+///   the primary rows plus `auxiliaryWeight` times that of the auxiliary rows, with an L2 penalty on every weight,
+///   by Adam on seeded mini-batches of each side. What the auxiliary labels teach the shared head, the primary map
+///   only has to reach.
+/// - *Transported rows* (`Variant.transported`): the auxiliary rows are carried into the primary space by an
+///   entropic fused Gromov–Wasserstein plan between them and the primary rows, labelled and unlabelled
+///   (`TransportedAuxiliaryRows`), and a logistic regression trains on the primary rows plus the carried rows,
+///   each of which counts `transportedRowWeight` of a primary row. This needs unlabelled primary rows to place the
+///   carried rows between the few labelled ones; without them the plan has little to go on.
 ///
 /// **Never worse than primary-only.** The classifier a user would otherwise train on the primary rows alone, the
-/// default `LogisticClassifier`, is trained too. Both are scored by `folds`-fold cross-validation on the primary
-/// labelled rows (seeded folds; the auxiliary rows always train), and the joint network is kept only if it
-/// classifies more held-out primary rows right by more than one standard error of the paired difference; otherwise
-/// the primary-only classifier is. The kept one is then retrained on all primary rows.
-/// `UnpairedAuxiliaryModel.kept` says which, and both validation accuracies are recorded.
+/// default `LogisticClassifier`, is trained too. All are scored by `folds`-fold cross-validation on the primary
+/// labelled rows (seeded folds; the auxiliary and unlabelled rows always train, and the plan is recomputed in every
+/// fold from that fold's labelled rows). A variant that uses the auxiliary rows is kept only if it classifies more
+/// held-out primary rows right than the primary-only classifier by more than one standard error of the paired
+/// difference; of two such, the one with the larger gain. Otherwise the primary-only classifier is kept. The kept
+/// one is then retrained on all primary rows. `UnpairedAuxiliaryModel.kept` says which, and every variant's
+/// validation accuracy is recorded.
 ///
 /// **Measured** (docs/results.md): on two text encoders without pairs the joint network never validated clearly
-/// better, so the primary-only classifier was kept; the auxiliary labels shape the shared head, but each side's
-/// own map is still learnt from that side's rows alone.
+/// better; the transported rows did where the two encoders agree on which texts are alike.
 public struct UnpairedAuxiliaryTraining: Sendable, Codable, Equatable {
     /// Width of the common space the input maps lead into.
     public var width: Int
@@ -35,74 +42,135 @@ public struct UnpairedAuxiliaryTraining: Sendable, Codable, Equatable {
     public var batchSize: Int
     /// Adam's learning rate.
     public var learningRate: Double
-    /// Folds of the cross-validation that decides between joint and primary-only (at most the primary rows).
+    /// Folds of the cross-validation that decides between the variants (at most the primary rows).
     public var folds: Int
+    /// The plan that carries the auxiliary rows into the primary space (`Variant.transported`).
+    public var transport: FusedGromovWasserstein
+    /// What one carried auxiliary row counts, in primary rows, in the logistic regression that trains on both.
+    public var transportedRowWeight: Double
+    /// The L2 penalty of that logistic regression (see `LogisticClassifier.penalty`). Stronger than the
+    /// primary-only default: the carried rows are only roughly placed, and a smooth classifier takes their classes'
+    /// layout without fitting where each single row landed.
+    public var transportedPenalty: Double
+    /// Rows of each side the plan is computed on (sampled, seeded, beyond this); the plan costs O(n³) in it.
+    public var transportRows: Int
 
     /// The estimator with its settings.
     public init(width: Int = 128, auxiliaryWeight: Double = 1, penalty: Double = 1e-3, steps: Int = 300,
-                batchSize: Int = 256, learningRate: Double = 0.01, folds: Int = 4) {
+                batchSize: Int = 256, learningRate: Double = 0.01, folds: Int = 4,
+                transport: FusedGromovWasserstein = FusedGromovWasserstein(), transportedRowWeight: Double = 0.1,
+                transportedPenalty: Double = 0.3, transportRows: Int = 2048) {
         self.width = width; self.auxiliaryWeight = auxiliaryWeight; self.penalty = penalty; self.steps = steps
         self.batchSize = batchSize; self.learningRate = learningRate; self.folds = folds
+        self.transport = transport; self.transportedRowWeight = transportedRowWeight
+        self.transportedPenalty = transportedPenalty; self.transportRows = transportRows
     }
 
-    /// Which network a fit kept.
-    public enum Variant: String, Sendable, Codable, Equatable {
-        /// The network trained on both modalities' labelled rows.
-        case joint
+    /// Which classifier a fit kept.
+    public enum Variant: String, Sendable, Codable, Equatable, CaseIterable {
         /// The logistic regression trained on the primary rows alone.
         case primaryOnly = "primary-only"
+        /// The network trained on both modalities' labelled rows.
+        case joint
+        /// The logistic regression trained on the primary rows and the auxiliary rows carried into their space.
+        case transported
     }
 
-    /// Trains on `primary` (the modality to classify) with `auxiliary` (the other modality's labelled rows).
-    /// The classes are the union of both sides' labels.
-    public func fit(primary: LabelledRows, auxiliary: LabelledRows, context: FitContext) throws -> UnpairedAuxiliaryModel {
-        guard width >= 1, auxiliaryWeight >= 0, penalty >= 0, steps >= 1, batchSize >= 1, learningRate > 0, folds >= 2 else {
-            throw AlignmentError.invalidConfiguration("unpaired auxiliary training: need width, steps and batch size ≥ 1, folds ≥ 2, non-negative weights and a positive learning rate")
+    /// Trains on `primary` (the modality to classify) with `auxiliary` (the other modality's labelled rows) and,
+    /// for the transported variant, `unlabelled` primary rows (for example the rows to classify). The classes are
+    /// the union of both sides' labels.
+    public func fit(primary: LabelledRows, auxiliary: LabelledRows, unlabelled: Matrix<Float>? = nil,
+                    context: FitContext) throws -> UnpairedAuxiliaryModel {
+        guard width >= 1, auxiliaryWeight >= 0, penalty >= 0, steps >= 1, batchSize >= 1, learningRate > 0, folds >= 2,
+              transportedRowWeight >= 0, transportedRowWeight.isFinite, transportedPenalty >= 0, transportRows >= 2 else {
+            throw AlignmentError.invalidConfiguration("unpaired auxiliary training: need width, steps and batch size ≥ 1, folds ≥ 2, at least 2 transport rows, non-negative finite weights and a positive learning rate")
         }
         guard primary.rows.rows >= 2 else {
             throw AlignmentError.insufficientData("unpaired auxiliary training needs at least 2 labelled primary rows to validate on, got \(primary.rows.rows)")
         }
+        let unlabelled = unlabelled ?? Matrix(rows: 0, columns: primary.rows.columns)
+        guard unlabelled.columns == primary.rows.columns else {
+            throw AlignmentError.shapeMismatch("unpaired auxiliary training: the unlabelled rows have \(unlabelled.columns) columns; the labelled rows of their side have \(primary.rows.columns)")
+        }
+        if let (row, column, value) = unlabelled.firstNonFinite() {
+            throw AlignmentError.nonFinite(what: "unlabelled rows", row: row, column: column, value: Double(value))
+        }
         let classes = sortedClasses(primary.labels + auxiliary.labels)
         let p = primary.relabelled(to: classes), a = auxiliary.relabelled(to: classes)
         let inputs = (primary: directionRows(p.rows), auxiliary: directionRows(a.rows))
+        let candidates = Variant.allCases.filter { variant in
+            switch variant {
+            case .primaryOnly: return true
+            case .joint: return auxiliaryWeight > 0
+            case .transported: return transportedRowWeight > 0
+            }
+        }
         return try context.run {
             // Folds: a seeded permutation of the primary rows dealt round-robin.
             var rng = SeededRandom(seed: derivedSeed(context.seed, 0xF01D))
             let order = rng.permutation(p.rows.rows)
             let k = min(folds, p.rows.rows)
-            // Per held-out row: +1 if only the joint network is right, −1 if only the primary-only one is.
-            var right = (primaryOnly: 0, joint: 0), differences = [Double]()
+            // Per variant, 1 or 0 per held-out row, in fold order.
+            var hits = [Variant: [Double]]()
             for fold in 0..<k {
                 let held = order.enumerated().filter { $0.offset % k == fold }.map(\.element)
                 let kept = order.enumerated().filter { $0.offset % k != fold }.map(\.element)
                 let truth = held.map { p.targets[$0] }
-                let hits = try [Variant.primaryOnly, .joint].map { variant in
-                    let fitted = try train(variant, p.subset(kept), inputs.primary.rows(kept), a, inputs.auxiliary,
-                                           seed: derivedSeed(context.seed, UInt64(fold)))
-                    let predicted = Predictions(classes: classes, bestOf: fitted.probabilities(p.rows.rows(held))).classIndices
-                    return zip(predicted, truth).map { $0 == $1 ? 1.0 : 0.0 }
+                let fitted = try train(candidates, p.subset(kept), inputs.primary.rows(kept), a, inputs.auxiliary,
+                                       unlabelled, seed: derivedSeed(context.seed, UInt64(fold)))
+                for (variant, classifier) in fitted {
+                    let predicted = Predictions(classes: classes, bestOf: classifier.probabilities(p.rows.rows(held))).classIndices
+                    hits[variant, default: []] += zip(predicted, truth).map { $0 == $1 ? 1.0 : 0.0 }
                 }
-                right.primaryOnly += Int(hits[0].reduce(0, +))
-                right.joint += Int(hits[1].reduce(0, +))
-                differences += zip(hits[1], hits[0]).map { $0 - $1 }
                 context.report("unpaired auxiliary training", Double(fold + 1) / Double(k + 1), "validation fold \(fold + 1) of \(k)")
             }
-            let chosen: Variant = clearlyPositive(differences) ? .joint : .primaryOnly
-            let final = try train(chosen, p, inputs.primary, a, inputs.auxiliary, seed: derivedSeed(context.seed, 0xF1A1))
+            // The variant with the largest mean gain over primary-only among those whose gain is clear.
+            let alone = hits[.primaryOnly]!
+            var chosen = Variant.primaryOnly, bestGain = 0.0
+            for variant in candidates where variant != .primaryOnly {
+                let differences = zip(hits[variant]!, alone).map { $0 - $1 }
+                let gain = differences.reduce(0, +)
+                if clearlyPositive(differences) && gain > bestGain { (chosen, bestGain) = (variant, gain) }
+            }
+            let final = try train([chosen], p, inputs.primary, a, inputs.auxiliary, unlabelled,
+                                  seed: derivedSeed(context.seed, 0xF1A1))
             let n = Double(p.rows.rows)
-            return UnpairedAuxiliaryModel(classes: classes, classifier: final, kept: chosen,
-                                          validationAccuracy: [.primaryOnly: Double(right.primaryOnly) / n,
-                                                               .joint: Double(right.joint) / n])
+            return UnpairedAuxiliaryModel(classes: classes, classifier: final[chosen]!, kept: chosen,
+                                          validationAccuracy: hits.mapValues { $0.reduce(0, +) / n })
         }
     }
 
-    /// The classifier of `variant` trained on `primary` (and, for the joint network, `auxiliary`).
-    private func train(_ variant: Variant, _ primary: LabelledRows, _ primaryInputs: Matrix<Float>,
-                       _ auxiliary: LabelledRows, _ auxiliaryInputs: Matrix<Float>, seed: UInt64) throws -> KeptClassifier {
-        guard variant == .joint && auxiliaryWeight > 0 else {
-            // Logistic regression takes rows and makes its own direction features (the same as `primaryInputs`).
-            return .logistic(try LogisticClassifier().fit(primary, context: FitContext(seed: seed)))
+    /// The classifiers of `variants` trained on `primary` (and, for the others than primary-only, `auxiliary`).
+    private func train(_ variants: [Variant], _ primary: LabelledRows, _ primaryInputs: Matrix<Float>,
+                       _ auxiliary: LabelledRows, _ auxiliaryInputs: Matrix<Float>, _ unlabelled: Matrix<Float>,
+                       seed: UInt64) throws -> [Variant: KeptClassifier] {
+        // Logistic regression takes rows and makes its own direction features (the same as `primaryInputs`).
+        let alone = try LogisticClassifier().fit(primary, context: FitContext(seed: seed))
+        var out = [Variant: KeptClassifier]()
+        for variant in variants {
+            switch variant {
+            case .primaryOnly:
+                out[variant] = .logistic(alone)
+            case .joint:
+                out[variant] = try trainJoint(primary, primaryInputs, auxiliary, auxiliaryInputs, seed: seed)
+            case .transported:
+                let carried = try TransportedAuxiliaryRows(transport: transport, sampleRows: transportRows)
+                    .carry(auxiliary, primary: primary, unlabelled: unlabelled, primaryOnly: alone, seed: derivedSeed(seed, 0x7A))
+                var extra = auxiliary
+                extra.rows = carried
+                // Full batches: the carried rows are many and noisy, and a sampled batch of them makes the
+                // last Adam step land wherever that batch's noise points.
+                let classifier = LogisticClassifier(penalty: transportedPenalty, batchSize: max(primary.rows.rows, carried.rows))
+                out[variant] = .logistic(try classifier.fit(primary, extra: extra, extraRowWeight: transportedRowWeight,
+                                                             context: FitContext(seed: seed)))
+            }
         }
+        return out
+    }
+
+    /// The joint network: each side's input map and the shared head, trained on both sides' labelled rows.
+    private func trainJoint(_ primary: LabelledRows, _ primaryInputs: Matrix<Float>,
+                            _ auxiliary: LabelledRows, _ auxiliaryInputs: Matrix<Float>, seed: UInt64) throws -> KeptClassifier {
         var rng = SeededRandom(seed: seed)
         let adapter = Linear<Float>(inputs: primaryInputs.columns, outputs: width, rng: &rng)
         let head = Linear<Float>(inputs: width, outputs: primary.classes.count, rng: &rng)
@@ -126,15 +194,16 @@ public struct UnpairedAuxiliaryTraining: Sendable, Codable, Equatable {
 }
 
 /// Whether the mean of paired differences is above zero by more than one standard error (the rule `Automatic` uses
-/// against ridge): a win of a row or two among a few hundred held-out rows is noise, and keeping the joint network on
-/// it would make it worse than the primary-only classifier about as often as better.
+/// against ridge): a win of a row or two among a few hundred held-out rows is noise, and keeping a variant that uses
+/// the auxiliary rows on it would make it worse than the primary-only classifier about as often as better.
 func clearlyPositive(_ differences: [Double]) -> Bool {
     guard differences.count >= 2 else { return false }
     let (mean, standardError) = meanAndStandardError(differences)
     return mean > 0 && mean > standardError
 }
 
-/// What a fit keeps: the joint network, or the logistic regression of the primary rows alone.
+/// What a fit keeps: the joint network, or a logistic regression (of the primary rows alone, or with the carried
+/// auxiliary rows).
 enum KeptClassifier: Sendable, Equatable {
     case network(AdapterNetwork)
     case logistic(FittedLogisticClassifier)
