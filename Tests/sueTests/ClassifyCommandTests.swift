@@ -57,6 +57,8 @@ final class ClassifyCommandTests: XCTestCase {
             ("cross-domain", ["--model", "m.safetensors", "--train-x", "x.npy", "--labels-x", "train.txt", "--test-y", "ty.npy"]),
             ("zero-shot", ["--model", "m.safetensors", "--prototypes-y", "prototypes.npy", "--prototype-names", "names.txt", "--test-x", "tx.npy"]),
             ("auxiliary", ["--train-x", "x.npy", "--labels-x", "train.txt", "--train-y", "y.npy", "--labels-y", "train.txt", "--test-x", "tx.npy"]),
+            ("auxiliary, unlabelled rows", ["--train-x", "x.npy", "--labels-x", "train.txt", "--train-y", "y.npy", "--labels-y", "train.txt",
+                                            "--test-x", "tx.npy", "--unlabelled-x", "x.npy", "--transported-weight", "0.2"]),
             ("knn", ["--model", "m.safetensors", "--train-y", "y.npy", "--labels-y", "train.txt", "--test-x", "tx.npy", "--classifier", "knn"]),
             ("translated", ["--model", "m.safetensors", "--train-x", "x.npy", "--labels-x", "train.txt", "--test-y", "ty.npy",
                             "--unlabelled-y", "y.npy"]),
@@ -72,7 +74,10 @@ final class ClassifyCommandTests: XCTestCase {
                 XCTAssertNotNil(result["macro_f1"]?.doubleValue)
                 XCTAssertEqual(result["rows"]?.intValue, 60)
                 XCTAssertEqual(result["classes"]?.arrayValue?.count, 3)
-                if name == "auxiliary" { XCTAssertNotNil(result["kept"]?.stringValue, run.stdout) }
+                if name.hasPrefix("auxiliary") {
+                    XCTAssertNotNil(result["kept"]?.stringValue, run.stdout)
+                    XCTAssertNotNil(result["validation"]?["transported"]?.doubleValue, run.stdout)
+                }
                 predictions.append(try Data(contentsOf: folder.file("p\(threads).csv")))
             }
             XCTAssertEqual(predictions[0], predictions[1], "\(name): predictions differ between --threads 1 and 2")
@@ -122,6 +127,11 @@ final class ClassifyCommandTests: XCTestCase {
               "--unlabelled-y", "y.npy"], 64, ["needs labelled rows of the other side (--train-x)"]),
             (["classify", "--model", "m.safetensors"] + own.dropFirst() + ["train.txt", "--test-y", "ty.npy", "--unlabelled-y", "x.npy"], 1,
              ["x.npy: has 10 columns", "m.safetensors"]),
+            (own + ["train.txt", "--train-y", "y.npy", "--labels-y", "train.txt", "--test-x", "tx.npy", "--unlabelled-x", "y.npy"], 1,
+             ["y.npy: has 7 columns", "the test rows tx.npy expects 10"]),
+            (own + ["train.txt", "--train-y", "y.npy", "--labels-y", "train.txt", "--test-x", "tx.npy", "--unlabelled-x", "x.npy",
+                    "--transported-weight", "0"], 64, ["--transported-weight 0 turns off"]),
+            (own + ["train.txt", "--test-x", "tx.npy", "--transported-weight", "1"], 64, ["--transported-weight applies to unpaired auxiliary training only"]),
         ]
         for (arguments, status, fragments) in failures {
             let run = try sue(arguments, in: dir)
