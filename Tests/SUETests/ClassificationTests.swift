@@ -396,6 +396,21 @@ final class ClassificationTests: XCTestCase {
         XCTAssertTrue(p.scores.allSatisfy { $0.isFinite })
         XCTAssertThrowsError(try UnpairedAuxiliaryTraining().fit(primary: try LabelledRows(rows: rows.rows(0..<1), labels: ["a"]),
                                                                  auxiliary: try LabelledRows(rows: rows, labels: ["a", "b", "b"]), context: context))
+        // Unpaired auxiliary training: no auxiliary rows, unlabelled rows of the wrong width or not finite.
+        let two = try LabelledRows(rows: rows.rows(0..<2), labels: ["a", "b"]), aux = try LabelledRows(rows: rows, labels: ["a", "b", "b"])
+        XCTAssertThrowsError(try UnpairedAuxiliaryTraining().fit(primary: two, auxiliary: try LabelledRows(rows: Matrix(rows: 0, columns: 2), labels: []),
+                                                                 context: context)) { XCTAssertTrue("\($0)".contains("other side"), "\($0)") }
+        XCTAssertThrowsError(try UnpairedAuxiliaryTraining().fit(primary: two, auxiliary: aux, unlabelled: Matrix(rows: 4, columns: 3),
+                                                                 context: context)) { XCTAssertTrue("\($0)".contains("3 columns"), "\($0)") }
+        XCTAssertThrowsError(try UnpairedAuxiliaryTraining().fit(primary: two, auxiliary: aux, unlabelled: bad, context: context)) {
+            XCTAssertTrue("\($0)".contains("unlabelled rows"), "\($0)")
+        }
+        XCTAssertThrowsError(try UnpairedAuxiliaryTraining(transportedRowWeight: .nan).fit(primary: two, auxiliary: aux, context: context))
+        // Degenerate but valid: every auxiliary and unlabelled row the same point. The fit runs and predicts finitely.
+        let same = try LabelledRows(rows: Matrix(rows: 3, columns: 2, repeating: 1), labels: ["a", "b", "b"])
+        let degenerate = try UnpairedAuxiliaryTraining(steps: 20).fit(primary: two, auxiliary: same, unlabelled: Matrix(rows: 5, columns: 2, repeating: 1),
+                                                                      context: context)
+        XCTAssertTrue(try degenerate.predict(rows).scores.allSatisfy { $0.isFinite })
     }
 
     func testLabelsFileNamesTheLine() throws {

@@ -88,6 +88,9 @@ public struct UnpairedAuxiliaryTraining: Sendable, Codable, Equatable {
         guard primary.rows.rows >= 2 else {
             throw AlignmentError.insufficientData("unpaired auxiliary training needs at least 2 labelled primary rows to validate on, got \(primary.rows.rows)")
         }
+        guard auxiliary.rows.rows >= 1 else {
+            throw AlignmentError.insufficientData("unpaired auxiliary training needs labelled rows of the other side, got none")
+        }
         let unlabelled = unlabelled ?? Matrix(rows: 0, columns: primary.rows.columns)
         guard unlabelled.columns == primary.rows.columns else {
             throw AlignmentError.shapeMismatch("unpaired auxiliary training: the unlabelled rows have \(unlabelled.columns) columns; the labelled rows of their side have \(primary.rows.columns)")
