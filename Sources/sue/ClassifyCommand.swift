@@ -341,7 +341,7 @@ private func printClassification(description: String, predictions: Predictions, 
     }
     print("classifier: " + wrap(description, width: 88, indent: 12))
     if let auxiliary {
-        let names: [UnpairedAuxiliaryTraining.Variant: String] = [.primaryOnly: "alone", .joint: "joint network", .transported: "carried rows"]
+        let names: [UnpairedAuxiliaryTraining.Variant: String] = [.primaryOnly: "alone", .joint: "joint network", .transported: "transported rows"]
         let scores = validated.map { String(format: "%@ %.1f %%", names[$0.0]!, $0.1) }.joined(separator: ", ")
         print("kept:       \(auxiliary.kept.rawValue) " + wrap("(cross-validated accuracy on the test side's labelled rows: \(scores))", width: 88, indent: 12))
     }
