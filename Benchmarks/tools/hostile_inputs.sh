@@ -74,3 +74,20 @@ run_status "search an index with another model" search --model other.safetensors
 head -c $(( $(wc -c < x.index) / 2 )) x.index > cut.index; run_status "search a truncated index" search --model m.safetensors --query-y y.npy --index cut.index --quiet
 run_status "search a model file as an index" search --model m.safetensors --query-y y.npy --index m.safetensors --quiet
 run_status "search an index with NaN queries" search --model m.safetensors --query-y nanq.npy --index x.index --quiet
+python3 - <<'PY'
+import numpy as np
+r=np.random.default_rng(1)
+x=np.load("x.npy"); y=np.load("y.npy")
+labels=[["ham","eggs","spam"][i%3] for i in range(300)]
+open("labels.txt","w").write("\n".join(labels)+"\n")
+open("short.txt","w").write("\n".join(labels[:298])+"\n")
+open("test_labels.txt","w").write("\n".join(labels[:59]+["toast"])+"\n")
+u=x[:50].copy(); u[7,3]=np.nan; np.save("nan_unlabelled.npy",u)
+np.save("same_y.npy",np.ones((300,6),np.float32)); np.save("tx.npy",x[:60].copy())
+PY
+run_status "classify: 298 labels for 300 rows" classify --train-x x.npy --labels-x short.txt --test-x tx.npy --quiet
+run_status "classify: unseen test label" classify --train-x x.npy --labels-x labels.txt --test-x tx.npy --test-labels test_labels.txt --quiet
+run_status "classify auxiliary: unlabelled rows of the other width" classify --train-x x.npy --labels-x labels.txt --train-y y.npy --labels-y labels.txt --test-x tx.npy --unlabelled-x y.npy --quiet
+run_status "classify auxiliary: NaN in the unlabelled rows" classify --train-x x.npy --labels-x labels.txt --train-y y.npy --labels-y labels.txt --test-x tx.npy --unlabelled-x nan_unlabelled.npy --quiet
+run_status "classify auxiliary: every auxiliary row the same" classify --train-x x.npy --labels-x labels.txt --train-y same_y.npy --labels-y labels.txt --test-x tx.npy --out p.csv --quiet
+echo "predictions written: $(($(wc -l < p.csv) - 1)) rows, non-finite scores: $(grep -ci 'nan\|inf' p.csv)"
