@@ -16,6 +16,7 @@ let workloads: [String: @Sendable (BenchArguments) throws -> Void] = [
     "spectralnet": runSpectralNetBenchmark,
     "scale": runScaleBenchmark,
     "landmark": runLandmarkBenchmark,
+    "transport": runTransportBenchmark,
 ]
 
 let argv = Array(CommandLine.arguments.dropFirst())
