@@ -54,8 +54,8 @@ let classifyCommand = Command(
             one shared classifier head), and the other side's rows carried into the test side's space by a
             fused Gromov-Wasserstein plan (placed among the test side's unlabelled rows: --unlabelled-…, or
             else the test rows) and added to a logistic regression. One is kept only if it cross-validates
-            better, by more than a standard error, on the test side's labelled rows than a logistic regression
-            trained on that side alone (the output says which was kept).
+            better on the test side's labelled rows than a logistic regression trained on that side alone
+            (the joint network by more than a standard error); the output says which was kept.
           no --model, labelled rows (or prototypes) of the test side only: a classifier in that side's space.
         example:
           sue classify --model m.safetensors --train-x a.npy --labels-x a.txt --test-y c.npy --test-labels c.txt

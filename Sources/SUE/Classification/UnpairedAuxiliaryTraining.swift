@@ -22,10 +22,10 @@ import Autodiff
 /// default `LogisticClassifier`, is trained too. All are scored by `folds`-fold cross-validation on the primary
 /// labelled rows (seeded folds; the auxiliary and unlabelled rows always train, and the plan is recomputed in every
 /// fold from that fold's labelled rows). A variant that uses the auxiliary rows is kept only if it classifies more
-/// held-out primary rows right than the primary-only classifier by more than one standard error of the paired
-/// difference; of two such, the one with the larger gain. Otherwise the primary-only classifier is kept. The kept
-/// one is then retrained on all primary rows. `UnpairedAuxiliaryModel.kept` says which, and every variant's
-/// validation accuracy is recorded.
+/// held-out primary rows right than the primary-only classifier — the joint network by more than one standard
+/// error of the paired difference, the transported rows by any margin — and of two such, the one with the larger
+/// gain. Otherwise the primary-only classifier is kept. The kept one is then retrained on all primary rows.
+/// `UnpairedAuxiliaryModel.kept` says which, and every variant's validation accuracy is recorded.
 ///
 /// **Measured** (docs/results.md): on two text encoders without pairs the joint network never validated clearly
 /// better; the transported rows did where the two encoders agree on which texts are alike.
@@ -127,13 +127,18 @@ public struct UnpairedAuxiliaryTraining: Sendable, Codable, Equatable {
                 }
                 context.report("unpaired auxiliary training", Double(fold + 1) / Double(k + 1), "validation fold \(fold + 1) of \(k)")
             }
-            // The variant with the largest mean gain over primary-only among those whose gain is clear.
+            // The variant with the largest gain over primary-only among those that pass their rule. The joint
+            // network must win by more than a standard error: kept on smaller margins, it lost about as often as
+            // it won. The carried rows need only validate better: on a few labelled rows per class their real
+            // gains often sit within a standard error of the folds, and where they validated better they lost
+            // no more than a reseeded primary-only classifier moves (docs/results.md).
             let alone = hits[.primaryOnly]!
             var chosen = Variant.primaryOnly, bestGain = 0.0
             for variant in candidates where variant != .primaryOnly {
                 let differences = zip(hits[variant]!, alone).map { $0 - $1 }
                 let gain = differences.reduce(0, +)
-                if clearlyPositive(differences) && gain > bestGain { (chosen, bestGain) = (variant, gain) }
+                let passes = variant == .joint ? clearlyPositive(differences) : gain > 0
+                if passes && gain > bestGain { (chosen, bestGain) = (variant, gain) }
             }
             let final = try train([chosen], p, inputs.primary, a, inputs.auxiliary, unlabelled,
                                   seed: derivedSeed(context.seed, 0xF1A1))
