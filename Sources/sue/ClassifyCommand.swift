@@ -142,6 +142,14 @@ func runClassify(_ context: RunContext) throws -> Int32 {
     if let (columns, purpose) = try expectedColumns(testModality, file: testFile) {
         try InputValidation.columnCheck(test, expected: columns, file: testFile, purpose: purpose)
     }
+    /// `--unlabelled-…` rows of `side`, checked against the width that side needs.
+    func unlabelledRows(_ side: Modality, file: String) throws -> Matrix<Float> {
+        let rows = try InputValidation.loadEmbeddings(URL(fileURLWithPath: file), as: Float.self)
+        if let (columns, purpose) = try expectedColumns(side, file: file) {
+            try InputValidation.columnCheck(rows, expected: columns, file: file, purpose: purpose)
+        }
+        return rows
+    }
     func labelled(_ side: Modality, rows option: String, labels labelsOption: String) throws -> LabelledInput {
         let rowsFile = o.string(option)!, labelsFile = o.string(labelsOption)!
         let rows = try InputValidation.loadEmbeddings(URL(fileURLWithPath: rowsFile), as: Float.self)
@@ -175,11 +183,7 @@ func runClassify(_ context: RunContext) throws -> Int32 {
         let counts = sides.map { "\($0.data.rows.rows) \($0.modality.rawValue.uppercased()) rows" }.joined(separator: " and ")
         let classifier = try chosenClassifier(o)
         if let loaded, let side = unlabelledSide {
-            let file = o.string("unlabelled-\(side.rawValue)")!
-            let unlabelled = try InputValidation.loadEmbeddings(URL(fileURLWithPath: file), as: Float.self)
-            if let (columns, purpose) = try expectedColumns(side, file: file) {
-                try InputValidation.columnCheck(unlabelled, expected: columns, file: file, purpose: purpose)
-            }
+            let unlabelled = try unlabelledRows(side, file: o.string("unlabelled-\(side.rawValue)")!)
             let source = sides.first { $0.modality != side }!
             let fitted = try context.progress.step("finding counterparts of \(source.data.rows.rows) labelled rows") {
                 try classifier.fitTranslated(loaded.model, source.data, source.modality, unlabelled,
@@ -205,11 +209,7 @@ func runClassify(_ context: RunContext) throws -> Int32 {
         } else if let primary = sides.first(where: { $0.modality == testModality }) {
             if let other = sides.first(where: { $0.modality != testModality }) {
                 let unlabelledFile = o.string("unlabelled-\(testModality.rawValue)")
-                let unlabelled = try unlabelledFile.map { file in
-                    let rows = try InputValidation.loadEmbeddings(URL(fileURLWithPath: file), as: Float.self)
-                    try InputValidation.columnCheck(rows, expected: test.columns, file: file, purpose: "the test rows \(testFile)")
-                    return rows
-                } ?? test
+                let unlabelled = try unlabelledFile.map { try unlabelledRows(testModality, file: $0) } ?? test
                 context.progress.report("unpaired auxiliary training", nil, "\(counts), no pairs")
                 let settings = UnpairedAuxiliaryTraining(width: o.integer("width")!, auxiliaryWeight: o.number("auxiliary-weight")!,
                                                          transportedRowWeight: o.number("transported-weight")!)

@@ -49,14 +49,15 @@ struct TransportedAuxiliaryRows {
 
         // The primary rows of the plan, centred on their mean and scaled to unit length.
         let pool = concatenatedRows(primary.rows.rows(labelledSample), unlabelled.rows(unlabelledSample))
-        let mean = pool.converted(to: Double.self).columnMeans()
-        let centred = pool.converted(to: Double.self).centered(by: mean)
+        let poolRows = pool.converted(to: Double.self)
+        let mean = poolRows.columnMeans()
+        let centred = poolRows.centered(by: mean)
         let typicalNorm = (0..<centred.rows).reduce(0.0) { total, i in
             total + centred.row(i).reduce(0) { $0 + $1 * $1 }.squareRoot()
         } / Double(max(1, centred.rows))
         let targetRows = centred.converted(to: Float.self).normalizedRows()
-        let auxiliaryRows = auxiliary.rows.converted(to: Double.self).centered(by: auxiliary.rows.converted(to: Double.self).columnMeans())
-            .converted(to: Float.self).normalizedRows()
+        let auxiliaryDouble = auxiliary.rows.converted(to: Double.self)
+        let auxiliaryRows = auxiliaryDouble.centered(by: auxiliaryDouble.columnMeans()).converted(to: Float.self).normalizedRows()
         let sourceRows = auxiliaryRows.rows(auxiliarySample)
 
         // Feature cost: sampled auxiliary rows × pooled primary rows.

@@ -152,18 +152,20 @@ public struct UnpairedAuxiliaryTraining: Sendable, Codable, Equatable {
     private func train(_ variants: [Variant], _ primary: LabelledRows, _ primaryInputs: Matrix<Float>,
                        _ auxiliary: LabelledRows, _ auxiliaryInputs: Matrix<Float>, _ unlabelled: Matrix<Float>,
                        seed: UInt64) throws -> [Variant: KeptClassifier] {
-        // Logistic regression takes rows and makes its own direction features (the same as `primaryInputs`).
-        let alone = try LogisticClassifier().fit(primary, context: FitContext(seed: seed))
+        // Logistic regression takes rows and makes its own direction features (the same as `primaryInputs`). The
+        // primary-only classifier is also what the transported rows' feature cost is made from.
+        let alone = variants.contains(.primaryOnly) || variants.contains(.transported)
+            ? try LogisticClassifier().fit(primary, context: FitContext(seed: seed)) : nil
         var out = [Variant: KeptClassifier]()
         for variant in variants {
             switch variant {
             case .primaryOnly:
-                out[variant] = .logistic(alone)
+                out[variant] = .logistic(alone!)
             case .joint:
                 out[variant] = try trainJoint(primary, primaryInputs, auxiliary, auxiliaryInputs, seed: seed)
             case .transported:
                 let carried = try TransportedAuxiliaryRows(transport: transport, sampleRows: transportRows)
-                    .carry(auxiliary, primary: primary, unlabelled: unlabelled, primaryOnly: alone, seed: derivedSeed(seed, 0x7A))
+                    .carry(auxiliary, primary: primary, unlabelled: unlabelled, primaryOnly: alone!, seed: derivedSeed(seed, 0x7A))
                 var extra = auxiliary
                 extra.rows = carried
                 // Full batches: the carried rows are many and noisy, and a sampled batch of them makes the
