@@ -111,7 +111,7 @@ func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, 
     let waveRows = roundUp(max(mcMax * threads, 4096), to: mr)
     // Pack buffers sized for this call, reused across calls (see PackBufferPool).
     let packedBCount = min(k, kcMax) * roundUp(min(n, ncMax), to: nr)
-    let packedACount = roundUp(min(m, waveRows), to: mr) * min(k, kcMax)
+    let packedACount = roundUp(min(m, waveRows), to: mr) * min(k, kcMax) * S.packedACopies
     let bBuffer = PackBufferPool.shared.take(bytes: packedBCount * MemoryLayout<S>.stride)
     let aBuffer = PackBufferPool.shared.take(bytes: packedACount * MemoryLayout<S>.stride)
     defer {
@@ -138,10 +138,10 @@ func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, 
             for ic in stride(from: 0, to: m, by: waveRows) {
                 let mw = min(waveRows, m - ic)
                 let rowSlivers = (mw + mr - 1) / mr
-                let aChunk = packingChunk(slivers: rowSlivers, sliverSize: mr * kc, threads: threads)
+                let aChunk = packingChunk(slivers: rowSlivers, sliverSize: mr * kc * S.packedACopies, threads: threads)
                 forEachChunk(rowSlivers, chunk: aChunk, threads: threads) { slivers in
                     let rows = (ic + slivers.lowerBound * mr)..<min(ic + slivers.upperBound * mr, ic + mw)
-                    packA(a, transA, rows: rows, depth: depth, into: packedA + slivers.lowerBound * mr * kc)
+                    packA(a, transA, rows: rows, depth: depth, into: packedA + slivers.lowerBound * mr * kc * S.packedACopies)
                 }
 
                 // Tasks: rowBlocks × colGroups rectangles of whole micro-tiles: row blocks of at most MC rows,
@@ -233,14 +233,14 @@ func macroKernel<S: PackedGEMMScalar>(depth kc: Int, packedA: UnsafeMutablePoint
             let j = firstColumn + js * nr
             let width = min(nr, columnEnd - j)
             for s in rowSlivers {
-                let aSliver = UnsafePointer(packedA + s * mr * kc)
+                let aSliver = UnsafePointer(packedA + s * mr * kc * S.packedACopies)
                 let i = firstRow + s * mr
                 let height = min(mr, rowEnd - i)
                 if height == mr && width == nr {
-                    microKernel(S.Vector.self, depth: kc, aSliver, bSliver, alpha: alpha, beta: beta,
+                    microKernel(S.Vector.self, depth: kc, copies: S.packedACopies, aSliver, bSliver, alpha: alpha, beta: beta,
                                 c.base + i * ldc + j, ldc: ldc)
                 } else {
-                    microKernel(S.Vector.self, depth: kc, aSliver, bSliver, alpha: alpha, beta: 0, scratch, ldc: nr)
+                    microKernel(S.Vector.self, depth: kc, copies: S.packedACopies, aSliver, bSliver, alpha: alpha, beta: 0, scratch, ldc: nr)
                     for r in 0..<height {
                         let row = c.base + (i + r) * ldc + j
                         for q in 0..<width {

@@ -28,6 +28,11 @@ protocol PackedGEMMScalar: MatrixScalar {
     static var rowBlock: Int { get }
     /// Columns of B packed at a time (the "NC" of BLIS): a KC×NC panel of B lives in L3.
     static var columnBlock: Int { get }
+    /// Copies of each element of A in the packed sliver: 1, or `Vector.scalarCount` to store it already
+    /// broadcast. SSE2 has no broadcast from memory, so a broadcast there is a scalar load plus a shuffle
+    /// that competes with the multiplies and adds for the same execution ports; loading a stored broadcast
+    /// is one aligned vector load. AVX-512 broadcasts from memory for free, so the native build stores one copy.
+    static var packedACopies: Int { get }
 }
 
 /// Rows of the register tile (MR). Fixed for all types so that one kernel body serves all of them.
@@ -50,6 +55,7 @@ extension Float: PackedGEMMScalar {
     static var depthBlock: Int { 512 }
     static var rowBlock: Int { 288 }
     static var columnBlock: Int { 4096 }
+    static var packedACopies: Int { 1 }
 }
 extension Double: PackedGEMMScalar {
     typealias Vector = SIMD8<Double>
@@ -57,6 +63,7 @@ extension Double: PackedGEMMScalar {
     static var depthBlock: Int { 512 }
     static var rowBlock: Int { 144 }
     static var columnBlock: Int { 2048 }
+    static var packedACopies: Int { 1 }
 }
 #else
 extension Float: PackedGEMMScalar {
@@ -65,6 +72,7 @@ extension Float: PackedGEMMScalar {
     static var depthBlock: Int { 512 }
     static var rowBlock: Int { 192 }
     static var columnBlock: Int { 4096 }
+    static var packedACopies: Int { 4 }
 }
 extension Double: PackedGEMMScalar {
     typealias Vector = SIMD2<Double>
@@ -72,6 +80,7 @@ extension Double: PackedGEMMScalar {
     static var depthBlock: Int { 512 }
     static var rowBlock: Int { 96 }
     static var columnBlock: Int { 2048 }
+    static var packedACopies: Int { 2 }
 }
 #endif
 
@@ -120,7 +129,9 @@ func storeTileRow<V: SIMD>(_ acc0: V, _ acc1: V, alpha: V.Scalar, beta: V.Scalar
 /// The register-blocked micro-kernel: `C[0..<6, 0..<NR] = alpha * Ã · B̃ + beta * C`.
 ///
 /// - `vector`: the SIMD type to accumulate in (`S.Vector`); NR = 2 · `vector.scalarCount`.
-/// - `a`: a packed sliver of A, `kc` steps of 6 values (column p of the 6 rows, contiguous).
+/// - `copies`: `S.packedACopies`, 1 or the number of lanes of `V`.
+/// - `a`: a packed sliver of A, `kc` steps of 6 values (column p of the 6 rows, contiguous), each value
+///   stored `copies` times in a row (then the sliver is vector-aligned and each value one vector load).
 /// - `b`: a packed sliver of B, `kc` steps of NR = 2·Vector.scalarCount values (row p, contiguous),
 ///   64-byte aligned so each step is two aligned vector loads.
 /// - `c`: the top-left element of the tile; rows are `ldc` apart. The full 6×NR tile is written, so edge
@@ -130,7 +141,8 @@ func storeTileRow<V: SIMD>(_ acc0: V, _ acc1: V, alpha: V.Scalar, beta: V.Scalar
 /// the two B vectors. The twelve accumulators are separate variables so the compiler keeps them in
 /// registers; for each C element the products are summed in increasing p, whatever the thread count.
 @inline(__always)
-func microKernel<V: SIMD>(_ vector: V.Type, depth kc: Int, _ a: UnsafePointer<V.Scalar>, _ b: UnsafePointer<V.Scalar>,
+func microKernel<V: SIMD>(_ vector: V.Type, depth kc: Int, copies: Int, _ a: UnsafePointer<V.Scalar>,
+                          _ b: UnsafePointer<V.Scalar>,
                           alpha: V.Scalar, beta: V.Scalar, _ c: UnsafeMutablePointer<V.Scalar>, ldc: Int)
 where V.Scalar: BinaryFloatingPoint {
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
@@ -138,23 +150,46 @@ where V.Scalar: BinaryFloatingPoint {
     let width = MemoryLayout<V>.stride
     var ap = a
     var bp = UnsafeRawPointer(b)
-    for _ in 0..<kc {
-        let b0 = bp.load(as: V.self)
-        let b1 = bp.load(fromByteOffset: width, as: V.self)
-        var x = V(repeating: ap[0])
-        multiplyAdd(&c00, x, b0); multiplyAdd(&c01, x, b1)
-        x = V(repeating: ap[1])
-        multiplyAdd(&c10, x, b0); multiplyAdd(&c11, x, b1)
-        x = V(repeating: ap[2])
-        multiplyAdd(&c20, x, b0); multiplyAdd(&c21, x, b1)
-        x = V(repeating: ap[3])
-        multiplyAdd(&c30, x, b0); multiplyAdd(&c31, x, b1)
-        x = V(repeating: ap[4])
-        multiplyAdd(&c40, x, b0); multiplyAdd(&c41, x, b1)
-        x = V(repeating: ap[5])
-        multiplyAdd(&c50, x, b0); multiplyAdd(&c51, x, b1)
-        ap += 6
-        bp += 2 * width
+    if copies == 1 {
+        for _ in 0..<kc {
+            let b0 = bp.load(as: V.self)
+            let b1 = bp.load(fromByteOffset: width, as: V.self)
+            var x = V(repeating: ap[0])
+            multiplyAdd(&c00, x, b0); multiplyAdd(&c01, x, b1)
+            x = V(repeating: ap[1])
+            multiplyAdd(&c10, x, b0); multiplyAdd(&c11, x, b1)
+            x = V(repeating: ap[2])
+            multiplyAdd(&c20, x, b0); multiplyAdd(&c21, x, b1)
+            x = V(repeating: ap[3])
+            multiplyAdd(&c30, x, b0); multiplyAdd(&c31, x, b1)
+            x = V(repeating: ap[4])
+            multiplyAdd(&c40, x, b0); multiplyAdd(&c41, x, b1)
+            x = V(repeating: ap[5])
+            multiplyAdd(&c50, x, b0); multiplyAdd(&c51, x, b1)
+            ap += 6
+            bp += 2 * width
+        }
+    } else {
+        // The sliver holds each element already broadcast to a full vector (`copies` == lanes).
+        var av = UnsafeRawPointer(a)
+        for _ in 0..<kc {
+            let b0 = bp.load(as: V.self)
+            let b1 = bp.load(fromByteOffset: width, as: V.self)
+            var x = av.load(as: V.self)
+            multiplyAdd(&c00, x, b0); multiplyAdd(&c01, x, b1)
+            x = av.load(fromByteOffset: width, as: V.self)
+            multiplyAdd(&c10, x, b0); multiplyAdd(&c11, x, b1)
+            x = av.load(fromByteOffset: 2 * width, as: V.self)
+            multiplyAdd(&c20, x, b0); multiplyAdd(&c21, x, b1)
+            x = av.load(fromByteOffset: 3 * width, as: V.self)
+            multiplyAdd(&c30, x, b0); multiplyAdd(&c31, x, b1)
+            x = av.load(fromByteOffset: 4 * width, as: V.self)
+            multiplyAdd(&c40, x, b0); multiplyAdd(&c41, x, b1)
+            x = av.load(fromByteOffset: 5 * width, as: V.self)
+            multiplyAdd(&c50, x, b0); multiplyAdd(&c51, x, b1)
+            av += 6 * width
+            bp += 2 * width
+        }
     }
     storeTileRow(c00, c01, alpha: alpha, beta: beta, to: c)
     storeTileRow(c10, c11, alpha: alpha, beta: beta, to: c + ldc)

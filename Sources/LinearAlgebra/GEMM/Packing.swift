@@ -12,13 +12,14 @@
 
 /// Packs rows `rows` × depth `depth` of op(A) into slivers of `microTileRows` rows.
 ///
-/// Layout of `destination`: sliver s (rows `rows.lowerBound + s·MR ..< +MR`) starts at `s · MR · kc`;
-/// inside it, step p holds the MR values `op(A)[i, depth.lowerBound + p]` contiguously. Rows beyond
-/// `rows.upperBound` are zero.
+/// Layout of `destination`: sliver s (rows `rows.lowerBound + s·MR ..< +MR`) starts at `s · MR · kc · c`,
+/// with c = `S.packedACopies`; inside it, step p holds the MR values `op(A)[i, depth.lowerBound + p]`
+/// contiguously, each repeated c times. Rows beyond `rows.upperBound` are zero.
 func packA<S: PackedGEMMScalar>(_ a: MatrixView<S>, _ trans: Transpose, rows: Range<Int>, depth: Range<Int>,
                                 into destination: UnsafeMutablePointer<S>) {
     let mr = microTileRows
     let kc = depth.count
+    let copies = S.packedACopies
     var sliver = destination
     for i0 in stride(from: rows.lowerBound, to: rows.upperBound, by: mr) {
         let height = min(mr, rows.upperBound - i0)
@@ -27,15 +28,26 @@ func packA<S: PackedGEMMScalar>(_ a: MatrixView<S>, _ trans: Transpose, rows: Ra
         // with stride MR, is vectorised into slow scatter instructions).
         let (rowStep, depthStep) = trans == .none ? (a.rowStride, 1) : (1, a.rowStride)
         let corner = a.base + i0 * rowStep + depth.lowerBound * depthStep
-        for p in 0..<kc {
-            let source = corner + p * depthStep
-            let out = sliver + p * mr
-            for r in 0..<height { out[r] = source[r * rowStep] }
+        if copies == 1 {
+            for p in 0..<kc {
+                let source = corner + p * depthStep
+                let out = sliver + p * mr
+                for r in 0..<height { out[r] = source[r * rowStep] }
+            }
+        } else {
+            for p in 0..<kc {
+                let source = corner + p * depthStep
+                let out = sliver + p * mr * copies
+                for r in 0..<height {
+                    let value = source[r * rowStep]
+                    for c in 0..<copies { out[r * copies + c] = value }
+                }
+            }
         }
         if height < mr {
-            for p in 0..<kc { for r in height..<mr { sliver[p * mr + r] = 0 } }
+            for p in 0..<kc { for r in height..<mr { for c in 0..<copies { sliver[(p * mr + r) * copies + c] = 0 } } }
         }
-        sliver += mr * kc
+        sliver += mr * kc * copies
     }
 }
 
