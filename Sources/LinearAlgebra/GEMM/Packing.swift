@@ -28,20 +28,13 @@ func packA<S: PackedGEMMScalar>(_ a: MatrixView<S>, _ trans: Transpose, rows: Ra
         // with stride MR, is vectorised into slow scatter instructions).
         let (rowStep, depthStep) = trans == .none ? (a.rowStride, 1) : (1, a.rowStride)
         let corner = a.base + i0 * rowStep + depth.lowerBound * depthStep
-        if copies == 1 {
-            for p in 0..<kc {
-                let source = corner + p * depthStep
-                let out = sliver + p * mr
-                for r in 0..<height { out[r] = source[r * rowStep] }
-            }
-        } else {
-            for p in 0..<kc {
-                let source = corner + p * depthStep
-                let out = sliver + p * mr * copies
-                for r in 0..<height {
-                    let value = source[r * rowStep]
-                    for c in 0..<copies { out[r * copies + c] = value }
-                }
+        // `copies` is a constant of the scalar type, so for one copy the innermost loop folds away.
+        for p in 0..<kc {
+            let source = corner + p * depthStep
+            let out = sliver + p * mr * copies
+            for r in 0..<height {
+                let value = source[r * rowStep]
+                for c in 0..<copies { out[r * copies + c] = value }
             }
         }
         if height < mr {
