@@ -145,6 +145,7 @@ func microKernel<V: SIMD>(_ vector: V.Type, depth kc: Int, copies: Int, _ a: Uns
                           _ b: UnsafePointer<V.Scalar>,
                           alpha: V.Scalar, beta: V.Scalar, _ c: UnsafeMutablePointer<V.Scalar>, ldc: Int)
 where V.Scalar: BinaryFloatingPoint {
+    assert(copies == 1 || copies == V.scalarCount, "a stored broadcast fills exactly one vector")
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
     var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
     let width = MemoryLayout<V>.stride
