@@ -138,10 +138,11 @@ func blockedGEMM<S: PackedGEMMScalar>(_ transA: Transpose, _ transB: Transpose, 
             for ic in stride(from: 0, to: m, by: waveRows) {
                 let mw = min(waveRows, m - ic)
                 let rowSlivers = (mw + mr - 1) / mr
-                let aChunk = packingChunk(slivers: rowSlivers, sliverSize: mr * kc * S.packedACopies, threads: threads)
+                let aSliverSize = mr * kc * S.packedACopies
+                let aChunk = packingChunk(slivers: rowSlivers, sliverSize: aSliverSize, threads: threads)
                 forEachChunk(rowSlivers, chunk: aChunk, threads: threads) { slivers in
                     let rows = (ic + slivers.lowerBound * mr)..<min(ic + slivers.upperBound * mr, ic + mw)
-                    packA(a, transA, rows: rows, depth: depth, into: packedA + slivers.lowerBound * mr * kc * S.packedACopies)
+                    packA(a, transA, rows: rows, depth: depth, into: packedA + slivers.lowerBound * aSliverSize)
                 }
 
                 // Tasks: rowBlocks × colGroups rectangles of whole micro-tiles: row blocks of at most MC rows,
