@@ -17,8 +17,8 @@ import LinearAlgebra
 /// The decomposition comes from the eigen-decomposition of the smaller Gram matrix (`A·Aᵀ` when there are
 /// fewer pairs than features, `AᵀA` otherwise), in Double; directions with `s² ≤ 1e-12·max s²` are dropped.
 ///
-/// Exact leave-one-out costs O(n·r·dy) per λ. From `generalizedCrossValidationRows` pairs on (self-learning's
-/// dictionaries of thousands of pseudo-pairs) λ is chosen by generalised cross-validation instead,
+/// Exact leave-one-out costs one n × r × dy product per λ. From `generalizedCrossValidationRows` pairs on
+/// (self-learning's dictionaries of thousands of pseudo-pairs) λ is chosen by generalised cross-validation instead,
 /// `GCV(λ) = n·RSS(λ)/(n − tr H)²` (Golub, Heath & Wahba 1979), its rotation-invariant approximation, which
 /// needs only the d × d and d × dy cross products: `RSS(λ) = ‖B‖² − Σₖ (2fₖ − fₖ²)·‖gₖ‖²` with
 /// `fₖ = sₖ²/(sₖ²+λ)` and `gₖ` the k-th row of `UᵀB`, and `tr H = Σₖ fₖ`. With many rows per feature the two
@@ -63,17 +63,22 @@ public struct RidgeRegression: Sendable {
         let grid = lambdaGrid ?? (0..<25).map { meanS2 * pow(10, -4 + 6 * Double($0) / 24) }
         var best = (error: Double.infinity, lambda: grid.first ?? 1)
         for lambda in grid {
+            // Fitted values H·B = (U·diag(f))·(UᵀB) with fₖ = sₖ²/(sₖ²+λ): one product per λ.
+            let f = s2.map { $0 / ($0 + lambda) }
+            var uf = u
+            for i in 0..<n { for k in 0..<r { uf[i, k] *= f[k] } }
+            let fitted = Matrix.multiply(uf, .none, utb, .none)        // n × dy
             var error = 0.0
             for i in 0..<n {
                 var h = 0.0
-                for k in 0..<r { h += u[i, k] * u[i, k] * s2[k] / (s2[k] + lambda) }
+                for k in 0..<r { h += uf[i, k] * u[i, k] }
                 let denominator = max(1 - h, 1e-12)
+                var rowError = 0.0
                 for j in 0..<dy {
-                    var fitted = 0.0
-                    for k in 0..<r { fitted += u[i, k] * s2[k] / (s2[k] + lambda) * utb[k, j] }
-                    let e = (bd[i, j] - fitted) / denominator
-                    error += e * e
+                    let e = bd[i, j] - fitted[i, j]
+                    rowError += e * e
                 }
+                error += rowError / (denominator * denominator)
             }
             if error < best.error { best = (error, lambda) }
         }
