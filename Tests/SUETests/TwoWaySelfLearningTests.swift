@@ -85,6 +85,9 @@ final class TwoWaySelfLearningTests: XCTestCase {
         XCTAssertFalse(model.reason.contains("locked in"), model.reason)
         // Stopped right after the deadline's round (rounds 0…4), neither jumping nor settling.
         XCTAssertTrue(model.reason.contains("self-learning ran 5 rounds without a jump"), model.reason)
+        // From `heldOutMinimumPairs` pairs on, the pair-free profiles are neither the loop's start nor a candidate.
+        XCTAssertNotNil(model.scores[.cca], model.reason)
+        XCTAssertNil(model.scores[.ccaProfiles], model.reason)
     }
 
     func testBadAutomaticSettingsAreClearErrors() throws {

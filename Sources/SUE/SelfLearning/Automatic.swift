@@ -64,7 +64,8 @@ public struct AutomaticModel: AlignmentModel {
 ///    A run that used all its rounds must also show the lock-in itself, a jump of its score between two
 ///    rounds (`showsLockIn`): the null's few rounds are no fair comparison for a run that crept upwards for 25.
 ///    Self-learning starts from CCA on the known pairs beside the pair-free similarity profiles (cross-fitted,
-///    see `SelfLearning`); the null run reuses the same profiles, so only the pairs differ. If the
+///    see `SelfLearning`; from `heldOutMinimumPairs` pairs on, from CCA alone); the null run reuses the same
+///    profiles, so only the pairs differ. If the
 ///    configuration asks for the independent-component start (`independentComponents`, off by default) and
 ///    that run does not lock in, it is run once more from CCA alone and tested against the same null, since a
 ///    mostly wrong matching of components can spoil a start CCA alone would have locked in from.
@@ -100,7 +101,8 @@ public struct Automatic: Aligner, Equatable {
     /// its first dictionary is mostly wrong, and the run would only cost time.
     public var twoWayMinimumPairs: Int
     /// Fewest known pairs with which the self-learning loops are judged on a fold of pairs held out of them
-    /// (below it, by a null run from shuffled pairs; see `Automatic`).
+    /// (below it, by a null run from shuffled pairs; see `Automatic`). From this many pairs on, the CCA loop starts
+    /// from CCA alone and `cca+profiles` is not a candidate: the profiles help only with fewer pairs.
     public var heldOutMinimumPairs: Int
     /// Ridge's cross-validated score (0…1) above which the self-learning loops are not run: a candidate can then
     /// not beat ridge clearly, and the loops are most of a fit's cost.
@@ -259,7 +261,7 @@ private struct Selection {
         context.report("auto", 0.9, "cross-validating on \(pairs.count) known pairs (\(folds) folds)")
         if pairs.count >= 3 {  // a CCA fold needs ≥ 2 training pairs
             perPair[.cca] = try perPairScores(ccaFold)
-            if (configuration.profileWeight ?? 0) > 0 {
+            if (configuration.profileWeight ?? 0) > 0 && pairs.count < settings.heldOutMinimumPairs {
                 perPair[.ccaProfiles] = try perPairScores(profiles: try fittedProfiles(), ccaFold)
             }
         }
@@ -332,13 +334,15 @@ private struct Selection {
         let kept = pairs.indices.filter { foldOf[$0] != 0 }.map { pairs[$0] }
         let (loopData, rowsX, rowsY) = data.removingRows(x: Set(held.map(\.x)), y: Set(held.map(\.y)), keepingPairs: kept)
         let baseline = try heldOutScores(try Ridge().fit(loopData, context: context), held)
-        let profiles = try fittedProfiles()
-        let loopProfiles = FittedProfiles(alignment: profiles.alignment, x: profiles.x.rows(rowsX), y: profiles.y.rows(rowsY))
         var notes = [String]()
 
         context.report("auto", 0, "self-learning from \(kept.count) known pairs, \(held.count) held out")
-        var loopSelection = Selection(settings, loopData, try PreparedProblem(loopData), context)
-        loopSelection.profiles = loopProfiles
+        // From CCA alone, without the pair-free profiles beside it: the profiles are what lets the loop lock in
+        // from 10 pairs, but from this many pairs CCA alone starts it as well (measured on the text pairs: the same
+        // recall to within half a point, docs/notebook.md), and fitting the profiles costs several rounds' time.
+        var loopSettings = settings
+        loopSettings.selfLearning.profileWeight = nil
+        var loopSelection = Selection(loopSettings, loopData, try PreparedProblem(loopData), context)
         loopSelection.jumpDeadline = settings.heldOutJumpDeadline
         let tested = try loopSelection.loopJudgedByNullRun()
         let cca = tested.run
