@@ -218,8 +218,13 @@ final class AlignmentTests: XCTestCase {
 
     func testRidgeLeaveOneOutMatchesBruteForce() throws {
         var random = SeededRandom(seed: 2)
-        for (n, d) in [(7, 12), (30, 5), (2, 3)] {
-            let a: Matrix<Float> = random.normalMatrix(n, d)
+        for (n, d) in [(7, 12), (30, 5), (2, 3), (13, 6)] {
+            var a: Matrix<Float> = random.normalMatrix(n, d)
+            if n == 13 {
+                // Rank-deficient: a repeated row and a repeated column (the decomposition drops a direction).
+                for j in 0..<d { a[12, j] = a[3, j] }
+                for i in 0..<n { a[i, 5] = a[i, 0] }
+            }
             let b: Matrix<Float> = random.normalMatrix(n, 4)
             let lambda = 0.37
             let fitted = try RidgeRegression(a: a, b: b, lambdaGrid: [lambda])
