@@ -65,10 +65,10 @@ public struct AutomaticModel: AlignmentModel {
 ///    rounds (`showsLockIn`): the null's few rounds are no fair comparison for a run that crept upwards for 25.
 ///    Self-learning starts from CCA on the known pairs beside the pair-free similarity profiles (cross-fitted,
 ///    see `SelfLearning`; from `heldOutMinimumPairs` pairs on, from CCA alone); the null run reuses the same
-///    profiles, so only the pairs differ. If the
-///    configuration asks for the independent-component start (`independentComponents`, off by default) and
-///    that run does not lock in, it is run once more from CCA alone and tested against the same null, since a
-///    mostly wrong matching of components can spoil a start CCA alone would have locked in from.
+///    profiles, so only the pairs differ. If the configuration asks for the independent-component start
+///    (`independentComponents`, off by default) and that run does not lock in, it is run once more from CCA
+///    alone and tested against the same null, since a mostly wrong matching of components can spoil a start
+///    CCA alone would have locked in from.
 /// 2. **Cross-validation on the known pairs** (K = min(5, pairs) folds, fixed by the seed). Each candidate's
 ///    map is refitted without the fold, and every held-out X row searches the pool a test query would face: the
 ///    fold's held-out Y rows and all unpaired Y rows, never the Y rows the fold's map was fitted to. A pair's
