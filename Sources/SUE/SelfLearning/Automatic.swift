@@ -126,7 +126,10 @@ public struct Automatic: Aligner, Equatable {
     /// from round 2 to 3 (MiniLM → e5 from 32 pairs, LSA → e5 from 240). A run from many pairs may start close to
     /// its fixed point and converge without a jump (LSA → e5 from 800 pairs), hence the second way on. A run from
     /// MiniLM → LSA from 80 pairs crept for all its 20 rounds and still traded 23 % of its pseudo-pairs in the last.
-    public var heldOutJumpDeadline: Int = 8
+    /// With 5 rather than 8 rounds, `auto` made the same choices wherever the CCA loop had won; where the CCA loop
+    /// had locked in only later (MiniLM → LSA from 800 pairs) the two-way loop now wins instead, by about half a
+    /// point of recall (docs/notebook.md).
+    public var heldOutJumpDeadline: Int = 5
 
     /// The estimator with its settings.
     public init(selfLearning: SelfLearning = SelfLearning(), lockInMargin: Double = 0.25, significance: Double = 2,
