@@ -126,9 +126,8 @@ public struct Automatic: Aligner, Equatable {
     /// from round 2 to 3 (MiniLM → e5 from 32 pairs, LSA → e5 from 240). A run from many pairs may start close to
     /// its fixed point and converge without a jump (LSA → e5 from 800 pairs), hence the second way on. A run from
     /// MiniLM → LSA from 80 pairs crept for all its 20 rounds and still traded 23 % of its pseudo-pairs in the last.
-    /// With 5 rather than 8 rounds, `auto` made the same choices wherever the CCA loop had won; where the CCA loop
-    /// had locked in only later (MiniLM → LSA from 800 pairs) the two-way loop now wins instead, by about half a
-    /// point of recall (docs/notebook.md).
+    /// A loop that locks in only after this deadline is left to the two-way loop, which is judged next and did at
+    /// least as well wherever that happened (docs/notebook.md has the measurements).
     public var heldOutJumpDeadline: Int = 5
 
     /// The estimator with its settings.
@@ -341,8 +340,8 @@ private struct Selection {
 
         context.report("auto", 0, "self-learning from \(kept.count) known pairs, \(held.count) held out")
         // From CCA alone, without the pair-free profiles beside it: the profiles are what lets the loop lock in
-        // from 10 pairs, but from this many pairs CCA alone starts it as well (measured on the text pairs: the same
-        // recall to within half a point, docs/notebook.md), and fitting the profiles costs several rounds' time.
+        // from 10 pairs, but from this many pairs CCA alone starts it as well (docs/notebook.md has the
+        // measurements), and fitting the profiles costs several rounds' time.
         var loopSettings = settings
         loopSettings.selfLearning.profileWeight = nil
         var loopSelection = Selection(loopSettings, loopData, try PreparedProblem(loopData), context)
