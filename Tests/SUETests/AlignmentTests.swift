@@ -593,28 +593,42 @@ final class AlignmentTests: XCTestCase {
 }
 
 /// The automatic choice's rule against ridge (`Automatic.select`): a candidate replaces ridge only when its
-/// per-pair scores beat ridge's clearly, as a paired comparison.
+/// per-pair scores beat ridge's clearly, as a paired comparison, and not at the cost of one direction.
 final class AutomaticSelectionTests: XCTestCase {
     func testACandidateLevelWithRidgeOrNoisilyAheadKeepsRidge() {
-        let ridge = [0.0, 1, 0, 1, 1, 0, 0, 1, 0, 1]
+        let ridge = PairRecall(symmetric: [0.0, 1, 0, 1, 1, 0, 0, 1, 0, 1])
         // Ahead by one pair in ten: the mean is higher, the paired difference is not clear of its noise.
-        let noisy = [0.0, 1, 0, 1, 1, 0, 1, 1, 0, 1]
+        let noisy = PairRecall(symmetric: [0.0, 1, 0, 1, 1, 0, 1, 1, 0, 1])
         XCTAssertEqual(Automatic.select([.ridge: ridge, .cca: noisy], lockedIn: false, significance: 2).choice, .ridge)
         // Behind ridge: never chosen, however the rest compares.
-        let behind = [0.0, 0, 0, 1, 0, 0, 0, 1, 0, 1]
+        let behind = PairRecall(symmetric: [0.0, 0, 0, 1, 0, 0, 0, 1, 0, 1])
         XCTAssertEqual(Automatic.select([.ridge: ridge, .cca: behind, .ccaProfiles: behind], lockedIn: false,
                                         significance: 2).choice, .ridge)
     }
 
     func testAClearWinnerReplacesRidgeAndTheBestClearWinnerIsChosen() {
-        let ridge = [0.0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0]
-        let better = [1.0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1]
-        let best = [1.0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+        let ridge = PairRecall(symmetric: [0.0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0])
+        let better = PairRecall(symmetric: [1.0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1])
+        let best = PairRecall(symmetric: [1.0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1])
         XCTAssertEqual(Automatic.select([.ridge: ridge, .cca: better], lockedIn: false, significance: 2).choice, .cca)
         XCTAssertEqual(Automatic.select([.ridge: ridge, .cca: better, .selfLearning: best], lockedIn: true,
                                         significance: 2).choice, .selfLearning)
         // A stricter significance keeps ridge for the smaller gain.
         XCTAssertEqual(Automatic.select([.ridge: ridge, .cca: better], lockedIn: false, significance: 50).choice, .ridge)
+    }
+
+    func testACandidateBehindRidgeInOneDirectionKeepsRidge() {
+        // Ridge retrieves far better from Y to X than from X to Y; the candidate is symmetric and clearly ahead on
+        // the mean of both directions, but behind from Y to X.
+        let ridge = PairRecall(xToY: [0.0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0], yToX: [1.0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1])
+        let symmetric = PairRecall(symmetric: [1.0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1])
+        XCTAssertGreaterThan(symmetric.both.reduce(0, +), ridge.both.reduce(0, +))
+        let (choice, note) = Automatic.select([.ridge: ridge, .cca: symmetric], lockedIn: false, significance: 0)
+        XCTAssertEqual(choice, .ridge)
+        XCTAssertTrue(note.contains("y→x -"), note)
+        // Level in one direction and ahead in the other: chosen.
+        let ahead = PairRecall(xToY: [1.0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1], yToX: ridge.yToX)
+        XCTAssertEqual(Automatic.select([.ridge: ridge, .cca: ahead], lockedIn: false, significance: 2).choice, .cca)
     }
 
     func testWithoutScoresALockedInRunIsKeptElseRidge() {

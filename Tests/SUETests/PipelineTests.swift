@@ -224,7 +224,7 @@ final class PipelineTests: XCTestCase {
     }
 
     func testCatalogueNamesEveryMethodOnceWithItsEstimator() throws {
-        XCTAssertEqual(Catalogue.names, ["auto", "ridge", "procrustes", "cca", "components+cca", "cca+profiles", "self-learning",
+        XCTAssertEqual(Catalogue.names, ["auto", "ridge", "procrustes", "cca", "components+cca", "kernel-ridge", "cca+profiles", "self-learning",
                                          "two-way-self-learning", "similarity-profiles", "sue", "sue-parametric", "mmd", "ae",
                                          "contrastive"])
         XCTAssertEqual(Set(Catalogue.names).count, Catalogue.names.count)

@@ -29,6 +29,8 @@ public enum Catalogue {
                        estimator: CCA()),
         CatalogueEntry(name: "components+cca", summary: "CCA on the known pairs side by side with each side's 64 independent components, matched with the pairs",
                        estimator: IndependentComponentCCA()),
+        CatalogueEntry(name: "kernel-ridge", summary: "kernel ridge regression X→Y and Y→X side by side on the known pairs (Gaussian kernel, Nyström features on 256 centres per side, bandwidth and λ by leave-one-out): for relations that are curved, not only noisy",
+                       estimator: KernelRidge()),
         CatalogueEntry(name: "cca+profiles", summary: "CCA on the known pairs side by side with the pair-free similarity profiles (weight 0.75, as in self-learning's start)",
                        estimator: ProfiledCCA()),
         CatalogueEntry(name: "self-learning", summary: "CCA on known pairs beside the pair-free similarity profiles, then rounds of CSLS mutual-NN pseudo-pairs over the unpaired rows and CCA refits (cross-fitted in 5 parts)",

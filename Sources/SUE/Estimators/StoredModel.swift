@@ -80,7 +80,7 @@ public protocol StorableModel: AlignmentModel {
 public enum StoredModels {
     /// Every storable model type of this module.
     public static var types: [any StorableModel.Type] {
-        [LinearAlignment.self, TwoWayAlignment.self, SimilarityProfileAlignment.self, ProfiledAlignment.self,
+        [LinearAlignment.self, TwoWayAlignment.self, TwoWayKernelAlignment.self, SimilarityProfileAlignment.self, ProfiledAlignment.self,
          SUEPipelineModel.self, ContrastiveModel.self]
     }
 

@@ -13,6 +13,8 @@ public struct AutomaticModel: AlignmentModel {
         case cca
         /// CCA beside the similarity profiles.
         case ccaProfiles = "cca+profiles"
+        /// Kernel ridge both ways on the known pairs (`KernelRidge`), for curved relations.
+        case kernelRidge = "kernel-ridge"
         /// Self-learning over the unpaired rows (only when it locked in).
         case selfLearning = "self-learning"
         /// Two-way self-learning (ridge both ways, a growing dictionary), for sides far from linearly related.
@@ -129,6 +131,9 @@ public struct Automatic: Aligner, Equatable {
     /// A loop that locks in only after this deadline is left to the two-way loop, which is judged next and did at
     /// least as well wherever that happened (docs/notebook.md has the measurements).
     public var heldOutJumpDeadline: Int = 5
+    /// The non-linear candidate scored beside ridge and CCA by cross-validation (nil: none). Its features are
+    /// placed without the pairs, so each fold refits only its two maps.
+    public var kernelRidge: KernelRidge? = KernelRidge()
 
     /// The estimator with its settings.
     public init(selfLearning: SelfLearning = SelfLearning(), lockInMargin: Double = 0.25, significance: Double = 2,
@@ -139,29 +144,40 @@ public struct Automatic: Aligner, Equatable {
     }
 
     /// The choice among scored candidates: ridge, unless another candidate's per-pair scores beat ridge's by more
-    /// than `significance` standard errors of the paired differences (then the best such candidate by mean score;
-    /// ties to the simpler one, in the order cca, cca+profiles, self-learning). A self-learning run is scored only
-    /// once it has locked in (its null-run test), and needs only a positive mean gain. Without scores (2 known
-    /// pairs) a locked-in self-learning run is kept, otherwise ridge. Returns the choice and a note.
+    /// than `significance` standard errors of the paired differences, averaged over both directions, *and* are not
+    /// below ridge's in either direction on average (then the best such candidate by mean score; ties to the
+    /// simpler one, in the order cca, cca+profiles, kernel-ridge, self-learning). A self-learning run is scored only once it has
+    /// locked in (its null-run test), and needs only a positive mean gain. Without scores (2 known pairs) a
+    /// locked-in self-learning run is kept, otherwise ridge. Returns the choice and a note.
     ///
     /// Why a paired test against ridge rather than the highest mean: the known pairs are few, so the scores are
     /// noisy, and ridge is the baseline the default must never fall below. The differences of one pair's scores
     /// under two maps are far less noisy than either score (the hard pairs are hard for both), so a real gain
     /// shows up as a paired difference well clear of zero, while a candidate that is only level with ridge is
     /// rejected in favour of the baseline.
-    public static func select(_ perPair: [AutomaticModel.Choice: [Double]], lockedIn: Bool,
+    ///
+    /// Why each direction as well: ridge maps X into Y's space, and the two directions of retrieval in that space
+    /// can differ widely, while CCA and the loops are symmetric. A symmetric candidate can then gain more in
+    /// ridge's weak direction than it loses in its strong one and still be worse than ridge in one direction
+    /// (measured on synthetic clustered views: CCA from 10 pairs ahead from X to Y and behind from Y to X by
+    /// several points of R@10; docs/notebook.md). A user who searches in one direction would then be worse off
+    /// than with the baseline.
+    public static func select(_ perPair: [AutomaticModel.Choice: PairRecall], lockedIn: Bool,
                               significance: Double) -> (choice: AutomaticModel.Choice, note: String) {
-        guard let ridge = perPair[.ridge], !ridge.isEmpty else { return (lockedIn ? .selfLearning : .ridge, "") }
+        guard let ridge = perPair[.ridge], ridge.count > 0 else { return (lockedIn ? .selfLearning : .ridge, "") }
         func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
-        var choice = AutomaticModel.Choice.ridge, best = mean(ridge), notes = [String]()
-        for candidate in [AutomaticModel.Choice.cca, .ccaProfiles, .selfLearning, .twoWaySelfLearning] {
+        var choice = AutomaticModel.Choice.ridge, best = mean(ridge.both), notes = [String]()
+        for candidate in [AutomaticModel.Choice.cca, .ccaProfiles, .kernelRidge, .selfLearning, .twoWaySelfLearning] {
             guard let values = perPair[candidate], values.count == ridge.count else { continue }
-            let (gain, standardError) = meanAndStandardError(zip(values, ridge).map { $0 - $1 })
+            let (gain, standardError) = meanAndStandardError(zip(values.both, ridge.both).map { $0 - $1 })
+            let gainXY = mean(values.xToY) - mean(ridge.xToY), gainYX = mean(values.yToX) - mean(ridge.yToX)
             // A self-learning run among the candidates has passed its null-run test already (it is scored only
             // when it locked in); the cross-validation need only not contradict that.
             let clear = gain > 0 && gain > (candidate == .selfLearning ? 0 : significance) * standardError
-            notes.append(String(format: "%@ %+.3f ± %.3f", candidate.rawValue, gain, standardError))
-            if clear && mean(values) > best { choice = candidate; best = mean(values) }
+                && gainXY >= 0 && gainYX >= 0
+            notes.append(String(format: "%@ %+.3f ± %.3f (x→y %+.3f, y→x %+.3f)", candidate.rawValue, gain, standardError,
+                                gainXY, gainYX))
+            if clear && mean(values.both) > best { choice = candidate; best = mean(values.both) }
         }
         return (choice, notes.isEmpty ? "" : "; against ridge (paired, ± one standard error): " + notes.joined(separator: ", "))
     }
@@ -234,7 +250,7 @@ private struct Selection {
 
     mutating func run(report initialReport: FitReport) throws -> AutomaticModel {
         var report = initialReport
-        var perPair = [AutomaticModel.Choice: [Double]]()
+        var perPair = [AutomaticModel.Choice: PairRecall]()
         if pairs.count >= 3 {  // a ridge fold needs ≥ 2 training pairs
             perPair[.ridge] = try perPairScores { train in
                 let (a, b) = prepared.pairedRows(train)
@@ -246,8 +262,8 @@ private struct Selection {
         var loops: (model: any AlignmentModel, choice: AutomaticModel.Choice)? = nil
         var lockedIn = false
         var notes = [String]()
-        if let ridge = perPair[.ridge], mean(ridge) >= settings.sufficientRecall {
-            notes.append(String(format: "ridge's cross-validated recall %.3f leaves no room for self-learning: not run", mean(ridge)))
+        if let ridge = perPair[.ridge], mean(ridge.both) >= settings.sufficientRecall {
+            notes.append(String(format: "ridge's cross-validated recall %.3f leaves no room for self-learning: not run", mean(ridge.both)))
         } else if pairs.count >= settings.heldOutMinimumPairs {
             let outcome = try loopsJudgedOnHeldOutPairs(report: report)
             loops = outcome.accepted
@@ -266,6 +282,12 @@ private struct Selection {
             if (configuration.profileWeight ?? 0) > 0 && pairs.count < settings.heldOutMinimumPairs {
                 perPair[.ccaProfiles] = try perPairScores(profiles: try fittedProfiles(), ccaFold)
             }
+            if let kernel = settings.kernelRidge {
+                let features = try kernel.fittedFeatures(prepared, seed: context.seed)
+                perPair[.kernelRidge] = try perPairScores(model: { train in
+                    try kernel.model(prepared, features: features, pairs: train, report: .unrecorded(method: "kernel-ridge"))
+                })
+            }
         }
         if lockedIn, let run = loops?.model as? SelfLearningModel {
             let pseudoX = run.pseudoPairs.x, pseudoY = run.pseudoPairs.y
@@ -278,7 +300,7 @@ private struct Selection {
         var (choice, comparison) = Automatic.select(perPair, lockedIn: lockedIn, significance: settings.significance)
         if pairs.count >= settings.heldOutMinimumPairs, let accepted = loops { choice = accepted.choice }
         var scores = [String: Double]()
-        for (candidate, values) in perPair { scores[candidate.rawValue] = values.reduce(0, +) / Double(values.count) }
+        for (candidate, values) in perPair { scores[candidate.rawValue] = mean(values.both) }
         let table = scores.keys.sorted().map { String(format: "%@ %.3f", $0, scores[$0]!) }.joined(separator: ", ")
         report.method = choice.rawValue
         report.reason = notes.joined(separator: "; ") + (table.isEmpty ? "" : "; cross-validated recall " + table) + comparison
@@ -290,6 +312,7 @@ private struct Selection {
             model = try ProfiledAlignment(linear: try CCA().fit(data, context: context), profiles: try fittedProfiles().alignment,
                                           weight: Float(configuration.profileWeight!), report: report)
         case .cca: model = try CCA().fit(data, context: context)
+        case .kernelRidge: model = try settings.kernelRidge!.fit(data, context: context)
         case .ridge, .similarityProfiles: model = try Ridge().fit(data, context: context)
         }
         let typedScores = Dictionary(uniqueKeysWithValues: scores.compactMap { name, score in
@@ -355,7 +378,7 @@ private struct Selection {
         let (ccaVerdict, ccaNote) = Automatic.select([.ridge: baseline, .cca: ccaScores], lockedIn: false, significance: 1)
         notes.append(tested.note)
         notes.append(String(format: "self-learning on %d held-out pairs: recall %.3f vs ridge %.3f", held.count,
-                            mean(ccaScores), mean(baseline)) + ccaNote)
+                            mean(ccaScores.both), mean(baseline.both)) + ccaNote)
         if tested.lockedIn && ccaVerdict == .cca {
             var pseudo = cca.pseudoPairs
             pseudo.x = pseudo.x.map { rowsX[$0] }
@@ -379,7 +402,7 @@ private struct Selection {
         let (verdict, note) = Automatic.select([.ridge: baseline, .twoWaySelfLearning: twoWayScores], lockedIn: false,
                                                significance: settings.significance)
         notes.append(String(format: "two-way self-learning (%d rounds) on %d held-out pairs: recall %.3f vs ridge %.3f",
-                            twoWay.iterations.count, held.count, mean(twoWayScores), mean(baseline)) + note)
+                            twoWay.iterations.count, held.count, mean(twoWayScores.both), mean(baseline.both)) + note)
         guard verdict == .twoWaySelfLearning else { return (nil, notes.joined(separator: "; ")) }
         // Run again from every pair, from the start: continuing the judged run's dictionary with every pair keeps
         // the errors it made from fewer pairs (measured: 1.7 points of R@10 lower, notebook), and a dictionary grown
@@ -394,7 +417,7 @@ private struct Selection {
     /// held-out and unpaired Y rows, and the reverse), at the depths of R@1, R@2, …, R@20 among 400 candidates
     /// scaled to the pool's size, averaged. A finer grid than the cross-validation's: one fold is all the evidence
     /// there is, and a score that sees more of each rank separates a real gain from noise with fewer pairs.
-    func heldOutScores(_ model: any AlignmentModel, _ held: [KnownPair]) throws -> [Double] {
+    func heldOutScores(_ model: any AlignmentModel, _ held: [KnownPair]) throws -> PairRecall {
         let queriesX = try model.embedX(data.x.rows(held.map(\.x))).normalizedRows()
         let queriesY = try model.embedY(data.y.rows(held.map(\.y))).normalizedRows()
         let poolY = try model.embedY(data.y.rows(held.map(\.y) + unpairedY)).normalizedRows()
@@ -405,18 +428,16 @@ private struct Selection {
     func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
 
     /// Per query pair i (row i of `queriesX` with row i of `queriesY`, whose partners are row i of the other side's
-    /// pool): the mean over both directions and over `depths` of [partner's rank < depth·pool/400]. Rows unit.
+    /// pool), in each direction: the mean over `depths` of [partner's rank < depth·pool/400]. Rows unit.
     func bothWays(queriesX: Matrix<Float>, poolY: Matrix<Float>, queriesY: Matrix<Float>, poolX: Matrix<Float>,
-                  depths: [Double]) -> [Double] {
+                  depths: [Double]) -> PairRecall {
+        func recall(_ ranks: [Int], poolSize: Int) -> [Double] {
+            let scaled = depths.map { max(1, ($0 * Double(poolSize) / 400).rounded()) }
+            return ranks.map { rank in scaled.reduce(0.0) { $0 + (Double(rank) < $1 ? 1 : 0) } / Double(depths.count) }
+        }
         let forward = partnerRanks(queries: queriesX, pool: poolY, partners: Array(0..<queriesX.rows))
         let backward = partnerRanks(queries: queriesY, pool: poolX, partners: Array(0..<queriesY.rows))
-        let depthsY = depths.map { max(1, ($0 * Double(poolY.rows) / 400).rounded()) }
-        let depthsX = depths.map { max(1, ($0 * Double(poolX.rows) / 400).rounded()) }
-        return (0..<queriesX.rows).map { i in
-            let f = depthsY.reduce(0.0) { $0 + (Double(forward[i]) < $1 ? 1 : 0) }
-            let b = depthsX.reduce(0.0) { $0 + (Double(backward[i]) < $1 ? 1 : 0) }
-            return (f + b) / Double(2 * depths.count)
-        }
+        return PairRecall(xToY: recall(forward, poolSize: poolY.rows), yToX: recall(backward, poolSize: poolX.rows))
     }
 
     // MARK: A loop judged by a null run (few pairs)
@@ -498,8 +519,8 @@ private struct Selection {
     /// a held-out X row searches is what a test query faces: the fold's held-out Y rows and the unpaired Y rows,
     /// never the Y rows the fold's map was fitted to. `profiles`: the fold's map is used side by side with these
     /// (pair-free, so fitted once for all folds).
-    func perPairScores(profiles: FittedProfiles? = nil, _ fitFold: ([KnownPair]) throws -> LinearAlignment) throws -> [Double] {
-        var out = [Double](repeating: 0, count: pairs.count)
+    func perPairScores(profiles: FittedProfiles? = nil, _ fitFold: ([KnownPair]) throws -> LinearAlignment) throws -> PairRecall {
+        var out = PairRecall(symmetric: [Double](repeating: 0, count: pairs.count))
         for f in 0..<folds {
             let train = pairs.indices.filter { foldOf[$0] != f }.map { pairs[$0] }
             let heldIndices = pairs.indices.filter { foldOf[$0] == f }
@@ -522,10 +543,54 @@ private struct Selection {
             let scores = bothWays(queriesX: queries.normalizedRows(), poolY: pool.normalizedRows(),
                                   queriesY: reverseQueries.normalizedRows(), poolX: reversePool.normalizedRows(),
                                   depths: [1, 5, 10])
-            for (h, k) in heldIndices.enumerated() { out[k] = scores[h] }
+            for (h, k) in heldIndices.enumerated() { out.xToY[k] = scores.xToY[h]; out.yToX[k] = scores.yToX[h] }
         }
         return out
     }
+}
+
+extension Selection {
+    /// `perPairScores` for a model of any kind, which embeds the rows of the data as given (the fold's model
+    /// brings its own preprocessing).
+    func perPairScores(model fitFold: ([KnownPair]) throws -> any AlignmentModel) throws -> PairRecall {
+        var out = PairRecall(symmetric: [Double](repeating: 0, count: pairs.count))
+        for f in 0..<folds {
+            let heldIndices = pairs.indices.filter { foldOf[$0] == f }
+            let held = heldIndices.map { pairs[$0] }
+            let model = try fitFold(pairs.indices.filter { foldOf[$0] != f }.map { pairs[$0] })
+            let scores = bothWays(queriesX: try model.embedX(data.x.rows(held.map(\.x))).normalizedRows(),
+                                  poolY: try model.embedY(data.y.rows(held.map(\.y) + unpairedY)).normalizedRows(),
+                                  queriesY: try model.embedY(data.y.rows(held.map(\.y))).normalizedRows(),
+                                  poolX: try model.embedX(data.x.rows(held.map(\.x) + unpairedX)).normalizedRows(),
+                                  depths: [1, 5, 10])
+            for (h, k) in heldIndices.enumerated() { out.xToY[k] = scores.xToY[h]; out.yToX[k] = scores.yToX[h] }
+        }
+        return out
+    }
+}
+
+/// Recall of each known pair's partner, in each direction (the scores `Automatic.select` compares): per pair, the
+/// mean over retrieval depths of whether the partner was found within the depth.
+public struct PairRecall: Sendable, Equatable {
+    /// Per pair: its Y row retrieved by its X row.
+    public var xToY: [Double]
+    /// Per pair: its X row retrieved by its Y row.
+    public var yToX: [Double]
+
+    /// Scores per pair in each direction (the two arrays in the same pair order and of the same length).
+    public init(xToY: [Double], yToX: [Double]) {
+        precondition(xToY.count == yToX.count, "PairRecall: \(xToY.count) scores from X to Y but \(yToX.count) from Y to X")
+        self.xToY = xToY; self.yToX = yToX
+    }
+
+    /// The same scores in both directions.
+    public init(symmetric scores: [Double]) { self.init(xToY: scores, yToX: scores) }
+
+    /// Number of pairs scored.
+    public var count: Int { xToY.count }
+
+    /// Per pair: the mean of its two directions.
+    public var both: [Double] { zip(xToY, yToX).map { ($0 + $1) / 2 } }
 }
 
 /// The mean of paired differences and its standard error (sample variance, n − 1 in the denominator; 0 for a
