@@ -11,7 +11,9 @@ import LinearAlgebra
 /// fold without refitting the features. The bandwidth is `h = f·median ‖a − b‖²` over the centres, with `f`
 /// from `bandwidthFactors` and λ from ridge's grid, both by exact leave-one-out on the pairs (generalised
 /// cross-validation from `RidgeRegression.generalizedCrossValidationRows` pairs on): the kernel-ridge
-/// leave-one-out identity holds for any feature map, so the errors of different bandwidths are comparable.
+/// leave-one-out identity holds for any feature map, so the errors of different bandwidths are comparable. The
+/// bandwidths are compared on a random projection of the targets, and λ is chosen again for the winner on the
+/// full targets.
 ///
 /// Where the relation is close to linear, a linear map estimated from the same pairs is as good or better (it
 /// has fewer degrees of freedom to fit noise with): the automatic choice keeps ridge there, and takes this map
@@ -65,17 +67,33 @@ public struct KernelRidge: Aligner, Equatable {
         }
         let (a, b) = prepared.pairedRows(pairs)
         func best(_ candidates: [RBFFeatures], _ inputs: Matrix<Float>, _ targets: Matrix<Float>) throws -> (RBFFeatures, Matrix<Float>) {
-            var chosen: (error: Double, features: RBFFeatures, map: Matrix<Float>)? = nil
+            // The bandwidths are compared on a random projection of the targets to `projectedTargets` columns: a
+            // leave-one-out error is a sum of squared residuals, which a Gaussian projection scaled by 1/√k keeps in
+            // expectation, and over many pairs with little spread (Johnson–Lindenstrauss). Each comparison then
+            // costs k/dy of a full one; only the chosen bandwidth is refitted on the full targets.
+            let sketch = targets.columns > Self.projectedTargets
+                ? Matrix.multiply(targets, .none, Self.projection(targets.columns), .none) : targets
+            var chosen: (error: Double, features: RBFFeatures)? = nil
             for features in candidates {
-                let ridge = try RidgeRegression(a: features(inputs), b: targets)
-                if chosen == nil || ridge.leaveOneOutError < chosen!.error { chosen = (ridge.leaveOneOutError, features, ridge.weights) }
+                let error = try RidgeRegression(a: features(inputs), b: sketch).leaveOneOutError
+                if chosen == nil || error < chosen!.error { chosen = (error, features) }
             }
-            return (chosen!.features, chosen!.map)
+            return (chosen!.features, try RidgeRegression(a: chosen!.features(inputs), b: targets).weights)
         }
         let (fx, mapXY) = try best(features.x, a, b)
         let (fy, mapYX) = try best(features.y, b, a)
         return try TwoWayKernelAlignment(preprocessX: prepared.preprocessX, preprocessY: prepared.preprocessY,
                                          featuresX: fx, mapXY: mapXY, featuresY: fy, mapYX: mapYX, report: report)
+    }
+
+    /// Columns of the random projection the bandwidths are compared on.
+    static let projectedTargets = 32
+
+    /// A fixed d × `projectedTargets` Gaussian matrix scaled by 1/√`projectedTargets` (the same for every fit, so
+    /// the choice depends on the data alone).
+    static func projection(_ d: Int) -> Matrix<Float> {
+        var random = SeededRandom(seed: 0x5ce7c4)
+        return random.normalMatrix(d, projectedTargets, std: 1 / Double(projectedTargets).squareRoot())
     }
 }
 
