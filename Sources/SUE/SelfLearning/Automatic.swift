@@ -45,8 +45,9 @@ public struct AutomaticModel: AlignmentModel {
     }
 }
 
-/// Chooses between ridge, CCA, CCA beside the similarity profiles and self-learning from the known pairs alone,
-/// so the default never needs the user to know the literature, and is not worse than the ridge baseline.
+/// Chooses between ridge, CCA, CCA beside the similarity profiles, kernel ridge and the self-learning loops from the
+/// known pairs alone, so the default never needs the user to know the literature, and is not worse than the ridge
+/// baseline in either direction of retrieval.
 ///
 /// 1. **Did self-learning find a correspondence?** Self-learning always converges to *some* self-consistent
 ///    set of mutual matches, and with too few pairs that set is noise its own map has learned to agree with.
@@ -78,7 +79,8 @@ public struct AutomaticModel: AlignmentModel {
 ///    the retrieval the user will measure. (The mean reciprocal rank over the whole pool, used before, is
 ///    dominated by the rare first-place hits, where a whitened CCA space is sharper, and ranked CCA above ridge
 ///    where ridge retrieves better at the depths that matter: docs/notebook.md.) The candidate replaces ridge
-///    only if it wins clearly (`select`). Ridge and CCA are refitted exactly per fold;
+///    only if it wins clearly and loses in neither direction (`select`). Ridge, CCA and kernel ridge (`KernelRidge`,
+///    the non-linear candidate, whose features use no pairs) are refitted exactly per fold;
 ///    `cca+profiles` (`ProfiledAlignment`) refits its CCA per fold beside the profiles, which use no pairs and
 ///    so leak nothing.
 ///    Self-learning is a candidate only if it locked in; its refit reuses the pseudo-pairs found with all

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Writes row-aligned view pairs of kinds `auto` was not developed on, to check that it stays at or above ridge in
+both directions and to see where a non-linear map pays (numpy only). Files OUT/<name>x.npy, OUT/<name>y.npy:
+
+- lowdim   (3 000 rows; no data needed): a 6-d latent z uniform in [-1, 1]; X = [sin(2zF) | cos(zF)] + noise (12 columns),
+           Y = t + 0.3t^2 - 0.1t^3 + noise with t = zG (10 columns): a curved relation no linear map retrieves well.
+- clusters (4 000 rows; no data needed): a 30-cluster Gaussian mixture in 20-d; X = tanh(zA) + noise (128 columns),
+           Y = softplus(zB) + noise (64 columns).
+From ../shared/data/textpairs (MiniLM, e5 and LSA views of the same texts, row i <-> row i):
+- sparse   (5 000): MiniLM against log1p Poisson word counts over 2 000 columns (about 9 % non-zero) with IDF weights,
+           rates log-linear in e5.
+- heavy    (5 000): e5 with heavy-tailed (Student t, 2 degrees of freedom) noise against LSA.
+- wide     (5 000): a 1 536-column ReLU expansion of MiniLM with noise against 32 principal components of LSA.
+- small    (1 200): MiniLM against LSA.
+- dups     (5 000): MiniLM against e5 where 30 % of the rows are copies of other rows (both sides).
+- scales   (5 000): MiniLM times 10^4 against LSA with each column scaled by 10^U(-3, 3).
+
+    python3 Benchmarks/tools/make_stress_views.py OUT_DIR [--data ../shared/data/textpairs]
+"""
+import argparse
+import os
+
+import numpy as np
+
+ap = argparse.ArgumentParser()
+ap.add_argument("out")
+ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../../shared/data/textpairs"))
+args = ap.parse_args()
+os.makedirs(args.out, exist_ok=True)
+rng = np.random.default_rng(2026)
+
+
+def save(name, x, y):
+    np.save(os.path.join(args.out, name + "x.npy"), x.astype(np.float32))
+    np.save(os.path.join(args.out, name + "y.npy"), y.astype(np.float32))
+    print(name, x.shape, y.shape)
+
+
+n = 4000
+c = rng.integers(0, 30, n)
+z = rng.normal(size=(30, 20))[c] + 0.5 * rng.normal(size=(n, 20))
+a, b = rng.normal(size=(20, 128)) / np.sqrt(20), rng.normal(size=(20, 64)) / np.sqrt(20)
+save("clusters", np.tanh(z @ a) + 0.3 * rng.normal(size=(n, 128)), np.log1p(np.exp(z @ b)) + 0.3 * rng.normal(size=(n, 64)))
+
+n = 3000
+z = rng.uniform(-1, 1, size=(n, 6))
+f = rng.normal(size=(6, 6))
+x = np.hstack([np.sin(2 * z @ f), np.cos(z @ f)]) + 0.1 * rng.normal(size=(n, 12))
+t = z @ rng.normal(size=(6, 10))
+save("lowdim", x, t + 0.3 * t**2 - 0.1 * t**3 + 0.2 * rng.normal(size=(n, 10)))
+
+if not os.path.exists(os.path.join(args.data, "minilm.npy")):
+    raise SystemExit(f"no text views in {args.data}: wrote the synthetic pairs only")
+m = np.load(os.path.join(args.data, "minilm.npy")).astype(np.float64)
+l = np.load(os.path.join(args.data, "lsa256.npy")).astype(np.float64)
+e = np.load(os.path.join(args.data, "e5small.npy")).astype(np.float64)
+
+rows = rng.choice(len(m), 5000, replace=False)
+z = e[rows]
+z = (z - z.mean(0)) / z.std(0)
+counts = rng.poisson(np.exp(z @ (rng.normal(size=(384, 2000)) / np.sqrt(384) * 1.2) - 3.0))
+idf = np.log(len(counts) / (1 + (counts > 0).sum(0)))
+save("sparse", m[rows], np.log1p(counts) * idf)
+
+rows = rng.choice(len(m), 5000, replace=False)
+save("heavy", e[rows] + 0.02 * rng.standard_t(2, size=(5000, 384)), l[rows])
+
+rows = rng.choice(len(m), 5000, replace=False)
+z = m[rows]
+z = (z - z.mean(0)) / z.std(0)
+x = np.maximum(z @ (rng.normal(size=(384, 1536)) / np.sqrt(384)), 0) + 0.3 * rng.normal(size=(5000, 1536))
+centred = l[rows] - l[rows].mean(0)
+u, s, _ = np.linalg.svd(centred, full_matrices=False)
+save("wide", x, u[:, :32] * s[:32])
+
+rows = rng.choice(len(m), 1200, replace=False)
+save("small", m[rows], l[rows])
+
+rows = rng.choice(len(m), 5000, replace=False)
+source = rows.copy()
+source[rng.choice(5000, 1500, replace=False)] = rows[rng.choice(5000, 1500)]
+save("dups", m[source], e[source])
+
+rows = rng.choice(len(m), 5000, replace=False)
+save("scales", m[rows] * 1e4, l[rows] * 10 ** rng.uniform(-3, 3, 256))
