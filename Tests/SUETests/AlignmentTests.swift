@@ -631,6 +631,17 @@ final class AutomaticSelectionTests: XCTestCase {
         XCTAssertEqual(Automatic.select([.ridge: ridge, .cca: ahead], lockedIn: false, significance: 2).choice, .cca)
     }
 
+    func testAnotherBaselineIsKeptUnlessBeatenClearly() {
+        let kernel = PairRecall(symmetric: [0.0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0])
+        let networks = PairRecall(symmetric: [1.0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1])
+        let (choice, note) = Automatic.select([.kernelRidge: kernel, .contrastive: networks], lockedIn: false, significance: 2,
+                                              baseline: .kernelRidge)
+        XCTAssertEqual(choice, .contrastive)
+        XCTAssertTrue(note.contains("against kernel-ridge"), note)
+        XCTAssertEqual(Automatic.select([.kernelRidge: networks, .contrastive: kernel], lockedIn: false, significance: 2,
+                                        baseline: .kernelRidge).choice, .kernelRidge)
+    }
+
     func testWithoutScoresALockedInRunIsKeptElseRidge() {
         XCTAssertEqual(Automatic.select([:], lockedIn: true, significance: 2).choice, .selfLearning)
         XCTAssertEqual(Automatic.select([:], lockedIn: false, significance: 2).choice, .ridge)

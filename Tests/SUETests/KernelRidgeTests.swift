@@ -79,6 +79,7 @@ final class KernelRidgeTests: XCTestCase {
         let (training, test) = try Self.views.problem(pairs: 300)
         var settings = Automatic()
         settings.sufficientRecall = 0  // the loops are not under test here
+        settings.contrastive = nil     // nor the networks (below)
         let model = try settings.fit(training, context: FitContext(seed: 3))
         XCTAssertEqual(model.choice, .kernelRidge, model.reason)
         let ridge = try testRecall(try Ridge().fit(training, context: FitContext()), test)
@@ -91,6 +92,21 @@ final class KernelRidgeTests: XCTestCase {
         let linear = try settings.fit(split.trainingData(x: x, y: y), context: FitContext(seed: 3))
         XCTAssertNotEqual(linear.choice, .kernelRidge, linear.reason)
         XCTAssertNotNil(linear.scores[.kernelRidge], "scored, not chosen: \(linear.reason)")
+    }
+
+    /// Where kernel ridge wins, the contrastive networks are judged against it on held-out pairs; whichever `auto`
+    /// keeps, it is not below kernel ridge on the test rows, and the reason names the comparison.
+    func testWhereKernelRidgeWinsTheNetworksAreJudgedAgainstIt() throws {
+        let (training, test) = try Self.views.problem(pairs: 300, seed: 1)
+        var settings = Automatic()
+        settings.sufficientRecall = 0
+        let model = try settings.fit(training, context: FitContext(seed: 3))
+        XCTAssertTrue([.kernelRidge, .contrastive].contains(model.choice), model.reason)
+        XCTAssertTrue(model.reason.contains("contrastive networks on 60 held-out pairs"), model.reason)
+        let kernel = try testRecall(try KernelRidge().fit(training, context: FitContext(seed: 3)), test)
+        let chosen = try testRecall(model, test)
+        XCTAssertGreaterThanOrEqual(chosen.xToY.r10, kernel.xToY.r10 - 1, "\(chosen) vs kernel \(kernel): \(model.reason)")
+        XCTAssertGreaterThanOrEqual(chosen.yToX.r10, kernel.yToX.r10 - 1, "\(chosen) vs kernel \(kernel): \(model.reason)")
     }
 
     func testSameSeedSameBitsWhateverTheThreadCountAndStoredFormRoundTrips() throws {

@@ -15,6 +15,8 @@ public struct AutomaticModel: AlignmentModel {
         case ccaProfiles = "cca+profiles"
         /// Kernel ridge both ways on the known pairs (`KernelRidge`), for curved relations.
         case kernelRidge = "kernel-ridge"
+        /// Two small networks trained on the pairs (`Contrastive`), tried only where kernel ridge won.
+        case contrastive
         /// Self-learning over the unpaired rows (only when it locked in).
         case selfLearning = "self-learning"
         /// Two-way self-learning (ridge both ways, a growing dictionary), for sides far from linearly related.
@@ -136,6 +138,11 @@ public struct Automatic: Aligner, Equatable {
     /// The non-linear candidate scored beside ridge and CCA by cross-validation (nil: none). Its features are
     /// placed without the pairs, so each fold refits only its two maps.
     public var kernelRidge: KernelRidge? = KernelRidge()
+    /// Tried where kernel ridge has won the cross-validation, from `heldOutMinimumPairs` pairs on (nil: never):
+    /// networks fitted to the pairs can follow a curved relation further than a kernel map of fixed bandwidth, at
+    /// a higher cost that only data shown to be curved pays. It must beat kernel ridge on a fold of pairs held out
+    /// of both fits, as the loops must beat ridge.
+    public var contrastive: Contrastive? = Contrastive()
 
     /// The estimator with its settings.
     public init(selfLearning: SelfLearning = SelfLearning(), lockInMargin: Double = 0.25, significance: Double = 2,
@@ -150,7 +157,8 @@ public struct Automatic: Aligner, Equatable {
     /// below ridge's in either direction on average (then the best such candidate by mean score; ties to the
     /// simpler one, in the order cca, cca+profiles, kernel-ridge, self-learning). A self-learning run is scored only once it has
     /// locked in (its null-run test), and needs only a positive mean gain. Without scores (2 known pairs) a
-    /// locked-in self-learning run is kept, otherwise ridge. Returns the choice and a note.
+    /// locked-in self-learning run is kept, otherwise ridge. Returns the choice and a note. `baseline`: the
+    /// candidate the others must beat (ridge, unless a later step compares against the winner of an earlier one).
     ///
     /// Why a paired test against ridge rather than the highest mean: the known pairs are few, so the scores are
     /// noisy, and ridge is the baseline the default must never fall below. The differences of one pair's scores
@@ -164,12 +172,13 @@ public struct Automatic: Aligner, Equatable {
     /// (measured on synthetic clustered views: CCA from 10 pairs ahead from X to Y and behind from Y to X by
     /// several points of R@10; docs/notebook.md). A user who searches in one direction would then be worse off
     /// than with the baseline.
-    public static func select(_ perPair: [AutomaticModel.Choice: PairRecall], lockedIn: Bool,
-                              significance: Double) -> (choice: AutomaticModel.Choice, note: String) {
-        guard let ridge = perPair[.ridge], ridge.count > 0 else { return (lockedIn ? .selfLearning : .ridge, "") }
+    public static func select(_ perPair: [AutomaticModel.Choice: PairRecall], lockedIn: Bool, significance: Double,
+                              baseline: AutomaticModel.Choice = .ridge) -> (choice: AutomaticModel.Choice, note: String) {
+        guard let ridge = perPair[baseline], ridge.count > 0 else { return (lockedIn ? .selfLearning : baseline, "") }
         func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
-        var choice = AutomaticModel.Choice.ridge, best = mean(ridge.both), notes = [String]()
-        for candidate in [AutomaticModel.Choice.cca, .ccaProfiles, .kernelRidge, .selfLearning, .twoWaySelfLearning] {
+        var choice = baseline, best = mean(ridge.both), notes = [String]()
+        for candidate in [AutomaticModel.Choice.cca, .ccaProfiles, .kernelRidge, .contrastive, .selfLearning, .twoWaySelfLearning]
+        where candidate != baseline {
             guard let values = perPair[candidate], values.count == ridge.count else { continue }
             let (gain, standardError) = meanAndStandardError(zip(values.both, ridge.both).map { $0 - $1 })
             let gainXY = mean(values.xToY) - mean(ridge.xToY), gainYX = mean(values.yToX) - mean(ridge.yToX)
@@ -181,7 +190,7 @@ public struct Automatic: Aligner, Equatable {
                                 gainXY, gainYX))
             if clear && mean(values.both) > best { choice = candidate; best = mean(values.both) }
         }
-        return (choice, notes.isEmpty ? "" : "; against ridge (paired, ± one standard error): " + notes.joined(separator: ", "))
+        return (choice, notes.isEmpty ? "" : "; against \(baseline.rawValue) (paired, ± one standard error): " + notes.joined(separator: ", "))
     }
 
     public func fit(_ data: WeaklyPairedData, context: FitContext) throws -> AutomaticModel {
@@ -301,6 +310,13 @@ private struct Selection {
         }
         var (choice, comparison) = Automatic.select(perPair, lockedIn: lockedIn, significance: settings.significance)
         if pairs.count >= settings.heldOutMinimumPairs, let accepted = loops { choice = accepted.choice }
+        var contrastiveModel: ContrastiveModel? = nil
+        if choice == .kernelRidge, pairs.count >= settings.heldOutMinimumPairs, let kernel = settings.kernelRidge,
+           let contrastive = settings.contrastive {
+            let outcome = try networksJudgedOnHeldOutPairs(kernel, contrastive)
+            notes.append(outcome.note)
+            if let model = outcome.accepted { choice = .contrastive; contrastiveModel = model }
+        }
         var scores = [String: Double]()
         for (candidate, values) in perPair { scores[candidate.rawValue] = mean(values.both) }
         let table = scores.keys.sorted().map { String(format: "%@ %.3f", $0, scores[$0]!) }.joined(separator: ", ")
@@ -315,6 +331,7 @@ private struct Selection {
                                           weight: Float(configuration.profileWeight!), report: report)
         case .cca: model = try CCA().fit(data, context: context)
         case .kernelRidge: model = try settings.kernelRidge!.fit(data, context: context)
+        case .contrastive: model = contrastiveModel!
         case .ridge, .similarityProfiles: model = try Ridge().fit(data, context: context)
         }
         let typedScores = Dictionary(uniqueKeysWithValues: scores.compactMap { name, score in
@@ -413,6 +430,25 @@ private struct Selection {
         var model = try TwoWaySelfLearning().fit(data, context: context)
         model.alignment.report = report
         return ((model, .twoWaySelfLearning), notes.joined(separator: "; "))
+    }
+
+    /// Where kernel ridge won the cross-validation: the contrastive networks and kernel ridge, each fitted on the
+    /// pairs outside fold 0, are compared on fold 0's pairs as the loops are (`heldOutScores`, the paired test of
+    /// `select` with kernel ridge as the baseline). If the networks win, they are fitted again on every pair.
+    mutating func networksJudgedOnHeldOutPairs(_ kernel: KernelRidge, _ contrastive: Contrastive)
+        throws -> (accepted: ContrastiveModel?, note: String) {
+        let held = pairs.indices.filter { foldOf[$0] == 0 }.map { pairs[$0] }
+        let kept = pairs.indices.filter { foldOf[$0] != 0 }.map { pairs[$0] }
+        let (keptData, _, _) = data.removingRows(x: Set(held.map(\.x)), y: Set(held.map(\.y)), keepingPairs: kept)
+        context.report("auto", 0.95, "contrastive networks from \(kept.count) known pairs, \(held.count) held out")
+        let kernelScores = try heldOutScores(try kernel.fit(keptData, context: context), held)
+        let networkScores = try heldOutScores(try contrastive.fit(keptData, context: context), held)
+        let (verdict, note) = Automatic.select([.kernelRidge: kernelScores, .contrastive: networkScores], lockedIn: false,
+                                               significance: settings.significance, baseline: .kernelRidge)
+        let summary = String(format: "contrastive networks on %d held-out pairs: recall %.3f vs kernel ridge %.3f",
+                             held.count, mean(networkScores.both), mean(kernelScores.both)) + note
+        guard verdict == .contrastive else { return (nil, summary) }
+        return (try contrastive.fit(data, context: context), summary)
     }
 
     /// Per held-out pair: recall of its partner under `model`, in both directions (its Y row by its X row among the
