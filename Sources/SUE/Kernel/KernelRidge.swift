@@ -3,7 +3,8 @@ import LinearAlgebra
 
 /// Kernel ridge regression both ways on the known pairs: a non-linear map X→Y and one Y→X, used side by side as
 /// `TwoWayAlignment` uses its two ridge maps — for two sides whose relation is curved rather than only noisy
-/// (low-dimensional sensors, a view that passes through saturating or periodic functions).
+/// (low-dimensional sensors, a view that passes through saturating or periodic functions). Kernel ridge
+/// regression: Saunders, Gammerman & Vovk 1998, "Ridge regression learning algorithm in dual variables".
 ///
 /// Each map is ridge regression on Nyström features of a Gaussian kernel (`RBFFeatures`) of its input side. The
 /// centres are a seeded sample of `centres` rows of that side, paired or not: the unpaired rows show where the
