@@ -246,6 +246,46 @@ final class AlignmentTests: XCTestCase {
         XCTAssertThrowsError(try RidgeRegression(a: Matrix(rows: 1, columns: 3), b: Matrix(rows: 1, columns: 2)))
     }
 
+    /// Generalised cross-validation with fewer rows than columns on wide inputs (the rows' Gram path), against the
+    /// dual form computed directly: for each λ, H = K(K + λI)⁻¹ with K = AAᵀ, GCV = n·‖B − HB‖²/(n − tr H)², and
+    /// the weights Aᵀ(K + λI)⁻¹B. Odd sizes, and a rank-deficient case (repeated rows).
+    func testGeneralizedCrossValidationOnWideInputsMatchesTheDualForm() throws {
+        var random = SeededRandom(seed: 8)
+        for (n, repeated) in [(41, false), (23, true)] {
+            let d = RidgeRegression.wideColumns + 7
+            var a: Matrix<Float> = random.normalMatrix(n, d)
+            if repeated { for j in 0..<d { a[n - 1, j] = a[0, j]; a[n - 2, j] = a[1, j] } }
+            let b: Matrix<Float> = random.normalMatrix(n, 5)
+            let grid = [3.0, 30, 300, 3000]
+            let fitted = try RidgeRegression(a: a, b: b, lambdaGrid: grid, criterion: .generalizedCrossValidation)
+            let ad = a.converted(to: Double.self), bd = b.converted(to: Double.self)
+            let k = Matrix.multiply(ad, .none, ad, .transposed)
+            var best = (score: Double.infinity, lambda: 0.0)
+            for lambda in grid {
+                var shifted = k
+                for i in 0..<n { shifted[i, i] += lambda }
+                let fittedValues = Matrix.multiply(k, .none, try choleskySolve(shifted, bd), .none)
+                let hat = Matrix.multiply(k, .none, try choleskySolve(shifted, Matrix<Double>.identity(n)), .none)
+                var rss = 0.0, trace = 0.0
+                for t in bd.elements.indices { rss += (bd.elements[t] - fittedValues.elements[t]) * (bd.elements[t] - fittedValues.elements[t]) }
+                for i in 0..<n { trace += hat[i, i] }
+                let score = Double(n) * rss / ((Double(n) - trace) * (Double(n) - trace))
+                if score < best.score { best = (score, lambda) }
+            }
+            XCTAssertEqual(fitted.lambda, best.lambda, "n \(n)")
+            XCTAssertEqual(fitted.leaveOneOutError, best.score / Double(n), accuracy: 1e-6 * best.score, "n \(n)")
+            var shifted = k
+            for i in 0..<n { shifted[i, i] += best.lambda }
+            let w = Matrix.multiply(ad, .transposed, try choleskySolve(shifted, bd), .none)
+            var error = 0.0, norm = 0.0
+            for t in w.elements.indices {
+                error += (Double(fitted.weights.elements[t]) - w.elements[t]) * (Double(fitted.weights.elements[t]) - w.elements[t])
+                norm += w.elements[t] * w.elements[t]
+            }
+            XCTAssertLessThan((error / norm).squareRoot(), 1e-5, "n \(n): relative error of the weights")
+        }
+    }
+
     /// (AᵀA + λI)⁻¹AᵀB by Gaussian elimination, the independent reference.
     private func ridgeNormalEquations(_ a: Matrix<Double>, _ b: Matrix<Double>, _ lambda: Double) -> Matrix<Double> {
         let d = a.columns

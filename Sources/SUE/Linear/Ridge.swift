@@ -94,8 +94,14 @@ public struct RidgeRegression: Sendable {
 
 extension RidgeRegression {
     /// λ by generalised cross-validation and the map, from AᵀA and AᵀB alone (see the type's discussion).
+    ///
+    /// With fewer rows than columns and at least `wideColumns` columns, the same quantities come from the n × n
+    /// Gram matrix A·Aᵀ instead (`leftSingularBasis`): its eigen-decomposition costs n³ instead of d³, which decides
+    /// the cost of a self-learning round on wide inputs (docs/notebook.md). Below
+    /// `wideColumns` the d × d path is kept even then, so that fits on narrower data keep their rounding.
     static func byGeneralizedCrossValidation(_ a: Matrix<Float>, _ b: Matrix<Float>, _ lambdaGrid: [Double]?) throws
         -> (lambda: Double, score: Double, weights: Matrix<Float>) {
+        if a.rows < a.columns && a.columns >= wideColumns { return try byGeneralizedCrossValidationOfRows(a, b, lambdaGrid) }
         let n = Double(a.rows), d = a.columns, dy = b.columns
         let gram = Matrix.crossProductInDouble(a, a), cross = Matrix.crossProductInDouble(a, b)
         let eig = try symmetricEigen(gram)
@@ -111,6 +117,18 @@ extension RidgeRegression {
             for j in 0..<dy { t += projected[k, j] * projected[k, j] }
             return t / s2[k]
         }
+        let best = generalizedCrossValidationChoice(s2: s2, gNorms: gNorms, bNorm: bNorm, rows: n, lambdaGrid)
+        // W = V·diag(1/(s²+λ))·Vᵀ·Aᵀ·B
+        var scaled = projected
+        for k in s2.indices { for j in 0..<dy { scaled[k, j] /= (s2[k] + best.lambda) } }
+        let w = Matrix.multiply(v, .none, scaled, .none)
+        return (best.lambda, best.score / n, w.converted(to: Float.self))
+    }
+
+    /// The λ of least `GCV(λ) = n·RSS(λ)/(n − tr H)²` on the grid (default: 25 values `mean(s²)·10^t`, t from −4
+    /// to 2), with `RSS(λ) = ‖B‖² − Σₖ (2fₖ − fₖ²)·‖gₖ‖²`, `fₖ = sₖ²/(sₖ²+λ)`, `tr H = Σₖ fₖ`.
+    static func generalizedCrossValidationChoice(s2: [Double], gNorms: [Double], bNorm: Double, rows n: Double,
+                                                 _ lambdaGrid: [Double]?) -> (score: Double, lambda: Double) {
         let meanS2 = s2.isEmpty ? 1 : s2.reduce(0, +) / Double(s2.count)
         let grid = lambdaGrid ?? (0..<25).map { meanS2 * pow(10, -4 + 6 * Double($0) / 24) }
         var best = (score: Double.infinity, lambda: grid.first ?? 1)
@@ -124,10 +142,31 @@ extension RidgeRegression {
             let score = n * max(rss, 0) / max((n - trace) * (n - trace), 1e-300)
             if score < best.score { best = (score, lambda) }
         }
-        // W = V·diag(1/(s²+λ))·Vᵀ·Aᵀ·B
-        var scaled = projected
+        return best
+    }
+
+    /// Columns from which generalised cross-validation with fewer rows than columns works on the rows' Gram matrix.
+    public static let wideColumns = 1024
+
+    /// `byGeneralizedCrossValidation` from the thin SVD A = U·diag(s)·Vᵀ found through A·Aᵀ: ‖gₖ‖² = ‖(UᵀB)ₖ‖²,
+    /// and W = Aᵀ·U·diag(1/(s²+λ))·Uᵀ·B.
+    static func byGeneralizedCrossValidationOfRows(_ a: Matrix<Float>, _ b: Matrix<Float>, _ lambdaGrid: [Double]?) throws
+        -> (lambda: Double, score: Double, weights: Matrix<Float>) {
+        let n = Double(a.rows), dy = b.columns
+        let ad = a.converted(to: Double.self), bd = b.converted(to: Double.self)
+        let (u, s2) = try leftSingularBasis(ad)
+        let utb = Matrix.multiply(u, .transposed, bd, .none)             // r × dy
+        var bNorm = 0.0
+        for value in bd.elements { bNorm += value * value }
+        let gNorms = (0..<s2.count).map { k -> Double in
+            var t = 0.0
+            for j in 0..<dy { t += utb[k, j] * utb[k, j] }
+            return t
+        }
+        let best = generalizedCrossValidationChoice(s2: s2, gNorms: gNorms, bNorm: bNorm, rows: n, lambdaGrid)
+        var scaled = utb
         for k in s2.indices { for j in 0..<dy { scaled[k, j] /= (s2[k] + best.lambda) } }
-        let w = Matrix.multiply(v, .none, scaled, .none)
+        let w = Matrix.multiply(ad, .transposed, Matrix.multiply(u, .none, scaled, .none), .none)
         return (best.lambda, best.score / n, w.converted(to: Float.self))
     }
 }
