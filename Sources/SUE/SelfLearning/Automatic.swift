@@ -155,10 +155,11 @@ public struct Automatic: Aligner, Equatable {
     /// The choice among scored candidates: ridge, unless another candidate's per-pair scores beat ridge's by more
     /// than `significance` standard errors of the paired differences, averaged over both directions, *and* are not
     /// below ridge's in either direction on average (then the best such candidate by mean score; ties to the
-    /// simpler one, in the order cca, cca+profiles, kernel-ridge, self-learning). A self-learning run is scored only once it has
-    /// locked in (its null-run test), and needs only a positive mean gain. Without scores (2 known pairs) a
-    /// locked-in self-learning run is kept, otherwise ridge. Returns the choice and a note. `baseline`: the
-    /// candidate the others must beat (ridge, unless a later step compares against the winner of an earlier one).
+    /// simpler one, in the order cca, cca+profiles, kernel-ridge, contrastive, self-learning). A self-learning run
+    /// is scored only once it has locked in (its null-run test), and needs only a positive mean gain. Without
+    /// scores (2 known pairs) a locked-in self-learning run is kept, otherwise ridge. Returns the choice and a
+    /// note. `baseline`: the candidate the others must beat (ridge, unless a later step compares against the
+    /// winner of an earlier one).
     ///
     /// Why a paired test against ridge rather than the highest mean: the known pairs are few, so the scores are
     /// noisy, and ridge is the baseline the default must never fall below. The differences of one pair's scores
