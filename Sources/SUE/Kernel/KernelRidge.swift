@@ -74,12 +74,13 @@ public struct KernelRidge: Aligner, Equatable {
             // costs k/dy of a full one; only the chosen bandwidth is refitted on the full targets.
             let sketch = targets.columns > Self.projectedTargets
                 ? Matrix.multiply(targets, .none, Self.projection(targets.columns), .none) : targets
-            var chosen: (error: Double, features: RBFFeatures)? = nil
+            var chosen: (error: Double, features: RBFFeatures, values: Matrix<Float>)? = nil
             for features in candidates {
-                let error = try RidgeRegression(a: features(inputs), b: sketch).leaveOneOutError
-                if chosen == nil || error < chosen!.error { chosen = (error, features) }
+                let values = features(inputs)
+                let error = try RidgeRegression(a: values, b: sketch).leaveOneOutError
+                if chosen == nil || error < chosen!.error { chosen = (error, features, values) }
             }
-            return (chosen!.features, try RidgeRegression(a: chosen!.features(inputs), b: targets).weights)
+            return (chosen!.features, try RidgeRegression(a: chosen!.values, b: targets).weights)
         }
         let (fx, mapXY) = try best(features.x, a, b)
         let (fy, mapYX) = try best(features.y, b, a)

@@ -274,6 +274,7 @@ private struct Selection {
         var loops: (model: any AlignmentModel, choice: AutomaticModel.Choice)? = nil
         var lockedIn = false
         var notes = [String]()
+        var kernelFeatures: KernelRidge.SideFeatures? = nil  // pair-free: fitted once, for the folds and the final fit
         if let ridge = perPair[.ridge], mean(ridge.both) >= settings.sufficientRecall {
             notes.append(String(format: "ridge's cross-validated recall %.3f leaves no room for self-learning: not run", mean(ridge.both)))
         } else if pairs.count >= settings.heldOutMinimumPairs {
@@ -296,6 +297,7 @@ private struct Selection {
             }
             if let kernel = settings.kernelRidge {
                 let features = try kernel.fittedFeatures(prepared, seed: context.seed)
+                kernelFeatures = features
                 perPair[.kernelRidge] = try perPairScores(model: { train in
                     try kernel.model(prepared, features: features, pairs: train, report: .unrecorded(method: "kernel-ridge"))
                 })
@@ -331,7 +333,10 @@ private struct Selection {
             model = try ProfiledAlignment(linear: try CCA().fit(data, context: context), profiles: try fittedProfiles().alignment,
                                           weight: Float(configuration.profileWeight!), report: report)
         case .cca: model = try CCA().fit(data, context: context)
-        case .kernelRidge: model = try settings.kernelRidge!.fit(data, context: context)
+        case .kernelRidge:
+            let kernel = settings.kernelRidge!
+            model = try kernel.model(prepared, features: kernelFeatures!, pairs: pairs,
+                                     report: FitReport(method: "kernel-ridge", estimator: kernel, data: data, context: context))
         case .contrastive: model = contrastiveModel!
         case .ridge, .similarityProfiles: model = try Ridge().fit(data, context: context)
         }
@@ -453,16 +458,18 @@ private struct Selection {
     }
 
     /// Per held-out pair: recall of its partner under `model`, in both directions (its Y row by its X row among the
-    /// held-out and unpaired Y rows, and the reverse), at the depths of R@1, R@2, …, R@20 among 400 candidates
-    /// scaled to the pool's size, averaged. A finer grid than the cross-validation's: one fold is all the evidence
-    /// there is, and a score that sees more of each rank separates a real gain from noise with fewer pairs.
-    func heldOutScores(_ model: any AlignmentModel, _ held: [KnownPair]) throws -> PairRecall {
+    /// held-out and unpaired Y rows, and the reverse), at `depths` among 400 candidates scaled to the pool's size,
+    /// averaged. By default R@1, R@2, …, R@20, a finer grid than the cross-validation's R@1, R@5, R@10: one fold is
+    /// all the evidence there is, and a score that sees more of each rank separates a real gain from noise with
+    /// fewer pairs.
+    func heldOutScores(_ model: any AlignmentModel, _ held: [KnownPair],
+                       depths: [Double] = [1, 2, 3, 5, 7, 10, 15, 20]) throws -> PairRecall {
         let queriesX = try model.embedX(data.x.rows(held.map(\.x))).normalizedRows()
         let queriesY = try model.embedY(data.y.rows(held.map(\.y))).normalizedRows()
         let poolY = try model.embedY(data.y.rows(held.map(\.y) + unpairedY)).normalizedRows()
         let poolX = try model.embedX(data.x.rows(held.map(\.x) + unpairedX)).normalizedRows()
         return bothWays(queriesX: queriesX, poolY: poolY, queriesY: queriesY, poolX: poolX,
-                        depths: [1, 2, 3, 5, 7, 10, 15, 20])
+                        depths: depths)
     }
     func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
 
@@ -590,18 +597,13 @@ private struct Selection {
 
 extension Selection {
     /// `perPairScores` for a model of any kind, which embeds the rows of the data as given (the fold's model
-    /// brings its own preprocessing).
+    /// brings its own preprocessing): each fold is scored as `heldOutScores` scores a held-out fold.
     func perPairScores(model fitFold: ([KnownPair]) throws -> any AlignmentModel) throws -> PairRecall {
         var out = PairRecall(symmetric: [Double](repeating: 0, count: pairs.count))
         for f in 0..<folds {
             let heldIndices = pairs.indices.filter { foldOf[$0] == f }
-            let held = heldIndices.map { pairs[$0] }
             let model = try fitFold(pairs.indices.filter { foldOf[$0] != f }.map { pairs[$0] })
-            let scores = bothWays(queriesX: try model.embedX(data.x.rows(held.map(\.x))).normalizedRows(),
-                                  poolY: try model.embedY(data.y.rows(held.map(\.y) + unpairedY)).normalizedRows(),
-                                  queriesY: try model.embedY(data.y.rows(held.map(\.y))).normalizedRows(),
-                                  poolX: try model.embedX(data.x.rows(held.map(\.x) + unpairedX)).normalizedRows(),
-                                  depths: [1, 5, 10])
+            let scores = try heldOutScores(model, heldIndices.map { pairs[$0] }, depths: [1, 5, 10])
             for (h, k) in heldIndices.enumerated() { out.xToY[k] = scores.xToY[h]; out.yToX[k] = scores.yToX[h] }
         }
         return out
