@@ -81,7 +81,7 @@ public enum StoredModels {
     /// Every storable model type of this module.
     public static var types: [any StorableModel.Type] {
         [LinearAlignment.self, TwoWayAlignment.self, TwoWayKernelAlignment.self, SimilarityProfileAlignment.self, ProfiledAlignment.self,
-         SUEPipelineModel.self, ContrastiveModel.self]
+         SUEPipelineModel.self, ContrastiveModel.self, ColumnScaledModel.self]
     }
 
     /// The kinds that can be rebuilt, sorted.

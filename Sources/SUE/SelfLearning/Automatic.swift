@@ -140,9 +140,16 @@ public struct Automatic: Aligner, Equatable {
     public var kernelRidge: KernelRidge? = KernelRidge()
     /// Tried where kernel ridge has won the cross-validation, from `heldOutMinimumPairs` pairs on (nil: never):
     /// networks fitted to the pairs can follow a curved relation further than a kernel map of fixed bandwidth, at
-    /// a higher cost that only data shown to be curved pays. It must beat kernel ridge on a fold of pairs held out
-    /// of both fits, as the loops must beat ridge.
+    /// a higher cost that only data shown to be curved pays. It must beat kernel ridge in the same
+    /// cross-validation, by the paired test that every candidate must pass against ridge.
     public var contrastive: Contrastive? = Contrastive()
+    /// Known pairs on which the contrastive networks are cross-validated against kernel ridge, at least (whole
+    /// folds, so a few more; every pair when there are fewer).
+    public static let networkValidationPairs = 200
+    /// Column scales (`ColumnScaling.spread`, on either side) above which standardised columns are tried: ridge
+    /// is cross-validated with and without them, and every candidate is fitted on the standardised columns only
+    /// if ridge's recall gains clearly there (the paired test of `select`). `.infinity`: never tried.
+    public var columnScaleSpread: Double = 10
 
     /// The estimator with its settings.
     public init(selfLearning: SelfLearning = SelfLearning(), lockInMargin: Double = 0.25, significance: Double = 2,
@@ -181,12 +188,10 @@ public struct Automatic: Aligner, Equatable {
         for candidate in [AutomaticModel.Choice.cca, .ccaProfiles, .kernelRidge, .contrastive, .selfLearning, .twoWaySelfLearning]
         where candidate != baseline {
             guard let values = perPair[candidate], values.count == ridge.count else { continue }
-            let (gain, standardError) = meanAndStandardError(zip(values.both, ridge.both).map { $0 - $1 })
-            let gainXY = mean(values.xToY) - mean(ridge.xToY), gainYX = mean(values.yToX) - mean(ridge.yToX)
             // A self-learning run among the candidates has passed its null-run test already (it is scored only
             // when it locked in); the cross-validation need only not contradict that.
-            let clear = gain > 0 && gain > (candidate == .selfLearning ? 0 : significance) * standardError
-                && gainXY >= 0 && gainYX >= 0
+            let (clear, gain, standardError, gainXY, gainYX) =
+                pairedComparison(values, against: ridge, significance: candidate == .selfLearning ? 0 : significance)
             notes.append(String(format: "%@ %+.3f ± %.3f (x→y %+.3f, y→x %+.3f)", candidate.rawValue, gain, standardError,
                                 gainXY, gainYX))
             if clear && mean(values.both) > best { choice = candidate; best = mean(values.both) }
@@ -208,6 +213,7 @@ public struct Automatic: Aligner, Equatable {
             ((0...1).contains(lockInMaximumChurn), "lockInMaximumChurn must be in [0, 1], got \(lockInMaximumChurn)"),
             (twoWayJudgeRounds >= 1, "twoWayJudgeRounds must be ≥ 1, got \(twoWayJudgeRounds)"),
             (heldOutJumpDeadline >= 1, "heldOutJumpDeadline must be ≥ 1, got \(heldOutJumpDeadline)"),
+            (columnScaleSpread >= 1, "columnScaleSpread must be ≥ 1 (or infinity: never), got \(columnScaleSpread)"),
         ]
         if let failed = checks.first(where: { !$0.ok }) { throw AlignmentError.invalidConfiguration("auto: " + failed.problem) }
     }
@@ -223,7 +229,49 @@ public struct Automatic: Aligner, Equatable {
             return AutomaticModel(choice: .similarityProfiles, scores: [:], reason: report.reason, model: model, report: report)
         }
         var selection = Selection(self, data, try PreparedProblem(data), context)
-        return try selection.run(report: report)
+        let spread = max(ColumnScaling.spread(of: data.x), ColumnScaling.spread(of: data.y))
+        guard data.pairs.count >= 3, spread > columnScaleSpread else { return try selection.run(report: report) }
+
+        // Columns on very unequal scales: is ridge better on standardised columns? (`ColumnScaling`.)
+        context.report("auto", 0, "columns on unequal scales: cross-validating ridge on standardised columns")
+        let scalingX = ColumnScaling(fittedOn: data.x), scalingY = ColumnScaling(fittedOn: data.y)
+        let scaledData = WeaklyPairedData(x: try scalingX.apply(data.x), y: try scalingY.apply(data.y), pairs: data.pairs)
+        var scaled = Selection(self, scaledData, try PreparedProblem(scaledData), context)
+        let rawRidge = try selection.ridgeScores(), scaledRidge = try scaled.ridgeScores()
+        let verdict = Automatic.pairedComparison(scaledRidge, against: rawRidge, significance: significance)
+        let note = String(format: "columns' scales %.3g apart: ridge on standardised columns %+.3f ± %.3f (x→y %+.3f, y→x %+.3f)",
+                          spread, verdict.gain, verdict.standardError, verdict.gainXY, verdict.gainYX)
+        guard verdict.clear else {
+            selection.ridge = rawRidge
+            var model = try selection.run(report: report)
+            model.annotate(note + ": columns kept as given")
+            return model
+        }
+        scaled.ridge = scaledRidge
+        var model = try scaled.run(report: report)
+        model.model = try ColumnScaledModel(scalingX: scalingX, scalingY: scalingY, model: model.model)
+        model.annotate(note + ": every candidate fitted on standardised columns")
+        return model
+    }
+
+    /// The paired test of `select` for one candidate: whether `candidate`'s per-pair scores beat `baseline`'s by
+    /// more than `significance` standard errors of the differences (averaged over both directions) and are not
+    /// below them in either direction on average; with the mean gain, its standard error and each direction's.
+    static func pairedComparison(_ candidate: PairRecall, against baseline: PairRecall, significance: Double)
+        -> (clear: Bool, gain: Double, standardError: Double, gainXY: Double, gainYX: Double) {
+        func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(max(v.count, 1)) }
+        let (gain, standardError) = meanAndStandardError(zip(candidate.both, baseline.both).map { $0 - $1 })
+        let gainXY = mean(candidate.xToY) - mean(baseline.xToY), gainYX = mean(candidate.yToX) - mean(baseline.yToX)
+        let clear = gain > 0 && gain > significance * standardError && gainXY >= 0 && gainYX >= 0
+        return (clear, gain, standardError, gainXY, gainYX)
+    }
+}
+
+extension AutomaticModel {
+    /// Puts `note` before the reason (here and in the report).
+    mutating func annotate(_ note: String) {
+        reason = note + "; " + reason
+        report.reason = reason
     }
 }
 
@@ -241,6 +289,8 @@ private struct Selection {
     let unpairedY: [Int]
     /// The pair-free similarity profiles of every row (fitted once; self-learning's start and `cca+profiles`).
     var profiles: FittedProfiles?
+    /// Ridge's cross-validated scores, when they were computed before `run`.
+    var ridge: PairRecall? = nil
     /// Rounds within which the self-learning loop must show its jump (`showsLockIn`) or be settling, or be stopped;
     /// nil: no limit.
     var jumpDeadline: Int? = nil
@@ -264,10 +314,7 @@ private struct Selection {
         var report = initialReport
         var perPair = [AutomaticModel.Choice: PairRecall]()
         if pairs.count >= 3 {  // a ridge fold needs ≥ 2 training pairs
-            perPair[.ridge] = try perPairScores { train in
-                let (a, b) = prepared.pairedRows(train)
-                return try prepared.model(mapX: try RidgeRegression(a: a, b: b).weights, mapY: .identity(b.columns), report: initialReport)
-            }
+            perPair[.ridge] = try ridge ?? ridgeScores()
         }
         // Self-learning candidates, judged in one of two ways (see `Automatic`) — unless the pairs alone already
         // retrieve almost every held-out pair, when no loop could do clearly better and its cost buys nothing.
@@ -300,7 +347,7 @@ private struct Selection {
                 kernelFeatures = features
                 perPair[.kernelRidge] = try perPairScores(model: { train in
                     try kernel.model(prepared, features: features, pairs: train, report: .unrecorded(method: "kernel-ridge"))
-                })
+                }, foldsScored: folds)
             }
         }
         if lockedIn, let run = loops?.model as? SelfLearningModel {
@@ -314,9 +361,10 @@ private struct Selection {
         var (choice, comparison) = Automatic.select(perPair, lockedIn: lockedIn, significance: settings.significance)
         if pairs.count >= settings.heldOutMinimumPairs, let accepted = loops { choice = accepted.choice }
         var contrastiveModel: ContrastiveModel? = nil
-        if choice == .kernelRidge, pairs.count >= settings.heldOutMinimumPairs, let kernel = settings.kernelRidge,
+        if choice == .kernelRidge, pairs.count >= settings.heldOutMinimumPairs, let kernelScores = perPair[.kernelRidge],
            let contrastive = settings.contrastive {
-            let outcome = try networksJudgedOnHeldOutPairs(kernel, contrastive)
+            let outcome = try networksCrossValidated(contrastive, against: kernelScores)
+            perPair[.contrastive] = outcome.scores
             notes.append(outcome.note)
             if let model = outcome.accepted { choice = .contrastive; contrastiveModel = model }
         }
@@ -438,23 +486,33 @@ private struct Selection {
         return ((model, .twoWaySelfLearning), notes.joined(separator: "; "))
     }
 
-    /// Where kernel ridge won the cross-validation: the contrastive networks and kernel ridge, each fitted on the
-    /// pairs outside fold 0, are compared on fold 0's pairs as the loops are (`heldOutScores`, the paired test of
-    /// `select` with kernel ridge as the baseline). If the networks win, they are fitted again on every pair.
-    mutating func networksJudgedOnHeldOutPairs(_ kernel: KernelRidge, _ contrastive: Contrastive)
-        throws -> (accepted: ContrastiveModel?, note: String) {
-        let held = pairs.indices.filter { foldOf[$0] == 0 }.map { pairs[$0] }
-        let kept = pairs.indices.filter { foldOf[$0] != 0 }.map { pairs[$0] }
-        let (keptData, _, _) = data.removingRows(x: Set(held.map(\.x)), y: Set(held.map(\.y)), keepingPairs: kept)
-        context.report("auto", 0.95, "contrastive networks from \(kept.count) known pairs, \(held.count) held out")
-        let kernelScores = try heldOutScores(try kernel.fit(keptData, context: context), held)
-        let networkScores = try heldOutScores(try contrastive.fit(keptData, context: context), held)
-        let (verdict, note) = Automatic.select([.kernelRidge: kernelScores, .contrastive: networkScores], lockedIn: false,
+    /// Where kernel ridge won the cross-validation: the contrastive networks are scored by the same folds, each
+    /// fold's networks fitted without that fold's pairs and rows, and compared with kernel ridge's scores on the
+    /// same pairs by the paired test of `select`, with kernel ridge as the baseline. If the networks win, they
+    /// are fitted again on every pair.
+    ///
+    /// The networks' gain over kernel ridge is a few points of recall, which one fold of 20 pairs cannot show, so
+    /// folds are scored until `networkValidationPairs` pairs have been (every fold with fewer pairs than that).
+    /// Beyond it more folds would add fits of the costliest candidate and little certainty.
+    mutating func networksCrossValidated(_ contrastive: Contrastive, against kernelScores: PairRecall)
+        throws -> (accepted: ContrastiveModel?, scores: PairRecall, note: String) {
+        var foldsScored = 0
+        while foldsScored < folds && pairsIn(folds: foldsScored).count < Automatic.networkValidationPairs { foldsScored += 1 }
+        let scored = pairsIn(folds: foldsScored)
+        context.report("auto", 0.95, "contrastive networks, cross-validated on \(scored.count) known pairs (\(foldsScored) of \(folds) folds)")
+        let networkScores = try perPairScores(model: { train in
+            let trained = Set(train.map { Int64($0.x) << 32 | Int64($0.y) })
+            let held = pairs.filter { !trained.contains(Int64($0.x) << 32 | Int64($0.y)) }
+            let (foldData, _, _) = data.removingRows(x: Set(held.map(\.x)), y: Set(held.map(\.y)), keepingPairs: train)
+            return try contrastive.fit(foldData, context: context)
+        }, foldsScored: foldsScored)
+        let kernelOnScored = PairRecall(xToY: scored.map { kernelScores.xToY[$0] }, yToX: scored.map { kernelScores.yToX[$0] })
+        let (verdict, note) = Automatic.select([.kernelRidge: kernelOnScored, .contrastive: networkScores], lockedIn: false,
                                                significance: settings.significance, baseline: .kernelRidge)
-        let summary = String(format: "contrastive networks on %d held-out pairs: recall %.3f vs kernel ridge %.3f",
-                             held.count, mean(networkScores.both), mean(kernelScores.both)) + note
-        guard verdict == .contrastive else { return (nil, summary) }
-        return (try contrastive.fit(data, context: context), summary)
+        let summary = String(format: "contrastive networks cross-validated on %d pairs: recall %.3f vs kernel ridge %.3f",
+                             scored.count, mean(networkScores.both), mean(kernelOnScored.both)) + note
+        guard verdict == .contrastive else { return (nil, networkScores, summary) }
+        return (try contrastive.fit(data, context: context), networkScores, summary)
     }
 
     /// Per held-out pair: recall of its partner under `model`, in both directions (its Y row by its X row among the
@@ -597,17 +655,34 @@ private struct Selection {
 
 extension Selection {
     /// `perPairScores` for a model of any kind, which embeds the rows of the data as given (the fold's model
-    /// brings its own preprocessing): each fold is scored as `heldOutScores` scores a held-out fold.
-    func perPairScores(model fitFold: ([KnownPair]) throws -> any AlignmentModel) throws -> PairRecall {
-        var out = PairRecall(symmetric: [Double](repeating: 0, count: pairs.count))
-        for f in 0..<folds {
+    /// brings its own preprocessing): each fold is scored as `heldOutScores` scores a held-out fold. Only the
+    /// first `foldsScored` folds are fitted and scored, and the result holds their pairs alone, in pair order
+    /// (`pairsIn(folds:)`).
+    func perPairScores(model fitFold: ([KnownPair]) throws -> any AlignmentModel, foldsScored scoredFolds: Int) throws -> PairRecall {
+        let scored = pairsIn(folds: scoredFolds)
+        var position = [Int](repeating: -1, count: pairs.count)
+        for (p, k) in scored.enumerated() { position[k] = p }
+        var out = PairRecall(symmetric: [Double](repeating: 0, count: scored.count))
+        for f in 0..<scoredFolds {
             let heldIndices = pairs.indices.filter { foldOf[$0] == f }
             let model = try fitFold(pairs.indices.filter { foldOf[$0] != f }.map { pairs[$0] })
             let scores = try heldOutScores(model, heldIndices.map { pairs[$0] }, depths: [1, 5, 10])
-            for (h, k) in heldIndices.enumerated() { out.xToY[k] = scores.xToY[h]; out.yToX[k] = scores.yToX[h] }
+            for (h, k) in heldIndices.enumerated() { out.xToY[position[k]] = scores.xToY[h]; out.yToX[position[k]] = scores.yToX[h] }
         }
         return out
     }
+
+    /// Ridge X→Y refitted per fold (needs ≥ 3 pairs).
+    func ridgeScores() throws -> PairRecall {
+        try perPairScores { train in
+            let (a, b) = prepared.pairedRows(train)
+            return try prepared.model(mapX: try RidgeRegression(a: a, b: b).weights, mapY: .identity(b.columns),
+                                      report: .unrecorded(method: "ridge"))
+        }
+    }
+
+    /// Indices of the known pairs in folds `0..<count`, in pair order.
+    func pairsIn(folds count: Int) -> [Int] { pairs.indices.filter { foldOf[$0] < count } }
 }
 
 /// Recall of each known pair's partner, in each direction (the scores `Automatic.select` compares): per pair, the
