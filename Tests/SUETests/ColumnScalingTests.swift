@@ -32,14 +32,20 @@ final class ColumnScalingTests: XCTestCase {
     }
 
     func testConstantColumnsAreNotBlownUp() throws {
-        var a = Matrix<Float>(rows: 20, columns: 3)
-        for i in 0..<a.rows { a[i, 0] = Float(i); a[i, 1] = 0; a[i, 2] = 5000 }
+        var a = Matrix<Float>(rows: 20, columns: 4)
+        for i in 0..<a.rows { a[i, 0] = Float(i); a[i, 1] = 0; a[i, 2] = 5000; a[i, 3] = Float(i % 3) * 1e-33 }
         let scaling = ColumnScaling(fittedOn: a)
-        XCTAssertEqual(scaling.scale[1], 1, "a column of zeros is left as it is")
+        let deviation = ColumnScaling(fittedOn: Matrix(rows: 20, columns: 1, elements: (0..<20).map { Float($0) })).scale[0]
+        XCTAssertEqual(scaling.scale[0], deviation)
+        XCTAssertEqual(Double(scaling.scale[1]), ColumnScaling.emptyColumnFraction * Double(deviation), accuracy: 1e-12,
+                       "a column of zeros: the floor below the median column")
         XCTAssertEqual(Double(scaling.scale[2]), ColumnScaling.constantTolerance * 5000, accuracy: 1e-9,
                        "a constant column is divided by its rounding level, not by zero")
+        XCTAssertEqual(scaling.scale[3], scaling.scale[1], "a dead dimension stays a millionth of the others")
         XCTAssertTrue(scaling.scale.allSatisfy { $0 > 0 && $0.isFinite })
         XCTAssertEqual(ColumnScaling.spread(of: a), 1, "fewer than two varying columns")
+        let probe = try scaling.apply(Matrix(rows: 1, columns: 4, elements: [1, 1, 1, 1]))
+        XCTAssertTrue(probe.elements.allSatisfy { abs($0) < 1e9 }, "\(probe.elements)")
     }
 
     func testSpreadSeparatesMixedUnitsFromOneScale() throws {

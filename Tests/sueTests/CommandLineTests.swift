@@ -372,6 +372,37 @@ final class CommandLineTests: XCTestCase {
         try assertFails(unpaired + ["--method", "ridge"], in: dir, status: 1, mentions: ["at least 2 known pairs"])
     }
 
+    /// Columns in mixed units, and an encoder's dead dimension (values near 10⁻³³): `auto` standardises, the file
+    /// is kind `column-scaled`, and `sue embed` gives the bytes of the library's model (the probe `embed` checks a
+    /// model with must not overflow on the dead column's divisor).
+    func testColumnsInMixedUnitsThroughFitAndEmbed() throws {
+        let folder = TemporaryFolder()
+        var (x, y) = makeSyntheticPairs(rows: 600, seed: 8)
+        for i in 0..<x.rows { x[i, 3] = Float(i % 7) * 1e-33 }
+        for j in 0..<y.columns {
+            let factor = Float(pow(10, -3 + 6 * Double(j) / Double(y.columns - 1)))
+            for i in 0..<y.rows { y[i, j] *= factor }
+        }
+        try NPYFile.write(x, to: folder.file("x.npy"))
+        try NPYFile.write(y, to: folder.file("y.npy"))
+        let pairs = (0..<80).map { KnownPair(x: $0 * 7, y: $0 * 7) }
+        try Data("x,y\n".appending(pairs.map { "\($0.x),\($0.y)\n" }.joined()).utf8).write(to: folder.file("pairs.csv"))
+        let fitted = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "m.safetensors", "--seed", "2"],
+                             in: folder.url)
+        XCTAssertEqual(fitted.status, 0, fitted.stderr)
+        XCTAssertTrue(fitted.stdout.contains("every candidate fitted on standardised columns"), fitted.stdout)
+        let inspected = try sue(["inspect", "m.safetensors"], in: folder.url)
+        XCTAssertTrue(inspected.stdout.contains("kind = column-scaled"), inspected.stdout)
+        let library = try Automatic().fit(WeaklyPairedData(x: x, y: y, pairs: pairs), context: FitContext(seed: 2))
+        for (side, rows) in [("x", x), ("y", y)] {
+            let r = try sue(["embed", "--model", "m.safetensors", "--modality", side, "--in", side + ".npy", "--out", "e.npy", "--quiet"],
+                            in: folder.url)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let embedded = try NPYFile.read(folder.file("e.npy"), as: Float.self)
+            XCTAssertEqual(embedded, side == "x" ? try library.embedX(rows) : try library.embedY(rows), side)
+        }
+    }
+
     func testInspect() throws {
         let folder = TemporaryFolder()
         try NPYFile.write(Matrix<Float>(rows: 2, columns: 3, elements: [3, 4, 0, 0, 0, 1]), to: folder.file("a.npy"))

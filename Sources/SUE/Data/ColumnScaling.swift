@@ -24,15 +24,19 @@ public struct ColumnScaling: Sendable, Equatable {
         self.scale = scale
     }
 
-    /// Each column's standard deviation over the rows of `a` (accumulated in Double, two passes, fixed order).
-    /// A column that varies by less than `ColumnScaling.constantTolerance` of its own magnitude is taken as
-    /// constant — what varies there is rounding, not signal — and is divided by that fraction of its magnitude,
-    /// so that its rounding stays small; a column of zeros is left as it is.
+    /// Each column's standard deviation over the rows of `a` (accumulated in Double, two passes, fixed order),
+    /// with two floors, so that no column is blown up from nothing:
+    /// - a column that varies by less than `constantTolerance` of its own magnitude is constant — what varies
+    ///   there is rounding, not signal — and is divided by that fraction of its magnitude;
+    /// - a column whose spread is below `emptyColumnFraction` of the median varying column's is empty (an
+    ///   encoder's dead dimension holds values near 10⁻³³) and is divided by that fraction of the median, so
+    ///   that it stays that much smaller than the others.
     public init(fittedOn a: Matrix<Float>) {
         let (means, deviations) = Self.columnMoments(a)
+        let varying = Self.varyingDeviations(means, deviations)
+        let typical = varying.isEmpty ? 1 : varying[varying.count / 2]
         scale = zip(means, deviations).map { mean, deviation in
-            let floor = Self.constantTolerance * abs(mean)
-            return Float(max(deviation, floor) > 0 ? max(deviation, floor) : 1)
+            Float(max(deviation, Self.constantTolerance * abs(mean), Self.emptyColumnFraction * typical))
         }
     }
 
@@ -40,16 +44,27 @@ public struct ColumnScaling: Sendable, Equatable {
     /// (about 6·10⁻⁸ of the value) accumulated over the arithmetic that produced the values.
     public static let constantTolerance = 1e-5
 
-    /// How unequal the columns' scales of `a` are: the larger of (a) the 90th percentile of the non-constant
-    /// columns' standard deviations over the 10th, and (b) the largest over the median. Encoders' embeddings
-    /// and their principal components stay within a small factor on both (docs/notebook.md); features in mixed
-    /// units differ by decades. 1 for fewer than two non-constant columns.
+    /// Spread, as a fraction of the median column's, below which a column counts as empty. Six decades below the
+    /// median is beyond any mix of units met in practice, and far above the dead dimensions of encoders.
+    public static let emptyColumnFraction = 1e-6
+
+    /// How unequal the columns' scales of `a` are, over the columns neither constant nor empty
+    /// (`init(fittedOn:)`): the larger of the 90th percentile of their standard deviations over the 10th, and
+    /// the largest over the median. Encoders' embeddings and their principal components stay within a small
+    /// factor on both (docs/notebook.md); features in mixed units differ by decades. 1 for fewer than two such
+    /// columns.
     public static func spread(of a: Matrix<Float>) -> Double {
         let (means, deviations) = columnMoments(a)
-        let varying = zip(means, deviations).filter { $0.1 > constantTolerance * abs($0.0) && $0.1 > 0 }.map(\.1).sorted()
+        let all = varyingDeviations(means, deviations)
+        let varying = all.filter { $0 >= emptyColumnFraction * (all.isEmpty ? 0 : all[all.count / 2]) }
         guard varying.count >= 2 else { return 1 }
         func quantile(_ q: Double) -> Double { varying[Int((q * Double(varying.count - 1)).rounded())] }
         return max(quantile(0.9) / quantile(0.1), varying.last! / quantile(0.5))
+    }
+
+    /// The standard deviations of the columns that are not constant (see `init(fittedOn:)`), ascending.
+    static func varyingDeviations(_ means: [Double], _ deviations: [Double]) -> [Double] {
+        zip(means, deviations).filter { $0.1 > constantTolerance * abs($0.0) && $0.1 > 0 }.map(\.1).sorted()
     }
 
     /// Column means and standard deviations (population), in Double.
