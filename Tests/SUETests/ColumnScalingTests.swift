@@ -79,6 +79,7 @@ final class ColumnScalingTests: XCTestCase {
         let (training, test) = try Self.mixedUnits.problem(pairs: 60, seed: 1)
         let model = try Automatic().fit(training, context: FitContext(seed: 4))
         XCTAssertTrue(model.reason.contains("every candidate fitted on standardised columns"), model.reason)
+        XCTAssertEqual(model.report.method, model.choice.rawValue + " on standardised columns")
         let scaled = try XCTUnwrap(model.model as? ColumnScaledModel, "\(type(of: model.model))")
         let chosen = try testRecall(model, test)
         let ridge = try testRecall(try Ridge().fit(training, context: FitContext(seed: 4)), test)

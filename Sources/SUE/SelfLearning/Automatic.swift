@@ -251,6 +251,7 @@ public struct Automatic: Aligner, Equatable {
         var model = try scaled.run(report: report)
         model.model = try ColumnScaledModel(scalingX: scalingX, scalingY: scalingY, model: model.model)
         model.annotate(note + ": every candidate fitted on standardised columns")
+        model.report.method += " on standardised columns"
         return model
     }
 
