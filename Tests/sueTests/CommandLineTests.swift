@@ -391,6 +391,11 @@ final class CommandLineTests: XCTestCase {
                              in: folder.url)
         XCTAssertEqual(fitted.status, 0, fitted.stderr)
         XCTAssertTrue(fitted.stdout.contains("every candidate fitted on standardised columns"), fitted.stdout)
+        let oneThread = try sue(["fit", "--x", "x.npy", "--y", "y.npy", "--pairs", "pairs.csv", "--out", "m1.safetensors", "--seed", "2",
+                                 "--threads", "1", "--quiet"], in: folder.url)
+        XCTAssertEqual(oneThread.status, 0, oneThread.stderr)
+        XCTAssertEqual(try Data(contentsOf: folder.file("m1.safetensors")), try Data(contentsOf: folder.file("m.safetensors")),
+                       "the same bytes at 1 and 2 threads")
         let inspected = try sue(["inspect", "m.safetensors"], in: folder.url)
         XCTAssertTrue(inspected.stdout.contains("kind = column-scaled"), inspected.stdout)
         let library = try Automatic().fit(WeaklyPairedData(x: x, y: y, pairs: pairs), context: FitContext(seed: 2))
