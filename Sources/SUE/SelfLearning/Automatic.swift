@@ -89,7 +89,13 @@ public struct AutomaticModel: AlignmentModel {
 ///    known pairs (re-running the loop per fold would multiply the cost by K). Once the loop has locked in,
 ///    the pseudo-pairs are the data's own correspondence and a held-out pair leaks nothing through them; before
 ///    lock-in they encode the known pairs themselves, which is why step 1 comes first (the CV alone picked a
-///    failed self-learning run at 5 and 10 pairs).
+///    failed self-learning run at 5 and 10 pairs). Where kernel ridge wins, the contrastive networks are
+///    cross-validated against it on the same folds (`contrastive`).
+///
+/// Before both steps, where a side's columns are on scales more than `columnScaleSpread` apart (features in
+/// mixed units), ridge is cross-validated on standardised columns (`ColumnScaling`) against ridge on the columns
+/// as given; if it gains, every candidate is fitted on the standardised columns and the model divides by the same
+/// scales (`ColumnScaledModel`).
 ///
 /// With fewer than 2 known pairs there is nothing to fit a map on or to validate with: the pair-free
 /// `SimilarityProfileAlignment` is returned. Self-learning from it (the `self-learning` method at 0 pairs) does
