@@ -512,8 +512,8 @@ private struct Selection {
         let scored = pairsIn(folds: foldsScored)
         context.report("auto", 0.95, "contrastive networks, cross-validated on \(scored.count) known pairs (\(foldsScored) of \(folds) folds)")
         let networkScores = try perPairScores(model: { train in
-            let trained = Set(train.map { Int64($0.x) << 32 | Int64($0.y) })
-            let held = pairs.filter { !trained.contains(Int64($0.x) << 32 | Int64($0.y)) }
+            let trained = Set(train)
+            let held = pairs.filter { !trained.contains($0) }
             let (foldData, _, _) = data.removingRows(x: Set(held.map(\.x)), y: Set(held.map(\.y)), keepingPairs: train)
             return try contrastive.fit(foldData, context: context)
         }, foldsScored: foldsScored)
