@@ -36,6 +36,10 @@ final class TwoWaySelfLearningTests: XCTestCase {
         XCTAssertEqual(model.choice, .twoWaySelfLearning, model.reason)
         XCTAssertGreaterThanOrEqual(chosen.xToY.r10, ridge.xToY.r10 - 1, model.reason)
         XCTAssertGreaterThanOrEqual(chosen.yToX.r10, ridge.yToX.r10 - 1, model.reason)
+        // Won on held-out pairs, so chosen without the cross-validation of the maps from the pairs alone: only
+        // ridge's folds (the loops' baseline) were scored.
+        XCTAssertEqual(Set(model.scores.keys), [.ridge], model.reason)
+        XCTAssertTrue(model.reason.contains("not cross-validated"), model.reason)
     }
 
     /// Where CCA is worse than ridge on the test rows (a whitened space that overfits the few pairs), the selection

@@ -90,7 +90,8 @@ public struct AutomaticModel: AlignmentModel {
 ///    the pseudo-pairs are the data's own correspondence and a held-out pair leaks nothing through them; before
 ///    lock-in they encode the known pairs themselves, which is why step 1 comes first (the CV alone picked a
 ///    failed self-learning run at 5 and 10 pairs). Where kernel ridge wins, the contrastive networks are
-///    cross-validated against it on the same folds (`contrastive`).
+///    cross-validated against it on the same folds (`contrastive`). From `heldOutMinimumPairs` pairs on, a loop
+///    that has beaten ridge on its held-out fold is chosen without this step.
 ///
 /// Before both steps, where a side's columns are on scales more than `columnScaleSpread` apart (features in
 /// mixed units), ridge is cross-validated on standardised columns (`ColumnScaling`) against ridge on the columns
@@ -346,9 +347,14 @@ private struct Selection {
             if lockedIn { loops = (outcome.run, .selfLearning) }
         }
 
-        // Cross-validation of the maps fitted on pairs alone (and of a locked-in loop with few pairs).
-        context.report("auto", 0.9, "cross-validating on \(pairs.count) known pairs (\(folds) folds)")
-        if pairs.count >= 3 {  // a CCA fold needs ≥ 2 training pairs
+        // Cross-validation of the maps fitted on pairs alone (and of a locked-in loop with few pairs). Not where a
+        // loop has won on held-out pairs: it is then the choice whatever these scores are, and on large data the
+        // folds of kernel ridge and CCA would add seconds to the costliest fits for a line of the report.
+        let acceptedOnHeldOutPairs = pairs.count >= settings.heldOutMinimumPairs && loops != nil
+        if acceptedOnHeldOutPairs {
+            notes.append("the maps from the pairs alone not cross-validated: a loop beat ridge on pairs held out of it")
+        } else if pairs.count >= 3 {  // a CCA fold needs ≥ 2 training pairs
+            context.report("auto", 0.9, "cross-validating on \(pairs.count) known pairs (\(folds) folds)")
             perPair[.cca] = try perPairScores(ccaFold)
             if (configuration.profileWeight ?? 0) > 0 && pairs.count < settings.heldOutMinimumPairs {
                 perPair[.ccaProfiles] = try perPairScores(profiles: try fittedProfiles(), ccaFold)
@@ -370,7 +376,7 @@ private struct Selection {
             }
         }
         var (choice, comparison) = Automatic.select(perPair, lockedIn: lockedIn, significance: settings.significance)
-        if pairs.count >= settings.heldOutMinimumPairs, let accepted = loops { choice = accepted.choice }
+        if acceptedOnHeldOutPairs, let accepted = loops { choice = accepted.choice }
         var contrastiveModel: ContrastiveModel? = nil
         if choice == .kernelRidge, pairs.count >= settings.heldOutMinimumPairs, let kernelScores = perPair[.kernelRidge],
            let contrastive = settings.contrastive {
