@@ -92,6 +92,13 @@ final class KernelRidgeTests: XCTestCase {
         let linear = try settings.fit(split.trainingData(x: x, y: y), context: FitContext(seed: 3))
         XCTAssertNotEqual(linear.choice, .kernelRidge, linear.reason)
         XCTAssertNotNil(linear.scores[.kernelRidge], "scored, not chosen: \(linear.reason)")
+
+        // Below `heldOutMinimumPairs` pairs it is not a candidate at all: folds of a few pairs leave too few to
+        // choose its bandwidth and penalty from, even on the curved views.
+        let (few, _) = try Self.views.problem(pairs: settings.heldOutMinimumPairs - 1)
+        let fewModel = try settings.fit(few, context: FitContext(seed: 3))
+        XCTAssertNil(fewModel.scores[.kernelRidge], fewModel.reason)
+        XCTAssertNotNil(fewModel.scores[.cca], fewModel.reason)
     }
 
     /// Where kernel ridge wins, the contrastive networks are cross-validated against it on whole folds until 200

@@ -115,7 +115,8 @@ public struct Automatic: Aligner, Equatable {
     public var twoWayMinimumPairs: Int
     /// Fewest known pairs with which the self-learning loops are judged on a fold of pairs held out of them
     /// (below it, by a null run from shuffled pairs; see `Automatic`). From this many pairs on, the CCA loop starts
-    /// from CCA alone and `cca+profiles` is not a candidate: the profiles help only with fewer pairs.
+    /// from CCA alone, `cca+profiles` is not a candidate (the profiles help only with fewer pairs), and kernel
+    /// ridge is (see `kernelRidge`).
     public var heldOutMinimumPairs: Int
     /// Ridge's cross-validated score (0…1) above which the self-learning loops are not run: a candidate can then
     /// not beat ridge clearly, and the loops are most of a fit's cost.
@@ -142,8 +143,11 @@ public struct Automatic: Aligner, Equatable {
     /// A loop that locks in only after this deadline is left to the two-way loop, which is judged next and did at
     /// least as well wherever that happened (docs/notebook.md has the measurements).
     public var heldOutJumpDeadline: Int = 5
-    /// The non-linear candidate scored beside ridge and CCA by cross-validation (nil: none). Its features are
-    /// placed without the pairs, so each fold refits only its two maps.
+    /// The non-linear candidate scored beside ridge and CCA by cross-validation (nil: none), from
+    /// `heldOutMinimumPairs` pairs on. Its features are placed without the pairs, so each fold refits only its two
+    /// maps. With fewer pairs a fold leaves it a few dozen pairs to choose a bandwidth and a penalty from, and its
+    /// cross-validated gain over ridge came out clear where it retrieved worse on test rows, while it never won
+    /// where it would have helped (docs/notebook.md).
     public var kernelRidge: KernelRidge? = KernelRidge()
     /// Tried where kernel ridge has won the cross-validation, from `heldOutMinimumPairs` pairs on (nil: never):
     /// networks fitted to the pairs can follow a curved relation further than a kernel map of fixed bandwidth, at
@@ -359,7 +363,7 @@ private struct Selection {
             if (configuration.profileWeight ?? 0) > 0 && pairs.count < settings.heldOutMinimumPairs {
                 perPair[.ccaProfiles] = try perPairScores(profiles: try fittedProfiles(), ccaFold)
             }
-            if let kernel = settings.kernelRidge {
+            if let kernel = settings.kernelRidge, pairs.count >= settings.heldOutMinimumPairs {
                 let features = try kernel.fittedFeatures(prepared, seed: context.seed)
                 kernelFeatures = features
                 perPair[.kernelRidge] = try perPairScores(model: { train in
@@ -378,7 +382,7 @@ private struct Selection {
         var (choice, comparison) = Automatic.select(perPair, lockedIn: lockedIn, significance: settings.significance)
         if acceptedOnHeldOutPairs, let accepted = loops { choice = accepted.choice }
         var contrastiveModel: ContrastiveModel? = nil
-        if choice == .kernelRidge, pairs.count >= settings.heldOutMinimumPairs, let kernelScores = perPair[.kernelRidge],
+        if choice == .kernelRidge, let kernelScores = perPair[.kernelRidge],
            let contrastive = settings.contrastive {
             let outcome = try networksCrossValidated(contrastive, against: kernelScores)
             perPair[.contrastive] = outcome.scores
