@@ -480,6 +480,11 @@ final class AlignmentTests: XCTestCase {
         // test must see that, and the cross-validation must then keep it.
         XCTAssertTrue(auto.reason.contains("locked in"), auto.reason)
         XCTAssertEqual(auto.choice, .selfLearning, auto.reason)
+        // What `auto` keeps of the loop is its dictionary under ridge maps both ways, not the loop's CCA, and it
+        // retrieves at least as well.
+        XCTAssertEqual(auto.model.storedForm.kind, "two-way-linear-alignment")
+        XCTAssertGreaterThanOrEqual(autoRecall.xToY.r10, learnedRecall.xToY.r10 - 1, auto.reason)
+        XCTAssertGreaterThanOrEqual(autoRecall.yToX.r10, learnedRecall.yToX.r10 - 1, auto.reason)
     }
 
     func testAutoDoesNotTrustSelfLearningWithoutACorrespondence() throws {

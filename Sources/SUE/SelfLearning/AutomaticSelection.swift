@@ -46,6 +46,7 @@ struct AutomaticSelection {
         // retrieve almost every held-out pair, when no loop could do clearly better and its cost buys nothing.
         var loops: (model: any AlignmentModel, choice: AutomaticModel.Choice)? = nil
         var lockedIn = false
+        var lockedInPseudoPairs: MutualMatches? = nil
         var notes = [String]()
         var kernelFeatures: KernelRidge.SideFeatures? = nil  // pair-free: fitted once, for the folds and the final fit
         if let ridge = perPair[.ridge], mean(ridge.both) >= settings.sufficientRecall {
@@ -58,7 +59,11 @@ struct AutomaticSelection {
             let outcome = try loopJudgedByNullRun()
             lockedIn = outcome.lockedIn
             notes.append(outcome.note)
-            if lockedIn { loops = (outcome.run, .selfLearning) }
+            if lockedIn {
+                lockedInPseudoPairs = outcome.run.pseudoPairs
+                loops = (try TwoWaySelfLearning.alignment(prepared, pseudoPairs: outcome.run.pseudoPairs, report: report),
+                         .selfLearning)
+            }
         }
 
         // Cross-validation of the maps fitted on pairs alone (and of a locked-in loop with few pairs). Not where a
@@ -81,13 +86,10 @@ struct AutomaticSelection {
                 }, foldsScored: folds)
             }
         }
-        if lockedIn, let run = loops?.model as? SelfLearningModel {
-            let pseudoX = run.pseudoPairs.x, pseudoY = run.pseudoPairs.y
-            perPair[.selfLearning] = try perPairScores { train in
-                let rowsX = train.map(\.x) + pseudoX, rowsY = train.map(\.y) + pseudoY
-                let maps = try configuration.canonicalMaps(prepared.x.rows(rowsX), prepared.y.rows(rowsY))
-                return try prepared.model(mapX: maps.x, mapY: maps.y, report: initialReport)
-            }
+        if let pseudo = lockedInPseudoPairs {
+            perPair[.selfLearning] = try perPairScores(model: { train in
+                try TwoWaySelfLearning.alignment(prepared, pairs: train, pseudoPairs: pseudo, report: .unrecorded(method: "self-learning"))
+            }, foldsScored: folds)
         }
         var (choice, comparison) = Automatic.select(perPair, lockedIn: lockedIn, significance: settings.significance)
         if acceptedOnHeldOutPairs, let accepted = loops { choice = accepted.choice }

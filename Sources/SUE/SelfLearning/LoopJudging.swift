@@ -12,7 +12,7 @@ extension AutomaticSelection {
     /// settle within `heldOutJumpDeadline` rounds; if it does not beat ridge on the held-out fold clearly (the paired test of
     /// `select`, against ridge fitted on the same remaining pairs), a short two-way self-learning run
     /// (`twoWayJudgeRounds`) is judged the same way, when the pairs are enough for it. A self-learning run that
-    /// wins is refitted with every known pair and its dictionary; a two-way run that wins is run in full from
+    /// wins is kept as ridge both ways on every known pair and its dictionary; a two-way run that wins is run in full from
     /// every known pair (a dictionary found from fewer pairs is a fixed point of the loop with every pair, which a
     /// fresh run improves on). The two limits keep a fit on data where neither loop finds anything from paying
     /// for every round of both.
@@ -40,7 +40,9 @@ extension AutomaticSelection {
         loopSelection.jumpDeadline = settings.heldOutJumpDeadline
         let tested = try loopSelection.loopJudgedByNullRun()
         let cca = tested.run
-        let ccaScores = try heldOutScores(cca, held)
+        // Judged in the form it would be kept in: its dictionary under ridge maps both ways (see `Automatic`).
+        let ccaScores = try heldOutScores(try TwoWaySelfLearning.alignment(loopSelection.prepared, pseudoPairs: cca.pseudoPairs,
+                                                                           report: .unrecorded(method: "self-learning")), held)
         // The null run must show a lock-in, and the held-out pairs must not contradict it: a loop can lock in to a
         // correspondence that is real but coarser than the pairs' own map (measured on synthetic non-linear
         // views: locked in by the null test, worse than ridge on test rows), which only pairs it never saw expose.
@@ -52,11 +54,7 @@ extension AutomaticSelection {
             var pseudo = cca.pseudoPairs
             pseudo.x = pseudo.x.map { rowsX[$0] }
             pseudo.y = pseudo.y.map { rowsY[$0] }
-            let maps = try configuration.canonicalMaps(prepared.x.rows(pairs.map(\.x) + pseudo.x),
-                                                       prepared.y.rows(pairs.map(\.y) + pseudo.y))
-            var model = cca
-            model.alignment = try prepared.model(mapX: maps.x, mapY: maps.y, report: report)
-            model.pseudoPairs = pseudo
+            let model = try TwoWaySelfLearning.alignment(prepared, pseudoPairs: pseudo, report: report)
             return ((model, .selfLearning), notes.joined(separator: "; "))
         }
         guard pairs.count >= settings.twoWayMinimumPairs else { return (nil, notes.joined(separator: "; ")) }

@@ -155,10 +155,13 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
         return (p, concatenatedColumns(Matrix.multiply(y, .none, w, .transposed), scaledRows(yv, by: yv)))
     }
 
-    /// The two-way maps fitted on the known pairs of `prepared` plus `pseudoPairs` (rows of its X and Y).
-    static func alignment(_ prepared: PreparedProblem, pseudoPairs: MutualMatches, report: FitReport) throws -> TwoWayAlignment {
-        let a = prepared.x.rows(prepared.pairs.map(\.x) + pseudoPairs.x)
-        let b = prepared.y.rows(prepared.pairs.map(\.y) + pseudoPairs.y)
+    /// The two-way maps fitted on `pairs` (by default the known pairs of `prepared`) plus `pseudoPairs` (rows of
+    /// its X and Y).
+    static func alignment(_ prepared: PreparedProblem, pairs: [KnownPair]? = nil, pseudoPairs: MutualMatches,
+                          report: FitReport) throws -> TwoWayAlignment {
+        let known = pairs ?? prepared.pairs
+        let a = prepared.x.rows(known.map(\.x) + pseudoPairs.x)
+        let b = prepared.y.rows(known.map(\.y) + pseudoPairs.y)
         return try TwoWayAlignment(preprocessX: prepared.preprocessX, preprocessY: prepared.preprocessY,
                                    mapXY: try RidgeRegression(a: a, b: b, criterion: .generalizedCrossValidation).weights,
                                    mapYX: try RidgeRegression(a: b, b: a, criterion: .generalizedCrossValidation).weights,
