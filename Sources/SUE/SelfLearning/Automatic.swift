@@ -96,11 +96,9 @@ public struct AutomaticModel: AlignmentModel {
 ///
 /// **What a loop that wins leaves behind.** Either loop's model is ridge both ways (`TwoWayAlignment`) on the known
 /// pairs and the loop's final dictionary, and that is also the form in which it is judged. For the CCA loop this
-/// replaces the CCA it ran with: refitted on thousands of pseudo-pairs, CCA's whitened, truncated space retrieves
-/// worse than the two ridge maps, which keep each side's own geometry. Measured (docs/notebook.md): on synthetic
-/// clustered views from 20 pairs the same dictionary retrieves R@10 89–91 % under CCA and 99.5–100 % under ridge
-/// both ways, on every split; on the text pairs the two are level (MiniLM ↔ e5 from 10 pairs 100 % either way;
-/// LSA → e5 from 300 and 1 000 pairs level, or up to 0.7 points higher under ridge).
+/// replaces the CCA it ran with: refitted on thousands of pseudo-pairs, CCA's whitened, truncated space can
+/// retrieve far worse than two ridge maps that keep each side's own geometry, from the very same dictionary
+/// (synthetic clustered views), and is no better where it does well (the text pairs; docs/notebook.md).
 ///
 /// Before both steps, where a side's columns are on scales more than `columnScaleSpread` apart (features in
 /// mixed units), ridge is cross-validated on standardised columns (`ColumnScaling`) against ridge on the columns
