@@ -45,8 +45,7 @@ struct AutomaticSelection {
         // Self-learning candidates, judged in one of two ways (see `Automatic`) — unless the pairs alone already
         // retrieve almost every held-out pair, when no loop could do clearly better and its cost buys nothing.
         var loops: (model: any AlignmentModel, choice: AutomaticModel.Choice)? = nil
-        var lockedIn = false
-        var lockedInPseudoPairs: MutualMatches? = nil
+        var lockedInPseudoPairs: MutualMatches? = nil  // a loop judged by its null run, which locked in
         var notes = [String]()
         var kernelFeatures: KernelRidge.SideFeatures? = nil  // pair-free: fitted once, for the folds and the final fit
         if let ridge = perPair[.ridge], mean(ridge.both) >= settings.sufficientRecall {
@@ -57,13 +56,8 @@ struct AutomaticSelection {
             notes.append(outcome.note)
         } else {
             let outcome = try loopJudgedByNullRun()
-            lockedIn = outcome.lockedIn
             notes.append(outcome.note)
-            if lockedIn {
-                lockedInPseudoPairs = outcome.run.pseudoPairs
-                loops = (try TwoWaySelfLearning.alignment(prepared, pseudoPairs: outcome.run.pseudoPairs, report: report),
-                         .selfLearning)
-            }
+            if outcome.lockedIn { lockedInPseudoPairs = outcome.run.pseudoPairs }
         }
 
         // Cross-validation of the maps fitted on pairs alone (and of a locked-in loop with few pairs). Not where a
@@ -91,7 +85,7 @@ struct AutomaticSelection {
                 try TwoWaySelfLearning.alignment(prepared, pairs: train, pseudoPairs: pseudo, report: .unrecorded(method: "self-learning"))
             }, foldsScored: folds)
         }
-        var (choice, comparison) = Automatic.select(perPair, lockedIn: lockedIn, significance: settings.significance)
+        var (choice, comparison) = Automatic.select(perPair, lockedIn: lockedInPseudoPairs != nil, significance: settings.significance)
         if acceptedOnHeldOutPairs, let accepted = loops { choice = accepted.choice }
         var contrastiveModel: ContrastiveModel? = nil
         if choice == .kernelRidge, let kernelScores = perPair[.kernelRidge],
@@ -109,7 +103,12 @@ struct AutomaticSelection {
         report.selectionScores = scores
         let model: any AlignmentModel
         switch choice {
-        case .selfLearning, .twoWaySelfLearning: model = loops!.model
+        case .selfLearning, .twoWaySelfLearning:
+            if let pseudo = lockedInPseudoPairs {
+                model = try TwoWaySelfLearning.alignment(prepared, pseudoPairs: pseudo, report: report)
+            } else {
+                model = loops!.model
+            }
         case .ccaProfiles:
             model = try ProfiledAlignment(linear: try CCA().fit(data, context: context), profiles: try fittedProfiles().alignment,
                                           weight: Float(configuration.profileWeight!), report: report)
