@@ -181,8 +181,8 @@ public struct Automatic: Aligner, Equatable {
     /// The choice among scored candidates: ridge, unless another candidate's per-pair scores beat ridge's by more
     /// than `significance` standard errors of the paired differences, averaged over both directions, *and* are not
     /// below ridge's in either direction on average (then the best such candidate by mean score; ties to the
-    /// simpler one, in the order cca, cca+profiles, kernel-ridge, contrastive, self-learning). A self-learning run
-    /// is scored only once it has locked in (its null-run test), and needs only a positive mean gain. Without
+    /// simpler one, in the order cca, cca+profiles, kernel-ridge, contrastive, self-learning). With `lockedIn`, a
+    /// self-learning run (scored only once its null-run test showed a lock-in) needs only a positive mean gain. Without
     /// scores (2 known pairs) a locked-in self-learning run is kept, otherwise ridge. Returns the choice and a
     /// note. `baseline`: the candidate the others must beat (ridge, unless a later step compares against the
     /// winner of an earlier one).
@@ -207,10 +207,10 @@ public struct Automatic: Aligner, Equatable {
         for candidate in [AutomaticModel.Choice.cca, .ccaProfiles, .kernelRidge, .contrastive, .selfLearning, .twoWaySelfLearning]
         where candidate != baseline {
             guard let values = perPair[candidate], values.count == ridge.count else { continue }
-            // A self-learning run among the candidates has passed its null-run test already (it is scored only
-            // when it locked in); the cross-validation need only not contradict that.
+            // A locked-in self-learning run has passed its null-run test already; the cross-validation need only
+            // not contradict that. Scored without that test (on held-out pairs), it clears the bar as any other.
             let (clear, gain, standardError, gainXY, gainYX) =
-                pairedComparison(values, against: ridge, significance: candidate == .selfLearning ? 0 : significance)
+                pairedComparison(values, against: ridge, significance: candidate == .selfLearning && lockedIn ? 0 : significance)
             notes.append(String(format: "%@ %+.3f ± %.3f (x→y %+.3f, y→x %+.3f)", candidate.rawValue, gain, standardError,
                                 gainXY, gainYX))
             if clear && mean(values.both) > best { choice = candidate; best = mean(values.both) }

@@ -45,7 +45,7 @@ struct AutomaticSelection {
         // Self-learning candidates, judged in one of two ways (see `Automatic`) — unless the pairs alone already
         // retrieve almost every held-out pair, when no loop could do clearly better and its cost buys nothing.
         var loops: (model: any AlignmentModel, choice: AutomaticModel.Choice)? = nil
-        var lockedInPseudoPairs: MutualMatches? = nil  // a loop judged by its null run, which locked in
+        var lockedIn: SelfLearningModel? = nil  // a loop judged by its null run, which locked in
         var notes = [String]()
         var kernelFeatures: KernelRidge.SideFeatures? = nil  // pair-free: fitted once, for the folds and the final fit
         if let ridge = perPair[.ridge], mean(ridge.both) >= settings.sufficientRecall {
@@ -57,7 +57,7 @@ struct AutomaticSelection {
         } else {
             let outcome = try loopJudgedByNullRun()
             notes.append(outcome.note)
-            if outcome.lockedIn { lockedInPseudoPairs = outcome.run.pseudoPairs }
+            if outcome.lockedIn { lockedIn = outcome.run }
         }
 
         // Cross-validation of the maps fitted on pairs alone (and of a locked-in loop with few pairs). Not where a
@@ -80,12 +80,13 @@ struct AutomaticSelection {
                 }, foldsScored: folds)
             }
         }
-        if let pseudo = lockedInPseudoPairs {
+        if let run = lockedIn {
+            // Its dictionary with each fold's training pairs, in the form it is kept in.
             perPair[.selfLearning] = try perPairScores(model: { train in
-                try TwoWaySelfLearning.alignment(prepared, pairs: train, pseudoPairs: pseudo, report: .unrecorded(method: "self-learning"))
+                try TwoWaySelfLearning.alignment(prepared, pairs: train, pseudoPairs: run.pseudoPairs, report: .unrecorded(method: "self-learning"))
             }, foldsScored: folds)
         }
-        var (choice, comparison) = Automatic.select(perPair, lockedIn: lockedInPseudoPairs != nil, significance: settings.significance)
+        var (choice, comparison) = Automatic.select(perPair, lockedIn: lockedIn != nil, significance: settings.significance)
         if acceptedOnHeldOutPairs, let accepted = loops { choice = accepted.choice }
         var contrastiveModel: ContrastiveModel? = nil
         if choice == .kernelRidge, let kernelScores = perPair[.kernelRidge],
@@ -104,8 +105,9 @@ struct AutomaticSelection {
         let model: any AlignmentModel
         switch choice {
         case .selfLearning, .twoWaySelfLearning:
-            if let pseudo = lockedInPseudoPairs {
-                model = try TwoWaySelfLearning.alignment(prepared, pseudoPairs: pseudo, report: report)
+            if var run = lockedIn {
+                run.alignment.report = report
+                model = run.alignment
             } else {
                 model = loops!.model
             }

@@ -39,19 +39,17 @@ extension AutomaticSelection {
         var loopSelection = AutomaticSelection(loopSettings, loopData, try PreparedProblem(loopData), context)
         loopSelection.jumpDeadline = settings.heldOutJumpDeadline
         let tested = try loopSelection.loopJudgedByNullRun()
-        let cca = tested.run
-        // Judged in the form it would be kept in: its dictionary under ridge maps both ways (see `Automatic`).
-        let ccaScores = try heldOutScores(try TwoWaySelfLearning.alignment(loopSelection.prepared, pseudoPairs: cca.pseudoPairs,
-                                                                           report: .unrecorded(method: "self-learning")), held)
+        let loop = tested.run
+        let loopScores = try heldOutScores(loop, held)
         // The null run must show a lock-in, and the held-out pairs must not contradict it: a loop can lock in to a
         // correspondence that is real but coarser than the pairs' own map (measured on synthetic non-linear
         // views: locked in by the null test, worse than ridge on test rows), which only pairs it never saw expose.
-        let (ccaVerdict, ccaNote) = Automatic.select([.ridge: baseline, .cca: ccaScores], lockedIn: false, significance: 1)
+        let (loopVerdict, loopNote) = Automatic.select([.ridge: baseline, .selfLearning: loopScores], lockedIn: false, significance: 1)
         notes.append(tested.note)
         notes.append(String(format: "self-learning on %d held-out pairs: recall %.3f vs ridge %.3f", held.count,
-                            mean(ccaScores.both), mean(baseline.both)) + ccaNote)
-        if tested.lockedIn && ccaVerdict == .cca {
-            var pseudo = cca.pseudoPairs
+                            mean(loopScores.both), mean(baseline.both)) + loopNote)
+        if tested.lockedIn && loopVerdict == .selfLearning {
+            var pseudo = loop.pseudoPairs
             pseudo.x = pseudo.x.map { rowsX[$0] }
             pseudo.y = pseudo.y.map { rowsY[$0] }
             let model = try TwoWaySelfLearning.alignment(prepared, pseudoPairs: pseudo, report: report)

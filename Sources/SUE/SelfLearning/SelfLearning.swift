@@ -107,13 +107,14 @@ public struct SelfLearningIteration: Sendable, Equatable, Codable {
     public var newFraction: Double
 }
 
-/// The learned state of self-learning: the final linear maps and how the loop got there.
+/// The learned state of self-learning: the final maps and how the loop got there.
 ///
-/// Stored as its `alignment` (kind `linear-alignment`): the loop's history is a record of the fit, not needed to
-/// embed rows.
+/// Stored as its `alignment` (kind `two-way-linear-alignment`): the loop's history is a record of the fit, not
+/// needed to embed rows.
 public struct SelfLearningModel: AlignmentModel {
-    /// The final maps (CCA on known pairs + the best round's pseudo-pairs).
-    public var alignment: LinearAlignment
+    /// The final maps: ridge X → Y and Y → X on the known pairs plus the best round's pseudo-pairs, side by side
+    /// (see "The final maps" at `SelfLearning.fit(_:context:)`).
+    public var alignment: TwoWayAlignment
     /// The pseudo-pairs behind the final maps, as rows of the training X and Y, with their CSLS scores and
     /// confidence margins.
     public var pseudoPairs: MutualMatches
@@ -164,6 +165,13 @@ extension SelfLearning {
     ///    set no longer changes (or changes by less than `minNewFraction` for `patience` rounds), or after
     ///    `maxIterations`. The round with the best objective is kept.
     ///
+    /// **The final maps** are not the loop's CCA but ridge X → Y and Y → X on the known pairs plus the best
+    /// round's pseudo-pairs, used side by side (`TwoWayAlignment`, as `TwoWaySelfLearning` keeps its dictionary).
+    /// CCA suits the rounds: on a small, noisy dictionary its whitened rotation is stable where ridge is not. Once
+    /// the loop has locked in, the dictionary holds thousands of mostly right pairs, and CCA's whitened, truncated
+    /// space then retrieves worse than two regressions that keep each side's own geometry (measured in
+    /// docs/notebook.md: level on the text pairs, far apart on clustered views).
+    ///
     /// The start (round 0) is CCA on the known pairs side by side with the independent components of each
     /// side matched with the pairs (`IndependentComponentStart`; CCA alone if `independentComponents` is nil);
     /// with fewer than 2 known pairs the start is the pair-free similarity profiles (`SimilarityProfiles`), the only
@@ -202,11 +210,9 @@ extension SelfLearning {
     }
     let poolX = prepared.x.rows(unpairedX), poolY = prepared.y.rows(unpairedY)
 
-    /// CCA maps fitted on the known pairs plus `pseudo` (indices into the pools).
-    func fitMaps(_ pseudo: MutualMatches) throws -> (x: Matrix<Float>, y: Matrix<Float>) {
-        let rowsX = prepared.pairs.map(\.x) + pseudo.x.map { unpairedX[$0] }
-        let rowsY = prepared.pairs.map(\.y) + pseudo.y.map { unpairedY[$0] }
-        return try configuration.canonicalMaps(prepared.x.rows(rowsX), prepared.y.rows(rowsY))
+    /// CCA maps fitted on the known pairs (the start's map from the pairs).
+    func pairMaps() throws -> (x: Matrix<Float>, y: Matrix<Float>) {
+        try configuration.canonicalMaps(prepared.x.rows(prepared.pairs.map(\.x)), prepared.y.rows(prepared.pairs.map(\.y)))
     }
 
     // Round 0: the starting shared space.
@@ -226,11 +232,11 @@ extension SelfLearning {
             context.report("self-learning", 0, "independent components: \(fitted.x.iterations) and \(fitted.y.iterations) FastICA iterations\(fitted.x.converged && fitted.y.converged ? "" : " (not converged)")")
             startComponents = fitted
             let maps = try IndependentComponentStart.maps(prepared, pairs: prepared.pairs, poolX: unpairedX, components: fitted,
-                                                          cca: try fitMaps(MutualMatches(x: [], y: [], score: [], margin: [])))
+                                                          cca: try pairMaps())
             embeddedX = Matrix.multiply(poolX, .none, maps.x, .none)
             embeddedY = Matrix.multiply(poolY, .none, maps.y, .none)
         } else {
-            let maps = try fitMaps(MutualMatches(x: [], y: [], score: [], margin: []))
+            let maps = try pairMaps()
             embeddedX = Matrix.multiply(poolX, .none, maps.x, .none)
             embeddedY = Matrix.multiply(poolY, .none, maps.y, .none)
         }
@@ -355,12 +361,12 @@ extension SelfLearning {
     guard prepared.pairs.count + chosen.count >= 2 else {
         throw AlignmentError.insufficientData("self-learning found no pseudo-pairs to fit a map on")
     }
-    let maps = try fitMaps(chosen)
     var pseudo = chosen
     pseudo.x = chosen.x.map { unpairedX[$0] }
     pseudo.y = chosen.y.map { unpairedY[$0] }
     let report = FitReport(method: "self-learning", estimator: self, data: data, context: context)
-    return SelfLearningModel(alignment: try prepared.model(mapX: maps.x, mapY: maps.y, report: report), pseudoPairs: pseudo,
+    let alignment = try TwoWaySelfLearning.alignment(prepared, pseudoPairs: pseudo, report: report)
+    return SelfLearningModel(alignment: alignment, pseudoPairs: pseudo,
                              iterations: history, bestObjective: best?.score ?? 0, stopReason: stopReason,
                              converged: converged,
                              independentComponents: startComponents, profiles: startProfiles)
