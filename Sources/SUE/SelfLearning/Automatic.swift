@@ -95,10 +95,9 @@ public struct AutomaticModel: AlignmentModel {
 ///    that has beaten ridge on its held-out fold is chosen without this step.
 ///
 /// **What a loop that wins leaves behind.** Either loop's model is ridge both ways (`TwoWayAlignment`) on the known
-/// pairs and the loop's final dictionary, and that is also the form in which it is judged. For the CCA loop this
-/// replaces the CCA it ran with: refitted on thousands of pseudo-pairs, CCA's whitened, truncated space can
-/// retrieve far worse than two ridge maps that keep each side's own geometry, from the very same dictionary
-/// (synthetic clustered views), and is no better where it does well (the text pairs; docs/notebook.md).
+/// pairs and the loop's final dictionary, and that is also the form in which it is judged (for the CCA loop, see
+/// "The final maps" at `SelfLearning.fit(_:context:)`). A CCA loop that locked in on every known pair is kept as
+/// it came out of the loop; one that won on a held-out fold is refitted on every known pair and its dictionary.
 ///
 /// Before both steps, where a side's columns are on scales more than `columnScaleSpread` apart (features in
 /// mixed units), ridge is cross-validated on standardised columns (`ColumnScaling`) against ridge on the columns

@@ -32,7 +32,8 @@ public struct SelfLearning: Aligner, Equatable {
     /// goes below 1.7 % new before it does (the slow phase replaces wrong pairs with right ones, which shows up as
     /// new pairs); after lock-in the fraction drops to 0.1 % within two rounds.
     public var minNewFraction: Double = 0.01
-    /// Cap on the shared dimension used for matching and returned (nil: all canonical components).
+    /// Cap on the canonical components the rounds match in (nil: all of them). The returned model is not this
+    /// space but ridge maps both ways on the final dictionary (see `fit(_:context:)`).
     ///
     /// Each round costs |unpaired X|·|unpaired Y|·r multiply-adds, so r sets the speed. The leading canonical
     /// components carry the correspondence and the √ρ weighting already shrinks the tail. Measured on the text
