@@ -205,7 +205,8 @@ func runClassify(_ context: RunContext) throws -> Int32 {
             let fitted = try classifier.fitInSharedSpace(loaded.model, x: sides.first { $0.modality == .x }?.data,
                                                          y: sides.first { $0.modality == .y }?.data, context: fitContext)
             predict = { try fitted.predict(test, from: testModality) }
-            description = "\(o.string("classifier")!) in the shared space of \(modelFile!) (\(loaded.report?.method ?? loaded.kind)), trained on \(counts)"
+            let block = fitted.columns == nil ? "" : ", in the labelled side's own block of it"
+            description = "\(o.string("classifier")!) in the shared space of \(modelFile!) (\(loaded.report?.method ?? loaded.kind))\(block), trained on \(counts)"
         } else if let primary = sides.first(where: { $0.modality == testModality }) {
             if let other = sides.first(where: { $0.modality != testModality }) {
                 let unlabelledFile = o.string("unlabelled-\(testModality.rawValue)")

@@ -112,6 +112,35 @@ final class ClassificationTests: XCTestCase {
         }
     }
 
+    /// A two-way model's space is each side's own space side by side. Labels of one side train in that side's own
+    /// block, on its real rows, and the other side's rows are classified as mapped into it; labels of both sides
+    /// pool in the whole space.
+    func testOneSidesLabelsTrainInItsOwnBlockOfATwoWaySpace() throws {
+        let data = LabelledViews(rows: 400, seed: 4)
+        let pairs = (0..<60).map { KnownPair(x: $0, y: $0) }
+        let model = try TwoWaySelfLearning().fit(WeaklyPairedData(x: data.x.rows(0..<300), y: data.y.rows(0..<300), pairs: pairs),
+                                                 context: context)
+        let (dx, dy) = (data.x.columns, data.y.columns)
+        XCTAssertEqual(model.ownSpaceColumns(of: .y), 0..<dy)
+        XCTAssertEqual(model.ownSpaceColumns(of: .x), dy..<(dy + dx))
+        XCTAssertNil(try Ridge().fit(WeaklyPairedData(x: data.x, y: data.y, pairs: pairs), context: context).ownSpaceColumns(of: .x))
+        // X's block of an X row is X's own unit row (scaled by 1/√2), not a map of it.
+        let unit = try model.alignment.preprocessX.embed(data.x.rows(0..<5))
+        let block = try model.embedX(data.x.rows(0..<5)).columns(dy..<(dy + dx))
+        for (u, b) in zip(unit.elements, block.elements) { XCTAssertEqual(b, u / Float(2).squareRoot(), accuracy: 1e-6) }
+
+        let labelsX = try data.labelled(.x, 0..<300), labelsY = try data.labelled(.y, 0..<300)
+        let classification = SharedSpaceClassification(classifier: LogisticClassifier())
+        let fromX = try classification.fit(model: model, x: labelsX, y: nil, context: context)
+        XCTAssertEqual(fromX.columns, dy..<(dy + dx))
+        XCTAssertEqual(try classification.fit(model: model, x: nil, y: labelsY, context: context).columns, 0..<dy)
+        XCTAssertNil(try classification.fit(model: model, x: labelsX, y: labelsY, context: context).columns)
+        let test = data.y.rows(300..<400)
+        let p = try fromX.predict(test, from: .y)
+        XCTAssertEqual(p, try fromX.classifier.predict(try model.embedY(test).columns(dy..<(dy + dx))))
+        XCTAssertGreaterThanOrEqual(accuracy(p, data.labels[300..<400]), 0.95)
+    }
+
     /// Labels of X carried into Y's own space through the nearest unlabelled Y rows: where the unlabelled rows hold
     /// the labelled items' counterparts (shuffled), the nearest one is mostly the counterpart and the classifier
     /// learns from Y's own rows; where they do not, it falls back to the shared space.

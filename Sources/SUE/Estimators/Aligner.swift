@@ -40,9 +40,15 @@ public protocol AlignmentModel: Sendable {
     var storedForm: StoredModel { get }
     /// What was fitted, on what, and why.
     var report: FitReport { get }
+    /// Where the shared space is each side's own space side by side (the two-way models), the columns that hold
+    /// `modality`'s own space, in which the other side's rows appear mapped; nil where the space is one space.
+    func ownSpaceColumns(of modality: Modality) -> Range<Int>?
 }
 
 extension AlignmentModel {
+    /// One space: no side's own columns.
+    public func ownSpaceColumns(of modality: Modality) -> Range<Int>? { nil }
+
     /// Maps rows of `modality` into the shared space (`embedX` or `embedY`).
     public func embed(_ rows: Matrix<Float>, from modality: Modality) throws -> Matrix<Float> {
         switch modality {

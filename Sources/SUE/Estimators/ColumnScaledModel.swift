@@ -26,6 +26,7 @@ public struct ColumnScaledModel: StorableModel {
     public var dimension: Int { model.dimension }
     public var inputColumns: (x: Int, y: Int) { model.inputColumns }
     public var report: FitReport { model.report }
+    public func ownSpaceColumns(of modality: Modality) -> Range<Int>? { model.ownSpaceColumns(of: modality) }
     public func embedX(_ x: Matrix<Float>) throws -> Matrix<Float> { try model.embedX(try scalingX.apply(x)) }
     public func embedY(_ y: Matrix<Float>) throws -> Matrix<Float> { try model.embedY(try scalingY.apply(y)) }
 

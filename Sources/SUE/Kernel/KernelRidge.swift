@@ -138,6 +138,11 @@ public struct TwoWayKernelAlignment: StorableModel, Equatable {
     public var dimension: Int { mapXY.columns + mapYX.columns }
     public var inputColumns: (x: Int, y: Int) { (preprocessX.mean.count, preprocessY.mean.count) }
 
+    /// X's own space is the second block (X's unit rows, Y's rows mapped into it), Y's the first.
+    public func ownSpaceColumns(of modality: Modality) -> Range<Int>? {
+        modality == .y ? 0..<mapXY.columns : mapXY.columns..<dimension
+    }
+
     public func embedX(_ x: Matrix<Float>) throws -> Matrix<Float> {
         try checkedEmbedding(x, .x) {
             let unit = try preprocessX.embed($0)

@@ -40,6 +40,7 @@ public struct AutomaticModel: AlignmentModel {
     public var inputColumns: (x: Int, y: Int) { model.inputColumns }
     public func embedX(_ x: Matrix<Float>) throws -> Matrix<Float> { try model.embedX(x) }
     public func embedY(_ y: Matrix<Float>) throws -> Matrix<Float> { try model.embedY(y) }
+    public func ownSpaceColumns(of modality: Modality) -> Range<Int>? { model.ownSpaceColumns(of: modality) }
     public var storedForm: StoredModel {
         var stored = model.storedForm
         stored.report = report

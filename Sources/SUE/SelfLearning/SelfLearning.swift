@@ -139,6 +139,7 @@ public struct SelfLearningModel: AlignmentModel {
     public func embedY(_ y: Matrix<Float>) throws -> Matrix<Float> { try alignment.embedY(y) }
     public var storedForm: StoredModel { alignment.storedForm }
     public var report: FitReport { alignment.report }
+    public func ownSpaceColumns(of modality: Modality) -> Range<Int>? { alignment.ownSpaceColumns(of: modality) }
 }
 
 extension SelfLearning {
