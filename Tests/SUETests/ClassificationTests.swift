@@ -139,6 +139,13 @@ final class ClassificationTests: XCTestCase {
         let p = try fromX.predict(test, from: .y)
         XCTAssertEqual(p, try fromX.classifier.predict(try model.embedY(test).columns(dy..<(dy + dx))))
         XCTAssertGreaterThanOrEqual(accuracy(p, data.labels[300..<400]), 0.95)
+        // Unlabelled Y rows that hold none of the labelled rows' counterparts: the classifier falls back to the
+        // shared space, and there it is the same classifier, in the same block.
+        let translated = try TranslatedClassification(classifier: LogisticClassifier())
+            .fit(model: model, labelled: labelsX, from: .x, unlabelled: test, context: context)
+        XCTAssertFalse(translated.inOwnSpace)
+        XCTAssertEqual(translated.columns, dy..<(dy + dx))
+        XCTAssertEqual(try translated.predict(test, from: .y), p)
     }
 
     /// Labels of X carried into Y's own space through the nearest unlabelled Y rows: where the unlabelled rows hold

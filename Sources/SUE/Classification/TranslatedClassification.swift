@@ -75,7 +75,12 @@ public struct TranslatedClassification<C: Classifier>: Sendable {
         // The counterparts as they are, because that is how the test rows will arrive, in the own space and through
         // the model alike (a model's preprocessing need not commute with normalising a row).
         let counterparts = unlabelled.rows(nearest)
-        let embeddedCounterparts = embeddedUnlabelled.rows(nearest)
+        // The shared-space classifier works where `SharedSpaceClassification` would: in the labelled side's own block
+        // of a two-way space when only that side is labelled, else in the whole space.
+        let columns = ownLabelled == nil ? model.ownSpaceColumns(of: side) : nil
+        func block(_ m: Matrix<Float>) -> Matrix<Float> { columns.map { m.columns($0) } ?? m }
+        let embeddedCounterparts = block(embeddedUnlabelled.rows(nearest))
+        let classifiedLabelled = block(embeddedLabelled)
         let ownRows = try ownLabelled.map { (own: $0.rows, shared: try model.embed($0.rows, from: other)) }
         func fitted(_ rows: [Int], on data: Matrix<Float>, plus extra: Matrix<Float>?) throws -> any FittedClassifier {
             var chosen = data.rows(rows), labels = rows.map { labelled.labels[$0] }
@@ -86,7 +91,7 @@ public struct TranslatedClassification<C: Classifier>: Sendable {
             return try classifier.fit(try LabelledRows(rows: chosen, labels: labels), context: context)
         }
         func ownSpace(_ rows: [Int]) throws -> any FittedClassifier { try fitted(rows, on: counterparts, plus: ownRows?.own) }
-        func sharedSpace(_ rows: [Int]) throws -> any FittedClassifier { try fitted(rows, on: embeddedLabelled, plus: ownRows?.shared) }
+        func sharedSpace(_ rows: [Int]) throws -> any FittedClassifier { try fitted(rows, on: classifiedLabelled, plus: ownRows?.shared) }
         var validation: (ownSpace: Double, sharedSpace: Double)? = nil
         var inOwnSpace = false
         if fraction >= minimumCounterpartFraction {
@@ -115,7 +120,8 @@ public struct TranslatedClassification<C: Classifier>: Sendable {
         }
         let all = Array(0..<labelled.rows.rows)
         return TranslatedClassifier(fitted: inOwnSpace ? try ownSpace(all) : try sharedSpace(all), model: model,
-                                    inOwnSpace: inOwnSpace, counterpartFraction: fraction, validation: validation)
+                                    inOwnSpace: inOwnSpace, counterpartFraction: fraction, validation: validation,
+                                    columns: inOwnSpace ? nil : columns)
     }
 
     /// For each row of `rows` (of modality `side`), its nearest row of `unlabelled` (the other modality) by cosine
@@ -147,12 +153,17 @@ public struct TranslatedClassifier: Sendable {
     /// The cross-validated accuracy (0…1) of each space on the held-out counterparts, or nil when the counterparts
     /// were too few to consider the test side's own space.
     public let validation: (ownSpace: Double, sharedSpace: Double)?
+    /// The columns of the shared space a shared-space classifier takes (the labelled side's own block of a
+    /// two-way space, as in `SharedSpaceClassification`); nil: all of them, or the classifier is in the own space.
+    public let columns: Range<Int>?
 
     /// The class names.
     public var classes: [String] { fitted.classes }
 
     /// Classifies rows of `modality` (the side the unlabelled rows came from).
     public func predict(_ rows: Matrix<Float>, from modality: Modality) throws -> Predictions {
-        try fitted.predict(inOwnSpace ? rows : try model.embed(rows, from: modality))
+        if inOwnSpace { return try fitted.predict(rows) }
+        let embedded = try model.embed(rows, from: modality)
+        return try fitted.predict(columns.map { embedded.columns($0) } ?? embedded)
     }
 }
