@@ -26,14 +26,13 @@ public struct SharedSpaceClassification<C: Classifier>: Sendable {
     public func fit(model: any AlignmentModel, x: LabelledRows?, y: LabelledRows?,
                     context: FitContext) throws -> SharedSpaceClassifier {
         let columns = x == nil ? model.ownSpaceColumns(of: .y) : y == nil ? model.ownSpaceColumns(of: .x) : nil
-        let space = columns ?? 0..<model.dimension
         var parts = [(rows: Matrix<Float>, labels: [String])]()
-        if let x { parts.append((try model.embedX(x.rows).columns(space), x.labels)) }
-        if let y { parts.append((try model.embedY(y.rows).columns(space), y.labels)) }
+        if let x { parts.append((try model.embed(x.rows, from: .x, columns: columns), x.labels)) }
+        if let y { parts.append((try model.embed(y.rows, from: .y, columns: columns), y.labels)) }
         guard !parts.isEmpty else {
             throw AlignmentError.insufficientData("classification needs labelled rows of X, of Y or of both")
         }
-        let rows = Matrix(rows: parts.reduce(0) { $0 + $1.rows.rows }, columns: space.count,
+        let rows = Matrix(rows: parts.reduce(0) { $0 + $1.rows.rows }, columns: parts[0].rows.columns,
                           elements: parts.flatMap { $0.rows.elements })
         let data = try LabelledRows(rows: rows, labels: parts.flatMap { $0.labels })
         return SharedSpaceClassifier(model: model, classifier: try classifier.fit(data, context: context), columns: columns)
@@ -62,7 +61,6 @@ public struct SharedSpaceClassifier: Sendable {
 
     /// Maps `rows` of `modality` into the shared space and classifies them.
     public func predict(_ rows: Matrix<Float>, from modality: Modality) throws -> Predictions {
-        let embedded = try model.embed(rows, from: modality)
-        return try classifier.predict(columns.map { embedded.columns($0) } ?? embedded)
+        try classifier.predict(try model.embed(rows, from: modality, columns: columns))
     }
 }

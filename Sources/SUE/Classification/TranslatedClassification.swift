@@ -162,8 +162,6 @@ public struct TranslatedClassifier: Sendable {
 
     /// Classifies rows of `modality` (the side the unlabelled rows came from).
     public func predict(_ rows: Matrix<Float>, from modality: Modality) throws -> Predictions {
-        if inOwnSpace { return try fitted.predict(rows) }
-        let embedded = try model.embed(rows, from: modality)
-        return try fitted.predict(columns.map { embedded.columns($0) } ?? embedded)
+        try fitted.predict(inOwnSpace ? rows : try model.embed(rows, from: modality, columns: columns))
     }
 }

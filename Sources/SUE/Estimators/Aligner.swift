@@ -56,6 +56,12 @@ extension AlignmentModel {
         case .y: return try embedY(rows)
         }
     }
+
+    /// Maps rows of `modality` into the shared space and keeps only `columns` of it (all of them when nil).
+    public func embed(_ rows: Matrix<Float>, from modality: Modality, columns: Range<Int>?) throws -> Matrix<Float> {
+        let embedded = try embed(rows, from: modality)
+        return columns.map { embedded.columns($0) } ?? embedded
+    }
 }
 
 /// One of the two modalities.

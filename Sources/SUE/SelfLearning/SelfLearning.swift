@@ -214,7 +214,8 @@ extension SelfLearning {
 
     /// CCA maps fitted on the known pairs (the start's map from the pairs).
     func pairMaps() throws -> (x: Matrix<Float>, y: Matrix<Float>) {
-        try configuration.canonicalMaps(prepared.x.rows(prepared.pairs.map(\.x)), prepared.y.rows(prepared.pairs.map(\.y)))
+        let known = prepared.pairedRows()
+        return try configuration.canonicalMaps(known.x, known.y)
     }
 
     // Round 0: the starting shared space.
