@@ -513,6 +513,42 @@ final class AlignmentTests: XCTestCase {
         XCTAssertGreaterThan(kept.xToY.r10, 95, "\(kept)")
     }
 
+    func testSelfLearningRoundsInLeadingComponentsOfWideSides() throws {
+        // Both sides wider than the bound (128 and 64 columns against 48): the rounds work in each side's leading
+        // principal components, the returned maps take every column, and the loop still finds the correspondence
+        // it finds at full width.
+        let (x, y) = makeClusteredViews(rows: 2000, seed: 7)
+        let split = try AlignmentSplit(rows: 2000, pairs: 20, test: 300, seed: 2)
+        let training = split.trainingData(x: x, y: y), test = split.testData(x: x, y: y)
+        var narrow = SelfLearning()
+        narrow.maxRoundColumns = 48
+        let reduced = try narrow.fit(training, context: FitContext(seed: 2))
+        var wide = SelfLearning()
+        wide.maxRoundColumns = nil
+        let full = try wide.fit(training, context: FitContext(seed: 2))
+        XCTAssertTrue(reduced.inputColumns == (128, 64))
+        XCTAssertEqual(reduced.dimension, 128 + 64)
+        let reducedRecall = try retrievalRecall(try reduced.embedX(test.x), try reduced.embedY(test.y))
+        let fullRecall = try retrievalRecall(try full.embedX(test.x), try full.embedY(test.y))
+        XCTAssertGreaterThan(reduced.pseudoPairs.count, 500, reduced.stopReason)
+        XCTAssertGreaterThan(reducedRecall.xToY.r10, 95, "\(reducedRecall)")
+        XCTAssertGreaterThan(reducedRecall.yToX.r10, 95, "\(reducedRecall)")
+        XCTAssertGreaterThan(reducedRecall.xToY.r1, fullRecall.xToY.r1 - 5, "leading components \(reducedRecall), all columns \(fullRecall)")
+        XCTAssertGreaterThan(reducedRecall.yToX.r1, fullRecall.yToX.r1 - 5, "leading components \(reducedRecall), all columns \(fullRecall)")
+        // The rounds did run in 48 columns; a bound no side exceeds leaves the fit as it is without one.
+        XCTAssertNotEqual(reduced.pseudoPairs.x, full.pseudoPairs.x)
+        var atWidth = SelfLearning()
+        atWidth.maxRoundColumns = 128
+        let same = try atWidth.fit(training, context: FitContext(seed: 2))
+        XCTAssertEqual(same.pseudoPairs.x, full.pseudoPairs.x)
+        XCTAssertEqual(same.pseudoPairs.y, full.pseudoPairs.y)
+        var bad = SelfLearning()
+        bad.maxRoundColumns = 0
+        XCTAssertThrowsError(try bad.fit(training, context: FitContext(seed: 2))) { error in
+            XCTAssertTrue("\(error)".contains("maxRoundColumns"), "\(error)")
+        }
+    }
+
     func testAutoDoesNotTrustSelfLearningWithoutACorrespondence() throws {
         // X and Y are unrelated: any mutual matches self-learning settles on are noise it has fitted, so the
         // null run from shuffled pairs must score as well, and auto must fall back to a map from the pairs.

@@ -28,6 +28,23 @@ final class TwoWaySelfLearningTests: XCTestCase {
         }
     }
 
+    func testRoundsInLeadingComponentsOfWideSides() throws {
+        // Both sides wider than the bound (192 and 160 columns against 96): the rounds match in each side's leading
+        // principal components, the returned maps take every column, and unpaired rows still pay off.
+        let (training, test) = try Self.views.problem(pairs: 120)
+        let ridge = try testRecall(try Ridge().fit(training, context: FitContext()), test)
+        var narrow = TwoWaySelfLearning()
+        narrow.maxRoundColumns = 96
+        let model = try narrow.fit(training, context: FitContext(seed: 3))
+        let learned = try testRecall(model, test)
+        XCTAssertGreaterThan(learned.xToY.r10, ridge.xToY.r10 + 10, "two-way in 96 components \(learned) vs ridge \(ridge)")
+        XCTAssertGreaterThan(learned.yToX.r10, ridge.yToX.r10 + 10, "two-way in 96 components \(learned) vs ridge \(ridge)")
+        XCTAssertEqual(model.dimension, 192 + 160)
+        XCTAssertTrue(model.inputColumns == (training.x.columns, training.y.columns))
+        let full = try TwoWaySelfLearning().fit(training, context: FitContext(seed: 3))
+        XCTAssertNotEqual(model.pseudoPairs, full.pseudoPairs, "the bound took effect")
+    }
+
     func testAutoTurnsToTwoWaySelfLearningAndNeverFallsBelowRidge() throws {
         let (training, test) = try Self.views.problem(pairs: 300)
         let model = try Automatic().fit(training, context: FitContext(seed: 3))
@@ -126,7 +143,8 @@ final class TwoWaySelfLearningTests: XCTestCase {
     func testBadSettingsAndTooFewPairsAreClearErrors() throws {
         let (training, _) = try Self.views.problem(pairs: 50)
         for change in [{ (e: inout TwoWaySelfLearning) in e.growth = 0.5 }, { $0.maxIterations = 0 },
-                       { $0.initialDictionarySize = 0 }, { $0.minNewFraction = 2 }, { $0.maxMatchingRows = 0 }] {
+                       { $0.initialDictionarySize = 0 }, { $0.minNewFraction = 2 }, { $0.maxMatchingRows = 0 },
+                       { $0.maxRoundColumns = 0 }] {
             var estimator = TwoWaySelfLearning()
             change(&estimator)
             XCTAssertThrowsError(try estimator.fit(training, context: FitContext())) { error in

@@ -14,6 +14,8 @@ public enum LinearAlgebraError: Error, CustomStringConvertible, Equatable {
     case dimensionMismatch(String)
     /// The input contains NaN or ±Inf (the message says which matrix and where).
     case nonFinite(String)
+    /// A parameter is outside its valid range (the message names it and the range).
+    case invalidArgument(String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum LinearAlgebraError: Error, CustomStringConvertible, Equatable {
             return "dimension mismatch: \(message)"
         case let .nonFinite(message):
             return "non-finite input: \(message)"
+        case let .invalidArgument(message):
+            return "invalid argument: \(message)"
         }
     }
 }

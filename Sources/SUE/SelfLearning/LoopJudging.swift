@@ -107,8 +107,9 @@ extension AutomaticSelection {
             var nullConfiguration = configuration
             nullConfiguration.maxIterations = max(1, min(learned.iterations.count, 5))
             let run = try nullConfiguration.run(null, initial: nil, components: learned.independentComponents,
-                                                profiles: learned.profiles, context: context)
-            let statistics = (run.bestObjective, try heldOutAgreement(of: run.pseudoPairs, prepared, configuration, &random))
+                                                profiles: learned.profiles, bases: learned.roundBases, context: context)
+            let statistics = (run.bestObjective, try heldOutAgreement(of: run.pseudoPairs, prepared.projected(onto: run.roundBases),
+                                                                      configuration, &random))
             nullStatistics = statistics
             return statistics
         }
@@ -127,7 +128,7 @@ extension AutomaticSelection {
                                       100 * churn, run.bestObjective))
             }
             let (nullScore, nullHeldOut) = try nullRun()
-            let heldOut = try heldOutAgreement(of: run.pseudoPairs, prepared, configuration, &random)
+            let heldOut = try heldOutAgreement(of: run.pseudoPairs, prepared.projected(onto: run.roundBases), configuration, &random)
             let lockedIn = heldOut > max(nullHeldOut, 0) * (1 + lockInMargin)
                 || run.bestObjective > max(nullScore, 0) * (1 + lockInMargin)
             return (lockedIn, String(format: "mean CSLS %.3f vs %.3f from shuffled pairs, held-out cosine %.3f vs %.3f: %@",
@@ -141,7 +142,8 @@ extension AutomaticSelection {
             context.report("auto", 0.6, "no lock-in: self-learning again, from CCA on the known pairs alone")
             var plain = configuration
             plain.independentComponents = nil
-            let second = try plain.run(data, initial: nil, components: nil, profiles: learned.profiles, context: context)
+            let second = try plain.run(data, initial: nil, components: nil, profiles: learned.profiles,
+                                       bases: learned.roundBases, context: context)
             let test = try lockInTest(second)
             lockIn += "; from CCA alone " + test.summary
             if test.lockedIn { learned = second; lockedIn = true }
@@ -170,7 +172,8 @@ public func showsLockIn(scores: [Double], converged: Bool, margin: Double) -> Bo
 }
 
 /// How well a dictionary of pseudo-pairs generalises to itself: CCA (as in self-learning) on a random half of
-/// the pairs, then the mean cosine, in that shared space, of the pairs in the other half. Pairs that are a real
+/// the pairs, then the mean cosine, in that shared space, of the pairs in the other half. `prepared` is the
+/// problem in the features the loop's rounds used (`PreparedProblem.projected(onto:)`). Pairs that are a real
 /// correspondence are predicted by a map fitted on other pairs; an arbitrary matching that a flexible map has
 /// made self-consistent is not (its held-out cosine is near 0 on centred data).
 func heldOutAgreement(of pairs: MutualMatches, _ prepared: PreparedProblem, _ configuration: SelfLearning,

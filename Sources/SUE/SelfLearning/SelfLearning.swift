@@ -83,6 +83,17 @@ public struct SelfLearning: Aligner, Equatable {
     /// close neighbours), 20 pairs: w = 0.25, 0.5 and 0.75 lock in, w = 1 creeps for 20 rounds. 0.75 is the
     /// largest weight that worked on both.
     public var profileWeight: Double? = 0.75
+    /// Width past which the rounds work on a side's leading principal components instead of its columns (nil:
+    /// always the columns). The start's similarity profiles and the returned ridge maps use every column.
+    ///
+    /// Why: each round solves one CCA per cross-fitting part, with a Cholesky factor and triangular solves of
+    /// the side's width, so the rounds' cost grows with the cube of the width; image and large-text encoders
+    /// give 768 to 3 072 columns. On a few thousand noisy pseudo-pairs the directions of small variance carry
+    /// spurious correlation rather than the correspondence (the SVCCA recipe, see `RoundBases`): leaving them out
+    /// made the loops faster on wide sides and locked in where the full width did not. Below the bound nothing
+    /// changes, and the bound is not lower because cutting encoders of 256 and 384 columns down further cost
+    /// recall. The measurements are in docs/notebook.md.
+    public var maxRoundColumns: Int? = 512
 
     /// The estimator with its default settings (each setting's documentation gives the measurements behind it).
     public init() {}
@@ -132,6 +143,9 @@ public struct SelfLearningModel: AlignmentModel {
     var independentComponents: (x: IndependentComponents, y: IndependentComponents)? = nil
     /// The similarity profiles, if the start used them (pair-free: reusable for other runs on the same rows).
     var profiles: FittedProfiles? = nil
+    /// The principal directions the rounds worked in, if a side was wider than `maxRoundColumns` (pair-free:
+    /// reusable for other runs on the same rows).
+    var roundBases: RoundBases? = nil
 
     public var dimension: Int { alignment.dimension }
     public var inputColumns: (x: Int, y: Int) { alignment.inputColumns }
@@ -196,16 +210,23 @@ extension SelfLearning {
     /// says no, the loop stops there, unconverged (a caller's judgement that the run has found nothing).
     func run(_ data: WeaklyPairedData, initial: (any AlignmentModel)?,
              components given: (x: IndependentComponents, y: IndependentComponents)?,
-             profiles givenProfiles: FittedProfiles?, context: FitContext,
+             profiles givenProfiles: FittedProfiles?, bases givenBases: RoundBases? = nil, context: FitContext,
              keepGoing: ([SelfLearningIteration]) -> Bool = { _ in true }) throws -> SelfLearningModel {
     let configuration = self
     guard configuration.maxIterations >= 1, configuration.neighbours >= 1, configuration.patience >= 1,
           configuration.crossFittingFolds >= 1,
           configuration.relativeTolerance >= 0, configuration.correlationPower >= 0, (configuration.profileWeight ?? 0) >= 0,
-          (0...1).contains(configuration.minNewFraction) else {
-        throw AlignmentError.invalidConfiguration("self-learning: maxIterations, neighbours, patience and crossFittingFolds must be ≥ 1, tolerance, power and profileWeight ≥ 0, minNewFraction in [0, 1] (got \(configuration))")
+          (0...1).contains(configuration.minNewFraction), (configuration.maxRoundColumns ?? 1) >= 1 else {
+        throw AlignmentError.invalidConfiguration("self-learning: maxIterations, neighbours, patience, crossFittingFolds and maxRoundColumns must be ≥ 1, tolerance, power and profileWeight ≥ 0, minNewFraction in [0, 1] (got \(configuration))")
     }
-    let prepared = try PreparedProblem(data)
+    let full = try PreparedProblem(data)
+    // The rounds' features: each wide side's leading principal components (`maxRoundColumns`); the final maps
+    // are fitted on `full`.
+    let bases = try givenBases ?? RoundBases.fitted(full, columns: configuration.maxRoundColumns, seed: context.seed)
+    if let bases {
+        context.report("self-learning", 0, "rounds on the leading \(bases.x?.columns ?? full.x.columns) and \(bases.y?.columns ?? full.y.columns) principal components of X's \(full.x.columns) and Y's \(full.y.columns) columns")
+    }
+    let prepared = full.projected(onto: bases)
     let unpairedX = data.unpairedXRows, unpairedY = data.unpairedYRows
     guard !unpairedX.isEmpty, !unpairedY.isEmpty else {
         throw AlignmentError.insufficientData("self-learning needs unpaired rows on both sides (X: \(unpairedX.count), Y: \(unpairedY.count))")
@@ -368,10 +389,10 @@ extension SelfLearning {
     pseudo.x = chosen.x.map { unpairedX[$0] }
     pseudo.y = chosen.y.map { unpairedY[$0] }
     let report = FitReport(method: "self-learning", estimator: self, data: data, context: context)
-    let alignment = try TwoWaySelfLearning.alignment(prepared, pseudoPairs: pseudo, report: report)
+    let alignment = try TwoWaySelfLearning.alignment(full, pseudoPairs: pseudo, report: report)
     return SelfLearningModel(alignment: alignment, pseudoPairs: pseudo,
                              iterations: history, bestObjective: best?.score ?? 0, stopReason: stopReason,
                              converged: converged,
-                             independentComponents: startComponents, profiles: startProfiles)
+                             independentComponents: startComponents, profiles: startProfiles, roundBases: bases)
     }
 }

@@ -41,6 +41,11 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
     /// sample of each side takes part. The matching costs |X|·|Y| per round, and a dictionary needs thousands of
     /// right pairs, not all of them: a sample of n rows per side out of N holds about n²/N true pairs.
     public var maxMatchingRows: Int? = nil
+    /// Width past which the rounds work on a side's leading principal components instead of its columns (nil:
+    /// always the columns), as in `SelfLearning.maxRoundColumns`; the returned maps use every column. Each round
+    /// fits ridge both ways, whose generalised cross-validation decomposes a Gram matrix of each side's width, and
+    /// matches in the two sides' widths together.
+    public var maxRoundColumns: Int? = 512
 
     /// The estimator with its default settings.
     public init() {}
@@ -52,13 +57,19 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
 
     private func run(_ data: WeaklyPairedData, context: FitContext) throws -> TwoWaySelfLearningModel {
         guard maxIterations >= 1, neighbours >= 1, initialDictionarySize >= 1, growth >= 1, growth.isFinite,
-              (0...1).contains(minNewFraction) else {
-            throw AlignmentError.invalidConfiguration("two-way self-learning: maxIterations, neighbours and initialDictionarySize must be ≥ 1, growth finite and ≥ 1, minNewFraction in [0, 1]")
+              (0...1).contains(minNewFraction), (maxRoundColumns ?? 1) >= 1 else {
+            throw AlignmentError.invalidConfiguration("two-way self-learning: maxIterations, neighbours, initialDictionarySize and maxRoundColumns must be ≥ 1, growth finite and ≥ 1, minNewFraction in [0, 1]")
         }
-        let prepared = try PreparedProblem(data)
-        guard prepared.pairs.count >= 2 else {
-            throw AlignmentError.insufficientData("two-way self-learning needs at least 2 known pairs, got \(prepared.pairs.count)")
+        let full = try PreparedProblem(data)
+        guard full.pairs.count >= 2 else {
+            throw AlignmentError.insufficientData("two-way self-learning needs at least 2 known pairs, got \(full.pairs.count)")
         }
+        // The rounds' features: each wide side's leading principal components; the final maps use `full`.
+        let bases = try RoundBases.fitted(full, columns: maxRoundColumns, seed: context.seed)
+        if let bases {
+            context.report("two-way self-learning", 0, "rounds on the leading \(bases.x?.columns ?? full.x.columns) and \(bases.y?.columns ?? full.y.columns) principal components of X's \(full.x.columns) and Y's \(full.y.columns) columns")
+        }
+        let prepared = full.projected(onto: bases)
         var unpairedX = data.unpairedXRows, unpairedY = data.unpairedYRows
         if let cap = maxMatchingRows {
             guard cap >= 1 else { throw AlignmentError.invalidConfiguration("two-way self-learning: maxMatchingRows must be ≥ 1") }
@@ -113,7 +124,7 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
         var pseudo = dictionary
         pseudo.x = dictionary.x.map { unpairedX[$0] }
         pseudo.y = dictionary.y.map { unpairedY[$0] }
-        let alignment = try Self.alignment(prepared, pseudoPairs: pseudo,
+        let alignment = try Self.alignment(full, pseudoPairs: pseudo,
                                            report: FitReport(method: "two-way-self-learning", estimator: self, data: data, context: context))
         return TwoWaySelfLearningModel(alignment: alignment, pseudoPairs: pseudo, iterations: history,
                                        stopReason: stopReason, converged: converged)
