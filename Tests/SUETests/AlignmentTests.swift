@@ -549,6 +549,40 @@ final class AlignmentTests: XCTestCase {
         }
     }
 
+    func testARunLockingInAtItsLastRoundGetsOvertime() throws {
+        // Cap a run at the round where its share of new pseudo-pairs first falls by more than the overtime drop
+        // (the lock-in under way): with overtime it goes on and settles, without it stops there unsettled.
+        let (x, y) = makeClusteredViews(rows: 2000, seed: 7)
+        let split = try AlignmentSplit(rows: 2000, pairs: 20, test: 300, seed: 2)
+        let training = split.trainingData(x: x, y: y), test = split.testData(x: x, y: y)
+        let free = try SelfLearning().fit(training, context: FitContext(seed: 2))
+        let fractions = free.iterations.map(\.newFraction)
+        let drop = try XCTUnwrap((2..<fractions.count).first { fractions[$0 - 1] - fractions[$0] >= SelfLearning().overtimeChurnDrop },
+                                 "no lock-in in \(fractions)")
+        var capped = SelfLearning()
+        capped.maxIterations = drop + 1
+        let extended = try capped.fit(training, context: FitContext(seed: 2))
+        capped.overtimeRounds = 0
+        let cut = try capped.fit(training, context: FitContext(seed: 2))
+        XCTAssertEqual(cut.iterations.count, drop + 1)
+        XCTAssertFalse(cut.converged, cut.stopReason)
+        XCTAssertGreaterThan(extended.iterations.count, drop + 1)
+        XCTAssertLessThanOrEqual(extended.iterations.count, drop + 1 + SelfLearning().overtimeRounds)
+        XCTAssertTrue(extended.converged, extended.stopReason)
+        // The rounds before the cap are the same run.
+        XCTAssertEqual(Array(extended.iterations.prefix(drop + 1)), cut.iterations)
+        // Settled, it passes the lock-in evidence `auto` asks of a run that a stopping rule ended.
+        XCTAssertTrue(showsLockIn(scores: extended.iterations.map(\.meanScore), converged: extended.converged, margin: 0.25))
+        let extendedRecall = try retrievalRecall(try extended.embedX(test.x), try extended.embedY(test.y))
+        XCTAssertGreaterThan(extendedRecall.xToY.r10, 95, "\(extendedRecall)")
+        var bad = SelfLearning()
+        bad.overtimeRounds = -1
+        XCTAssertThrowsError(try bad.fit(training, context: FitContext(seed: 2)))
+        bad = SelfLearning()
+        bad.overtimeChurnDrop = 1.5
+        XCTAssertThrowsError(try bad.fit(training, context: FitContext(seed: 2)))
+    }
+
     func testAutoDoesNotTrustSelfLearningWithoutACorrespondence() throws {
         // X and Y are unrelated: any mutual matches self-learning settles on are noise it has fitted, so the
         // null run from shuffled pairs must score as well, and auto must fall back to a map from the pairs.

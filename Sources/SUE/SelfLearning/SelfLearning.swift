@@ -13,6 +13,20 @@ public struct SelfLearning: Aligner, Equatable {
     /// that fail. 20 keeps a margin over the slowest lock-in seen and every fit on those data under a minute
     /// (5-pair fits took 51–58 s with 25, 49–56 s with 20).
     public var maxIterations: Int = 20
+    /// Extra rounds a run gets when, at its last round, it is visibly locking in: its share of new pseudo-pairs
+    /// fell by at least `overtimeChurnDrop` in that round (0: runs end at `maxIterations`).
+    ///
+    /// Why: a run that is finding the correspondence replaces its pairs fast, one that creeps does not. At the
+    /// cap, a creeping run's share of new pairs falls by a point or two per round; a run that has begun to lock
+    /// in falls by tens of points per round for two or three rounds, and then settles. Cut there, it has neither
+    /// settled nor, when its score climbs over several rounds rather than jumping in one, shown a jump, and
+    /// `auto` discards a correspondence it had found: on slower data the lock-in from 20 pairs came at rounds
+    /// 17–19 (the measurements are in docs/notebook.md). The extra rounds go only to such runs, and a run that
+    /// settles within them stops there.
+    public var overtimeRounds: Int = 10
+    /// The fall in the share of new pseudo-pairs, from one round to the next, that marks a run as locking in
+    /// (see `overtimeRounds`).
+    public var overtimeChurnDrop: Double = 0.05
     /// Neighbourhood size of CSLS's hubness correction.
     public var neighbours: Int = 10
     /// Canonical components are scaled by ρ^power in the shared space (see `CanonicalCorrelation.weightedMaps`).
@@ -214,10 +228,11 @@ extension SelfLearning {
              keepGoing: ([SelfLearningIteration]) -> Bool = { _ in true }) throws -> SelfLearningModel {
     let configuration = self
     guard configuration.maxIterations >= 1, configuration.neighbours >= 1, configuration.patience >= 1,
+          configuration.overtimeRounds >= 0, (0...1).contains(configuration.overtimeChurnDrop),
           configuration.crossFittingFolds >= 1,
           configuration.relativeTolerance >= 0, configuration.correlationPower >= 0, (configuration.profileWeight ?? 0) >= 0,
           (0...1).contains(configuration.minNewFraction), (configuration.maxRoundColumns ?? 1) >= 1 else {
-        throw AlignmentError.invalidConfiguration("self-learning: maxIterations, neighbours, patience, crossFittingFolds and maxRoundColumns must be ≥ 1, tolerance, power and profileWeight ≥ 0, minNewFraction in [0, 1] (got \(configuration))")
+        throw AlignmentError.invalidConfiguration("self-learning: maxIterations, neighbours, patience, crossFittingFolds and maxRoundColumns must be ≥ 1, overtimeRounds, tolerance, power and profileWeight ≥ 0, minNewFraction and overtimeChurnDrop in [0, 1] (got \(configuration))")
     }
     let full = try PreparedProblem(data)
     // The rounds' features: each wide side's leading principal components (`maxRoundColumns`); the final maps
@@ -297,11 +312,14 @@ extension SelfLearning {
     var history: [SelfLearningIteration] = []
     var best: (score: Double, matches: MutualMatches)? = nil
     var previous: Set<Int64> = []
-    var stopReason = "reached maxIterations (\(configuration.maxIterations))"
+    var stopReason: String? = nil  // set where a stopping rule or the caller ends the loop
     var roundsWithoutProgress = 0, roundsSettled = 0
     var converged = false  // set where a stopping rule ends the loop
     let cslsWorkspace = CSLSWorkspace()
-    for round in 0..<configuration.maxIterations {
+    var limit = configuration.maxIterations  // raised once by `overtimeRounds` for a run locking in at the cap
+    var round = 0
+    while round < limit {
+        defer { round += 1 }
         // One workspace for all rounds: the similarity buffer (530 MB at 11 500²) is page-faulted in once.
         var partMatches: [MutualMatches] = []
         for h in parts.indices {
@@ -319,7 +337,7 @@ extension SelfLearning {
         let record = SelfLearningIteration(iteration: round, matches: matches.count, meanScore: matches.meanScore,
                                            meanMargin: meanMargin, newFraction: fresh)
         history.append(record)
-        context.report("self-learning", Double(round + 1) / Double(configuration.maxIterations),
+        context.report("self-learning", min(1, Double(round + 1) / Double(configuration.maxIterations)),
                        "round \(round): \(matches.count) pseudo-pairs, mean CSLS \(String(format: "%.4f", record.meanScore)), \(String(format: "%.1f", 100 * fresh))% new")
         if parts.count > 1 && round == 0 && configuration.maxIterations > 1 {
             // With cross-fitting, later rounds score out-of-part matches in a refitted space; round 0's score
@@ -350,11 +368,17 @@ extension SelfLearning {
             break
         }
         previous = keys
-        if round + 1 < configuration.maxIterations && !keepGoing(history) {
+        if round + 1 == limit && limit == configuration.maxIterations && configuration.overtimeRounds > 0 && history.count >= 2
+            && history[history.count - 2].newFraction - fresh >= configuration.overtimeChurnDrop {
+            limit += configuration.overtimeRounds
+            context.report("self-learning", 1, String(format: "round %d: new pseudo-pairs fell from %.1f%% to %.1f%%, locking in: up to %d more rounds",
+                                                      round, 100 * history[history.count - 2].newFraction, 100 * fresh, configuration.overtimeRounds))
+        }
+        if round + 1 < limit && !keepGoing(history) {
             stopReason = "abandoned by the caller after round \(round)"
             break
         }
-        if round + 1 < configuration.maxIterations {
+        if round + 1 < limit {
             // One pass over the dictionary: each part's moments; a part is matched next with the CCA of all the
             // others (the known pairs and every other part's pseudo-pairs).
             let partMoments = try partMatches.map {
@@ -391,7 +415,10 @@ extension SelfLearning {
     let report = FitReport(method: "self-learning", estimator: self, data: data, context: context)
     let alignment = try TwoWaySelfLearning.alignment(full, pseudoPairs: pseudo, report: report)
     return SelfLearningModel(alignment: alignment, pseudoPairs: pseudo,
-                             iterations: history, bestObjective: best?.score ?? 0, stopReason: stopReason,
+                             iterations: history, bestObjective: best?.score ?? 0,
+                             stopReason: stopReason ?? (limit > configuration.maxIterations
+                                ? "reached maxIterations (\(configuration.maxIterations)) and \(configuration.overtimeRounds) rounds of overtime"
+                                : "reached maxIterations (\(configuration.maxIterations))"),
                              converged: converged,
                              independentComponents: startComponents, profiles: startProfiles, roundBases: bases)
     }
