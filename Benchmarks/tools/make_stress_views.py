@@ -14,6 +14,8 @@ From ../shared/data/textpairs (MiniLM, e5 and LSA views of the same texts, row i
 - small    (1 200): MiniLM against LSA.
 - dups     (5 000): MiniLM against e5 where 30 % of the rows are copies of other rows (both sides).
 - scales   (5 000): MiniLM times 10^4 against LSA with each column scaled by 10^U(-3, 3).
+- relu     (5 000): MiniLM against a 1 536-column ReLU expansion of e5 with noise: a wide side (an image encoder's
+           width) whose relation to the other is far from linear but which self-learning can lock in on.
 
     python3 Benchmarks/tools/make_stress_views.py OUT_DIR [--data ../shared/data/textpairs]
 """
@@ -83,3 +85,10 @@ save("dups", m[source], e[source])
 
 rows = rng.choice(len(m), 5000, replace=False)
 save("scales", m[rows] * 1e4, l[rows] * 10 ** rng.uniform(-3, 3, 256))
+
+# Its own generators, so that the views above stay as they were.
+r = np.random.default_rng(7)
+z = (e - e.mean(0)) / e.std(0)
+expanded = np.maximum(z @ (r.normal(size=(384, 1536)) / np.sqrt(384)), 0) + 0.1 * r.normal(size=(len(e), 1536))
+rows = np.sort(np.random.default_rng(3).choice(len(m), 5000, replace=False))
+save("relu", m[rows], expanded[rows])
