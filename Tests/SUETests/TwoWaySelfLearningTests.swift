@@ -43,6 +43,12 @@ final class TwoWaySelfLearningTests: XCTestCase {
         XCTAssertTrue(model.inputColumns == (training.x.columns, training.y.columns))
         let full = try TwoWaySelfLearning().fit(training, context: FitContext(seed: 3))
         XCTAssertNotEqual(model.pseudoPairs, full.pseudoPairs, "the bound took effect")
+        // The principal directions are seeded and their products split by size: the same bits on one thread.
+        narrow.maxIterations = 3
+        let one = try Parallel.withThreads(1) { try narrow.fit(training, context: FitContext(seed: 3)) }
+        let two = try narrow.fit(training, context: FitContext(seed: 3, threads: 2))
+        XCTAssertEqual(one.alignment, two.alignment)
+        XCTAssertEqual(one.pseudoPairs, two.pseudoPairs)
     }
 
     func testAutoTurnsToTwoWaySelfLearningAndNeverFallsBelowRidge() throws {
