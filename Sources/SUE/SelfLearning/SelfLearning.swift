@@ -4,9 +4,10 @@ import LinearAlgebra
 /// Self-learning alignment as an estimator: its settings are the fields below, the learned state is
 /// `SelfLearningModel`. The method is described at `fit(_:context:)`.
 public struct SelfLearning: Aligner, Equatable {
-    /// Upper bound on refinement rounds (each costs one pass over all unpaired X × unpaired Y similarities,
-    /// ≈ 1.7 s on the text pairs on 2 cores). From 10 pairs the loop first creeps — the mean CSLS barely moves
-    /// while the precision of the pseudo-pairs climbs — and then locks in within two or three rounds. Measured
+    /// Rounds after which a run stops unless it is locking in (`overtimeRounds`). Each costs one pass over all
+    /// unpaired X × unpaired Y similarities (≈ 1.7 s on the text pairs on 2 cores). From 10 pairs the loop first
+    /// creeps — the mean CSLS barely moves while the precision of the pseudo-pairs climbs — and then locks in
+    /// within two or three rounds. Measured
     /// on the text pairs (5 splits, cross-fitted, similarity profiles in the start): from 10 pairs the jump comes
     /// at rounds 7–12 (without the profiles: by round 24 on 3 splits, 26–27 on a fourth, not by 34 on the fifth);
     /// from 5 pairs no run locks in within 25 rounds, so every round past the lock-in rounds seen is spent on runs
