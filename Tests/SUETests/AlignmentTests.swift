@@ -286,6 +286,41 @@ final class AlignmentTests: XCTestCase {
         }
     }
 
+    /// Ridge from sufficient statistics against ridge on the rows: the moments of two disjoint halves, added, give
+    /// the same λ and map as the rows together (odd sizes, more rows than columns); bad moments are clear errors.
+    func testRidgeFromMomentsMatchesRidgeOnTheRows() throws {
+        var random = SeededRandom(seed: 12)
+        for (n, dx, dy) in [(301, 37, 23), (97, 60, 11)] {
+            let a: Matrix<Float> = random.normalMatrix(n, dx)
+            var b = Matrix.multiply(a, .none, random.normalMatrix(dx, dy) as Matrix<Float>, .none)
+            for k in b.elements.indices { b.elements[k] += Float(0.5 * random.normal()) }
+            let onRows = try RidgeRegression(a: a, b: b, criterion: .generalizedCrossValidation)
+            let half = n / 2
+            let first = try CanonicalCorrelation.SecondMoments(a: a.rows(0..<half), b: b.rows(0..<half))
+            let second = try CanonicalCorrelation.SecondMoments(a: a.rows(half..<n), b: b.rows(half..<n))
+            let moments = first + second
+            let norm = (0..<dy).reduce(0.0) { $0 + moments.yy[$1, $1] }
+            let fromMoments = try RidgeRegression(gram: moments.xx, cross: moments.xy, targetSquaredNorm: norm, rows: moments.samples)
+            // The products are summed in Double from Float rows (relative error about 10⁻⁶ each), and the score's
+            // RSS = ‖B‖² − Σ… cancels most of ‖B‖² on a good fit, which magnifies that error in it.
+            XCTAssertEqual(fromMoments.lambda, onRows.lambda, accuracy: 1e-6 * onRows.lambda)
+            XCTAssertEqual(fromMoments.leaveOneOutError, onRows.leaveOneOutError, accuracy: 1e-3 * onRows.leaveOneOutError)
+            let scale = onRows.weights.elements.map { abs($0) }.max()!
+            for k in onRows.weights.elements.indices {
+                XCTAssertEqual(fromMoments.weights.elements[k], onRows.weights.elements[k], accuracy: 1e-5 * scale)
+            }
+        }
+        let gram = Matrix<Double>.identity(3), cross = Matrix<Double>(rows: 3, columns: 2)
+        XCTAssertThrowsError(try RidgeRegression(gram: gram, cross: Matrix<Double>(rows: 4, columns: 2), targetSquaredNorm: 1, rows: 10)) { error in
+            XCTAssertTrue("\(error)".contains("3×3"), "\(error)")
+        }
+        XCTAssertThrowsError(try RidgeRegression(gram: gram, cross: cross, targetSquaredNorm: 1, rows: 1))
+        XCTAssertThrowsError(try RidgeRegression(gram: gram, cross: cross, targetSquaredNorm: .nan, rows: 10))
+        var infinite = gram
+        infinite[1, 2] = .infinity
+        XCTAssertThrowsError(try RidgeRegression(gram: infinite, cross: cross, targetSquaredNorm: 1, rows: 10))
+    }
+
     /// (AᵀA + λI)⁻¹AᵀB by Gaussian elimination, the independent reference.
     private func ridgeNormalEquations(_ a: Matrix<Double>, _ b: Matrix<Double>, _ lambda: Double) -> Matrix<Double> {
         let d = a.columns

@@ -42,6 +42,26 @@ public struct RidgeRegression: Sendable {
         case generalizedCrossValidation
     }
 
+    /// Fits by generalised cross-validation from the rows' sufficient statistics alone: `gram` = AᵀA (dx × dx),
+    /// `cross` = AᵀB (dx × dy), `targetSquaredNorm` = ‖B‖²_F and the number of rows. The same fit as
+    /// `init(a:b:criterion: .generalizedCrossValidation)` on those rows, up to the order of summation, when the
+    /// rows outnumber the columns or there are fewer than `wideColumns` of them (otherwise that fit works from
+    /// the rows' own Gram matrix). Moments of disjoint row sets add up, so refits on sets that share most of their
+    /// rows, or on rows streamed in blocks, need each block's products once (`CanonicalCorrelation.SecondMoments`
+    /// holds them for a pair of sides).
+    public init(gram: Matrix<Double>, cross: Matrix<Double>, targetSquaredNorm: Double, rows: Int,
+                lambdaGrid: [Double]? = nil) throws {
+        guard gram.rows == gram.columns, cross.rows == gram.rows else {
+            throw AlignmentError.shapeMismatch("ridge from moments: AᵀA is \(gram.rows)×\(gram.columns) and AᵀB \(cross.rows)×\(cross.columns); expected d×d and d×dy")
+        }
+        guard rows >= 2 else { throw AlignmentError.insufficientData("ridge needs at least 2 rows, got \(rows)") }
+        guard targetSquaredNorm.isFinite, targetSquaredNorm >= 0, gram.elements.allSatisfy(\.isFinite), cross.elements.allSatisfy(\.isFinite) else {
+            throw AlignmentError.invalidInput("ridge from moments: the moments must be finite and ‖B‖² ≥ 0")
+        }
+        (lambda, leaveOneOutError, weights) = try RidgeRegression.byGeneralizedCrossValidation(
+            gram: gram, cross: cross, bNorm: targetSquaredNorm, rows: rows, lambdaGrid)
+    }
+
     /// Fits on row-aligned `a` (n × dx) and `b` (n × dy); needs n ≥ 2 for leave-one-out.
     public init(a: Matrix<Float>, b: Matrix<Float>, lambdaGrid: [Double]? = nil, criterion: Criterion = .automatic) throws {
         guard a.rows == b.rows else {
@@ -102,16 +122,24 @@ extension RidgeRegression {
     static func byGeneralizedCrossValidation(_ a: Matrix<Float>, _ b: Matrix<Float>, _ lambdaGrid: [Double]?) throws
         -> (lambda: Double, score: Double, weights: Matrix<Float>) {
         if a.rows < a.columns && a.columns >= wideColumns { return try byGeneralizedCrossValidationOfRows(a, b, lambdaGrid) }
-        let n = Double(a.rows), d = a.columns, dy = b.columns
-        let gram = Matrix.crossProductInDouble(a, a), cross = Matrix.crossProductInDouble(a, b)
+        var bNorm = 0.0
+        for value in b.elements { bNorm += Double(value) * Double(value) }
+        return try byGeneralizedCrossValidation(gram: Matrix.crossProductInDouble(a, a), cross: Matrix.crossProductInDouble(a, b),
+                                                bNorm: bNorm, rows: a.rows, lambdaGrid)
+    }
+
+    /// `byGeneralizedCrossValidation` from the rows' moments alone: AᵀA (`gram`), AᵀB (`cross`), ‖B‖²_F and the
+    /// number of rows. Moments of disjoint sets of rows add up, so a caller that refits on many sets sharing most
+    /// of their rows forms the shared part once (the d × d path; the caller keeps to it).
+    static func byGeneralizedCrossValidation(gram: Matrix<Double>, cross: Matrix<Double>, bNorm: Double, rows: Int,
+                                             _ lambdaGrid: [Double]?) throws -> (lambda: Double, score: Double, weights: Matrix<Float>) {
+        let n = Double(rows), d = gram.rows, dy = cross.columns
         let eig = try symmetricEigen(gram)
         let top = eig.values.max() ?? 0
         let keep = (0..<d).reversed().filter { eig.values[$0] > 1e-12 * top && top > 0 }
         let s2 = keep.map { eig.values[$0] }
         let v = Matrix<Double>(rows: d, columns: keep.count) { i, k in eig.vectors[i, keep[k]] }
         let projected = Matrix.multiply(v, .transposed, cross, .none)      // r × dy: Vᵀ·Aᵀ·B = diag(s)·Uᵀ·B
-        var bNorm = 0.0
-        for value in b.elements { bNorm += Double(value) * Double(value) }
         let gNorms = (0..<keep.count).map { k -> Double in
             var t = 0.0
             for j in 0..<dy { t += projected[k, j] * projected[k, j] }

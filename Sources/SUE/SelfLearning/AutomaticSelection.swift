@@ -81,9 +81,21 @@ struct AutomaticSelection {
             }
         }
         if let run = lockedIn {
-            // Its dictionary with each fold's training pairs, in the form it is kept in.
+            // Its dictionary with each fold's training pairs, in the form it is kept in. The dictionary's moments
+            // (thousands of rows) are formed once and each fold adds its training pairs' to them, where ridge's fit
+            // from moments is the fit on the rows (`RidgeRegression.init(gram:cross:targetSquaredNorm:rows:)`).
+            let dictionary = prepared.pairedRows(zip(run.pseudoPairs.x, run.pseudoPairs.y).map { KnownPair(x: $0, y: $1) })
+            let widest = max(prepared.x.columns, prepared.y.columns)
+            let shared = dictionary.x.rows >= widest || widest < RidgeRegression.wideColumns
+                ? try CanonicalCorrelation.SecondMoments(a: dictionary.x, b: dictionary.y) : nil
             perPair[.selfLearning] = try perPairScores(model: { train in
-                try TwoWaySelfLearning.alignment(prepared, pairs: train, pseudoPairs: run.pseudoPairs, report: .unrecorded(method: "self-learning"))
+                guard let shared else {
+                    return try TwoWaySelfLearning.alignment(prepared, pairs: train, pseudoPairs: run.pseudoPairs,
+                                                            report: .unrecorded(method: "self-learning"))
+                }
+                let known = prepared.pairedRows(train)
+                return try TwoWaySelfLearning.alignment(prepared, moments: shared + CanonicalCorrelation.SecondMoments(a: known.x, b: known.y),
+                                                        report: .unrecorded(method: "self-learning"))
             }, foldsScored: folds)
         }
         var (choice, comparison) = Automatic.select(perPair, lockedIn: lockedIn != nil, significance: settings.significance)

@@ -178,6 +178,20 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
                                    mapYX: try RidgeRegression(a: b, b: a, criterion: .generalizedCrossValidation).weights,
                                    report: report)
     }
+
+    /// `alignment(_:pairs:pseudoPairs:report:)` from the second moments of its rows (`moments.xx` = AᵀA,
+    /// `moments.yy` = BᵀB, `moments.xy` = AᵀB over the pairs' X rows A and Y rows B), for refits on sets that share
+    /// most of their rows. Equal to the rows' fit up to the order of summation where `RidgeRegression`'s fit from
+    /// moments is (the caller checks).
+    static func alignment(_ prepared: PreparedProblem, moments: CanonicalCorrelation.SecondMoments,
+                          report: FitReport) throws -> TwoWayAlignment {
+        func trace(_ m: Matrix<Double>) -> Double { (0..<m.rows).reduce(0.0) { $0 + m[$1, $1] } }
+        let xy = try RidgeRegression(gram: moments.xx, cross: moments.xy, targetSquaredNorm: trace(moments.yy), rows: moments.samples)
+        let yx = try RidgeRegression(gram: moments.yy, cross: moments.xy.transposed, targetSquaredNorm: trace(moments.xx),
+                                     rows: moments.samples)
+        return try TwoWayAlignment(preprocessX: prepared.preprocessX, preprocessY: prepared.preprocessY,
+                                   mapXY: xy.weights, mapYX: yx.weights, report: report)
+    }
 }
 
 /// The learned state of two-way self-learning: the final maps and how the loop got there. Stored as its
