@@ -632,6 +632,23 @@ final class AlignmentTests: XCTestCase {
         XCTAssertNil(auto.scores[.selfLearning])
     }
 
+    /// The other lock-in evidence for a run that used all its rounds: its share of new pseudo-pairs fell from over
+    /// a half to at most the settled level within four rounds and stayed there. Shapes as measured on the relu
+    /// stress view from 20 pairs (creeping, and locking in over four rounds), and the cases that must not count.
+    func testALockInShowsAsAFastFallInNewPseudoPairs() {
+        let creeping = (0..<20).map { 0.97 - 0.02 * Double($0) }
+        let locking = [1, 0.967, 0.94, 0.915, 0.88, 0.853, 0.82, 0.79, 0.75, 0.72, 0.67, 0.615, 0.52, 0.416, 0.2, 0.084,
+                       0.05, 0.037, 0.031, 0.027]
+        XCTAssertFalse(settledAfterAFastFall(creeping, settled: 0.2))
+        XCTAssertTrue(settledAfterAFastFall(locking, settled: 0.2))
+        XCTAssertFalse(settledAfterAFastFall(locking, settled: 0.02), "not settled at that level")
+        XCTAssertFalse(settledAfterAFastFall(locking + [0.35], settled: 0.2), "churning again")
+        XCTAssertFalse(settledAfterAFastFall(Array(locking.prefix(14)), settled: 0.2), "not yet fallen")
+        XCTAssertTrue(settledAfterAFastFall([1, 0.9, 0.6, 0.3, 0.1, 0.05], settled: 0.2), "a lock-in by round 4")
+        XCTAssertFalse(settledAfterAFastFall([1, 0.1, 0.05], settled: 0.2), "too few rounds to tell")
+        XCTAssertFalse(settledAfterAFastFall([], settled: 0.2))
+    }
+
     /// The lock-in evidence for a run that used all its rounds, on trajectories measured on the text pairs
     /// (mean CSLS per round, cross-fitted): a creeping run from 5 pairs must not count, lock-ins from 10 and 20
     /// pairs must, a run ended by a stopping rule counts, and round 0 (the start's space) is never compared.
