@@ -106,7 +106,7 @@ extension AutomaticSelection {
             null.pairs = pairs.indices.map { KnownPair(x: pairs[$0].x, y: pairs[shuffled[$0]].y) }
             var nullConfiguration = configuration
             nullConfiguration.maxIterations = max(1, min(learned.iterations.count, 5))
-            nullConfiguration.overtimeRounds = 0  // its early rounds shed pairs fast, which is not a lock-in
+            nullConfiguration.overtimeRounds = 0  // the rounds the real run used, at most 5: a fair comparison
             let run = try nullConfiguration.run(null, initial: nil, components: learned.independentComponents,
                                                 profiles: learned.profiles, bases: learned.roundBases, context: context)
             let statistics = (run.bestObjective, try heldOutAgreement(of: run.pseudoPairs, prepared.projected(onto: run.roundBases),
