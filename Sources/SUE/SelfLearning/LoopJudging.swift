@@ -175,9 +175,9 @@ public func showsLockIn(scores: [Double], converged: Bool, margin: Double) -> Bo
 
 /// Whether a run's share of new pseudo-pairs fell from at least one half to at most `settled` within four rounds
 /// and stayed there: a lock-in whose score rose over several rounds rather than in one jump, which the last rounds
-/// did not yet end by a stopping rule. A creeping run sheds its pairs a few points per round; the runs measured on
-/// the relu stress view from 20 pairs fell from 62 % to 8 % new in four rounds and then hovered near 3 % (the
-/// measurements are in docs/notebook.md). Like a run a stopping rule ended, such a run must still beat its null.
+/// did not yet end by a stopping rule. A creeping run sheds its pairs a few points per round; a run that locks in
+/// this way drops to a few per cent new within those rounds and hovers there (the measurements are in
+/// docs/notebook.md). Like a run a stopping rule ended, such a run must still beat its null.
 ///
 /// `newFractions`: each round's share of new pseudo-pairs, round 0 first.
 public func settledAfterAFastFall(_ newFractions: [Double], settled: Double) -> Bool {

@@ -21,8 +21,8 @@ public struct SelfLearning: Aligner, Equatable {
     /// cap, a creeping run's share of new pairs falls by a point or two per round; a run that has begun to lock
     /// in falls by tens of points per round for two or three rounds, and then settles. Cut there, it has neither
     /// settled nor, when its score climbs over several rounds rather than jumping in one, shown a jump, and
-    /// `auto` discards a correspondence it had found: on slower data the lock-in from 20 pairs came at rounds
-    /// 17–19 (the measurements are in docs/notebook.md). The extra rounds go only to such runs, and a run that
+    /// `auto` discards a correspondence it had found; on slower data the lock-in from 20 pairs came just before
+    /// the cap (the measurements are in docs/notebook.md). The extra rounds go only to such runs, and a run that
     /// settles within them stops there.
     public var overtimeRounds: Int = 10
     /// The fall in the share of new pseudo-pairs, from one round to the next, that marks a run as locking in
