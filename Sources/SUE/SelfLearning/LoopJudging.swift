@@ -96,8 +96,18 @@ extension AutomaticSelection {
         // most 5 (its score flattens within a few rounds).
         var nullStatistics: (score: Double, heldOut: Double)? = nil
         var random = self.random
-        let (data, pairs, configuration, prepared, context, lockInMargin) = (self.data, self.pairs, self.configuration,
-                                                                              self.prepared, self.context, settings.lockInMargin)
+        let (data, pairs, configuration, context, lockInMargin) = (self.data, self.pairs, self.configuration, self.context,
+                                                                    settings.lockInMargin)
+        // The features the rounds used, in which the dictionaries are judged: every run here shares the first
+        // run's bases, so the rows are projected once, when a run first needs judging.
+        let (fullFeatures, bases) = (self.prepared, learned.roundBases)
+        var projected: PreparedProblem? = nil
+        func roundFeatures() -> PreparedProblem {
+            if let projected { return projected }
+            let features = fullFeatures.projected(onto: bases)
+            projected = features
+            return features
+        }
         func nullRun() throws -> (score: Double, heldOut: Double) {
             if let known = nullStatistics { return known }
             context.report("auto", 0.45, "null run: self-learning from the same pairs with their Y rows shuffled")
@@ -109,8 +119,7 @@ extension AutomaticSelection {
             nullConfiguration.overtimeRounds = 0  // the rounds the real run used, at most 5: a fair comparison
             let run = try nullConfiguration.run(null, initial: nil, components: learned.independentComponents,
                                                 profiles: learned.profiles, bases: learned.roundBases, context: context)
-            let statistics = (run.bestObjective, try heldOutAgreement(of: run.pseudoPairs, prepared.projected(onto: run.roundBases),
-                                                                      configuration, &random))
+            let statistics = (run.bestObjective, try heldOutAgreement(of: run.pseudoPairs, roundFeatures(), configuration, &random))
             nullStatistics = statistics
             return statistics
         }
@@ -130,7 +139,7 @@ extension AutomaticSelection {
                                       100 * churn, run.bestObjective))
             }
             let (nullScore, nullHeldOut) = try nullRun()
-            let heldOut = try heldOutAgreement(of: run.pseudoPairs, prepared.projected(onto: run.roundBases), configuration, &random)
+            let heldOut = try heldOutAgreement(of: run.pseudoPairs, roundFeatures(), configuration, &random)
             let lockedIn = heldOut > max(nullHeldOut, 0) * (1 + lockInMargin)
                 || run.bestObjective > max(nullScore, 0) * (1 + lockInMargin)
             return (lockedIn, String(format: "mean CSLS %.3f vs %.3f from shuffled pairs, held-out cosine %.3f vs %.3f: %@",
