@@ -8,7 +8,7 @@ import SUEFiles
 let experimentCommand = Command(
     name: "experiment",
     summary: "compare SUE with baselines on fully paired data, with N known pairs (the paper's protocol)",
-    usage: "sue experiment --x X.npy --y Y.npy [--pairs 100 | --pairs 10,50,300] [--test 400] [--seeds 5] [--methods auto,ridge,…] [--json]",
+    usage: "sue experiment --x X.npy --y Y.npy [--pairs 100 | --pairs 10,50,300] [--test 400] [--seeds 5] [--methods auto,ridge,…] [--drop 0.1] [--json]",
     options: [
         OptionSpec("x", .path(placeholder: "X.npy"), required: true, "embeddings of modality X"),
         OptionSpec("y", .path(placeholder: "Y.npy"), required: true, "embeddings of modality Y; row i pairs with row i of --x"),
@@ -17,12 +17,13 @@ let experimentCommand = Command(
         OptionSpec("seeds", .integer(minimum: 1), default: "5", "repetitions with different draws: seeds S, S+1, …, S+N−1 with S = --seed (the same seeds give the same splits, so results are comparable across runs)"),
         OptionSpec("methods", .list(Catalogue.names), default: "auto,ridge,cca,sue",
                    "methods to compare: " + Catalogue.entries.map { "\($0.name) (\($0.summary))" }.joined(separator: ", ")),
+        OptionSpec("drop", .number(minimum: 0), default: "0.1", "fraction of the unpaired rows dropped from each modality, independently, so that some rows have no counterpart on the other side (below 1; 0.5 leaves a kept row's counterpart present only half the time)"),
         OptionSpec("json", .flag, "one JSON line per method instead of a table"),
         coreRowsOption,
     ],
     details: """
         Per seed: draw --test test pairs, keep --pairs training pairs, make the remaining rows weakly paired
-        (drop 10 % per modality independently, shuffle), fit each method, report Recall@1/5/10 both ways (%).
+        (drop --drop of them per modality independently, shuffle), fit each method, report Recall@1/5/10 both ways (%).
         """,
     run: runExperiment)
 
@@ -34,6 +35,8 @@ struct ExperimentSettings {
     var methods: [String]
     var json: Bool
     var seed: UInt64
+    /// Fraction of the unpaired rows dropped from each side, independently.
+    var dropFraction: Double
 }
 
 func runExperiment(_ context: RunContext) throws -> Int32 {
@@ -44,7 +47,12 @@ func runExperiment(_ context: RunContext) throws -> Int32 {
                          hint: "see 'sue experiment --help'")
     }
     let settings = ExperimentSettings(pairs: counts.map { $0! }, test: o.integer("test")!, seeds: o.integer("seeds")!,
-                                      methods: o.list("methods"), json: o.flag("json"), seed: context.seed)
+                                      methods: o.list("methods"), json: o.flag("json"), seed: context.seed,
+                                      dropFraction: o.number("drop")!)
+    guard settings.dropFraction < 1 else {
+        throw UsageError(message: "sue experiment: --drop must be below 1 (a fraction of the unpaired rows), found \(o.string("drop")!)",
+                         hint: "see 'sue experiment --help'")
+    }
     for name in settings.methods { _ = try catalogueEntry(named: name) }  // before a long load
     let (x, y) = try context.progress.step("loading inputs") {
         (try InputValidation.loadEmbeddings(o.url("x")!, as: Float.self),

@@ -120,6 +120,7 @@ func runExperimentMethods(x: Matrix<Float>, y: Matrix<Float>, _ settings: Experi
     for pairs in settings.pairs {
         results += try runAlignmentExperiment(x: x, y: y, pairs: pairs, test: settings.test, seeds: settings.seeds,
                                               firstSeed: settings.seed, methods: try settings.methods.map(catalogueEntry),
+                                              dropFraction: settings.dropFraction,
                                               threads: context.threads, coreRows: context.fitContext().coreRows) { line in
             progress.report("experiment", nil, line.trimmingCharacters(in: .whitespaces))
         }

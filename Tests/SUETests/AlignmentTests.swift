@@ -208,6 +208,19 @@ final class AlignmentTests: XCTestCase {
         XCTAssertEqual(split, try AlignmentSplit(rows: 1000, pairs: 20, test: 100, seed: 7))
         XCTAssertNotEqual(split, try AlignmentSplit(rows: 1000, pairs: 20, test: 100, seed: 8))
         XCTAssertThrowsError(try AlignmentSplit(rows: 100, pairs: 20, test: 100, seed: 1))
+        // Another drop fraction keeps the same test rows and pairs and drops round(f·pool) rows per side.
+        let half = try AlignmentSplit(rows: 1000, pairs: 20, test: 100, dropFraction: 0.5, seed: 7)
+        XCTAssertEqual(half.testRows, split.testRows)
+        XCTAssertEqual(half.pairedRows, split.pairedRows)
+        XCTAssertEqual(half.unpairedX.count, 440)
+        XCTAssertEqual(Set(half.unpairedY).count, 440)
+        XCTAssertTrue(Set(split.testRows + split.pairedRows).isDisjoint(with: half.unpairedX + half.unpairedY))
+        XCTAssertEqual(try AlignmentSplit(rows: 1000, pairs: 20, test: 100, dropFraction: 0, seed: 7).unpairedX.count, 880)
+        for bad in [-0.1, 1, .nan] {
+            XCTAssertThrowsError(try AlignmentSplit(rows: 1000, pairs: 20, test: 100, dropFraction: bad, seed: 7)) {
+                XCTAssertTrue("\($0)".contains("drop fraction"), "\($0)")
+            }
+        }
         let summary = RecallSummary([RetrievalScores(xToY: Recall(r1: 1, r5: 2, r10: 3), yToX: Recall(r1: 0, r5: 0, r10: 0)),
                                      RetrievalScores(xToY: Recall(r1: 3, r5: 2, r10: 5), yToX: Recall(r1: 0, r5: 0, r10: 0))])
         XCTAssertEqual(summary.mean.xToY, Recall(r1: 2, r5: 2, r10: 4))

@@ -645,6 +645,26 @@ final class CommandLineTests: XCTestCase {
         for k in 0..<6 { XCTAssertEqual(both[k], (zero[k] + one[k]) / 2, accuracy: 0.006, "figure \(k)") }
     }
 
+    /// --drop sets how many unpaired rows lose their counterpart: 0.1 is the default, another fraction gives the
+    /// methods other unpaired rows (even ridge, which centres each side on all of its rows), and a fraction that
+    /// would drop every row is refused. (`AlignmentSplit`'s own tests check the rows it keeps.)
+    func testExperimentDropsTheGivenFractionOfUnpairedRows() throws {
+        let folder = TemporaryFolder()
+        try writeWorkflowFiles(folder)
+        func recall(_ method: String, _ options: [String]) throws -> String {
+            let r = try sue(["experiment", "--x", "allx.npy", "--y", "ally.npy", "--pairs", "10", "--test", "50", "--seeds", "1",
+                             "--methods", method, "--json", "--quiet"] + options, in: folder.url)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let v = try JSONValue.parse(r.stdout, source: "experiment")
+            return try ["x_to_y", "y_to_x"].map { d in try ["r1", "r5", "r10"].map { String(try XCTUnwrap(v[d]?[$0]?.doubleValue)) }
+                .joined(separator: " ") }.joined(separator: " ")
+        }
+        XCTAssertEqual(try recall("similarity-profiles", ["--drop", "0.1"]), try recall("similarity-profiles", []))
+        XCTAssertNotEqual(try recall("similarity-profiles", ["--drop", "0.6"]), try recall("similarity-profiles", []))
+        try assertFails(["experiment", "--x", "allx.npy", "--y", "ally.npy", "--drop", "1"], in: folder.url, status: 64,
+                        mentions: ["--drop", "below 1"])
+    }
+
     // MARK: Same seed → same bytes, whatever --threads is
 
     func testSameSeedGivesIdenticalFilesWhateverTheThreadCount() throws {
