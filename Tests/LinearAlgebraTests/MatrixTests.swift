@@ -12,6 +12,19 @@ final class MatrixTests: XCTestCase {
         XCTAssertEqual(m.rows([2, 0]).row(0), m.row(2))
     }
 
+    func testIsIdentity() {
+        XCTAssertTrue(Matrix<Float>.identity(5).isIdentity)
+        XCTAssertTrue(Matrix<Double>.identity(0).isIdentity)
+        var m = Matrix<Float>.identity(4)
+        m[3, 2] = 1e-30
+        XCTAssertFalse(m.isIdentity)
+        m = .identity(4)
+        m[3, 3] = 1 - .ulpOfOne
+        XCTAssertFalse(m.isIdentity)
+        XCTAssertFalse(Matrix<Float>(rows: 3, columns: 4).isIdentity)
+        XCTAssertFalse(Matrix<Float>(rows: 2, columns: 3) { i, j in i == j ? 1 : 0 }.isIdentity)
+    }
+
     func testParallelForEachVisitsEveryIndexOnce() {
         for threads in [1, 2, 3] {
             var hits = [Int](repeating: 0, count: 1001)

@@ -229,6 +229,19 @@ final class AlignmentTests: XCTestCase {
 
     // MARK: ridge
 
+    /// Ridge's Y side is the identity map, which embedding skips: the rows come out as the product would give them.
+    func testAnIdentityMapIsSkippedWithTheSameValues() throws {
+        var random = SeededRandom(seed: 4)
+        let x: Matrix<Float> = random.normalMatrix(60, 7), y: Matrix<Float> = random.normalMatrix(60, 5)
+        let model = try Ridge().fit(WeaklyPairedData(x: x, y: y, pairs: (0..<20).map { KnownPair(x: $0, y: $0) }),
+                                    context: FitContext(seed: 1))
+        XCTAssertTrue(model.mapY.isIdentity)
+        let product = Matrix.multiply(try model.preprocessY.embed(y), .none, model.mapY, .none)
+        XCTAssertEqual(try model.embedY(y).elements, product.elements)
+        XCTAssertEqual(try model.embedX(x).elements,
+                       Matrix.multiply(try model.preprocessX.embed(x), .none, model.mapX, .none).elements)
+    }
+
     func testRidgeLeaveOneOutMatchesBruteForce() throws {
         var random = SeededRandom(seed: 2)
         for (n, d) in [(7, 12), (30, 5), (2, 3), (13, 6)] {

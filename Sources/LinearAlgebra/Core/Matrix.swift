@@ -52,6 +52,16 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
         return m
     }
 
+    /// Whether the matrix is square with ones on its diagonal and zeros elsewhere. Stops at the first element that
+    /// differs, so any other matrix is told apart at once in practice; an identity costs one pass.
+    public var isIdentity: Bool {
+        guard rows == columns else { return false }
+        for i in 0..<rows {
+            for j in 0..<columns where self[i, j] != (i == j ? 1 : 0) { return false }
+        }
+        return true
+    }
+
     /// Number of elements, `rows * columns`.
     @inlinable public var count: Int { rows * columns }
     /// Whether the matrix has no elements (no rows or no columns).

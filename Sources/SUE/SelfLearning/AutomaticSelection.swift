@@ -228,15 +228,15 @@ struct AutomaticSelection {
             let held = heldIndices.map { pairs[$0] }
             let model = try fitFold(train)
             let poolRows = held.map(\.y) + unpairedY
-            var queries = Matrix.multiply(prepared.x.rows(held.map(\.x)), .none, model.mapX, .none)
-            var pool = Matrix.multiply(prepared.y.rows(poolRows), .none, model.mapY, .none)
+            var queries = mapped(prepared.x.rows(held.map(\.x)), by: model.mapX)
+            var pool = mapped(prepared.y.rows(poolRows), by: model.mapY)
             if let profiles, let weight = configuration.profileWeight {
                 queries = sideBySide(queries, profiles.x.rows(held.map(\.x)), weight: Float(weight))
                 pool = sideBySide(pool, profiles.y.rows(poolRows), weight: Float(weight))
             }
             let poolRowsX = held.map(\.x) + unpairedX
-            var reverseQueries = Matrix.multiply(prepared.y.rows(held.map(\.y)), .none, model.mapY, .none)
-            var reversePool = Matrix.multiply(prepared.x.rows(poolRowsX), .none, model.mapX, .none)
+            var reverseQueries = mapped(prepared.y.rows(held.map(\.y)), by: model.mapY)
+            var reversePool = mapped(prepared.x.rows(poolRowsX), by: model.mapX)
             if let profiles, let weight = configuration.profileWeight {
                 reverseQueries = sideBySide(reverseQueries, profiles.y.rows(held.map(\.y)), weight: Float(weight))
                 reversePool = sideBySide(reversePool, profiles.x.rows(poolRowsX), weight: Float(weight))
