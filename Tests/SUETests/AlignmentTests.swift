@@ -498,6 +498,58 @@ final class AlignmentTests: XCTestCase {
         XCTAssertEqual(many.mapYX, one.mapYX)
     }
 
+    /// A side of at least `wideColumns` columns with fewer samples is solved in its rows' span: the same
+    /// correlations and directions (up to sign) as the d × d solve, directions C_xx-orthonormal, at odd sizes, with
+    /// one side wide or both, weighted or not, and rows that repeat.
+    func testCCAOnAWideSideSolvesInItsRowsSpan() throws {
+        var random = SeededRandom(seed: 12)
+        for (n, dx, dy, weighted) in [(13, 1031, 17, false), (9, 1025, 1037, true), (21, 40, 1029, false)] {
+            var a: Matrix<Float> = random.normalMatrix(n, dx), b: Matrix<Float> = random.normalMatrix(n, dy)
+            for j in 0..<dy { b[n - 1, j] = b[0, j] }  // a repeated Y row
+            for j in 0..<min(dx, dy) { b[2, j] += 2 * a[2, j] }
+            let weights: [Double]? = weighted ? (0..<n).map { 0.5 + Double($0 % 3) } : nil
+            XCTAssertGreaterThanOrEqual(max(dx, dy), CanonicalCorrelation.wideColumns)  // the span path is taken
+            let fast = try CanonicalCorrelation(a: a, b: b, weights: weights)
+
+            // The d × d reference: the same centred, √w-scaled rows, through the moments.
+            let w = weights ?? [Double](repeating: 1, count: n), total = w.reduce(0, +)
+            func centred(_ m: Matrix<Float>) -> Matrix<Float> {
+                let mean = (0..<m.columns).map { j in (0..<n).reduce(0.0) { $0 + w[$1] * Double(m[$1, j]) } / total }
+                return Matrix(rows: n, columns: m.columns) { i, j in Float((Double(m[i, j]) - mean[j]) * w[i].squareRoot()) }
+            }
+            let (ac, bc) = (centred(a), centred(b))
+            var moments = try CanonicalCorrelation.SecondMoments(a: ac, b: bc)
+            moments.weight = total
+            let reference = try CanonicalCorrelation(moments: moments)
+            XCTAssertEqual(fast.shrinkageX, reference.shrinkageX, accuracy: 1e-15)
+            XCTAssertEqual(fast.shrinkageY, reference.shrinkageY, accuracy: 1e-15)
+            XCTAssertEqual(fast.correlations.count, reference.correlations.count)
+            let compared = n - 2  // the last components have ρ ≈ 0 (centred rows have rank n − 1): their directions are arbitrary
+            for k in 0..<compared {
+                XCTAssertEqual(fast.correlations[k], reference.correlations[k], accuracy: 1e-6, "ρ\(k), n \(n)")
+                for (f, r) in [(fast.directionsX, reference.directionsX), (fast.directionsY, reference.directionsY)] {
+                    let dot = (0..<f.rows).reduce(0.0) { $0 + f[$1, k] * r[$1, k] }
+                    let norm = (0..<f.rows).reduce(0.0) { $0 + r[$1, k] * r[$1, k] }
+                    XCTAssertEqual(abs(dot) / norm, 1, accuracy: 1e-5, "direction \(k), n \(n)")
+                }
+            }
+            // Wᵀ·C_xx·W = I with C_xx = AᵀA/total + ε·I, ε = γ·tr(AᵀA/total)/d.
+            for (m, directions, gamma) in [(ac, fast.directionsX, fast.shrinkageX), (bc, fast.directionsY, fast.shrinkageY)] {
+                let md = m.converted(to: Double.self)
+                let trace = md.elements.reduce(0.0) { $0 + $1 * $1 } / total
+                let epsilon = gamma * trace / Double(m.columns)
+                let variates = Matrix.multiply(md, .none, directions)
+                for k in 0..<compared {
+                    for l in 0..<compared {
+                        var value = (0..<n).reduce(0.0) { $0 + variates[$1, k] * variates[$1, l] } / total
+                        value += epsilon * (0..<directions.rows).reduce(0.0) { $0 + directions[$1, k] * directions[$1, l] }
+                        XCTAssertEqual(value, k == l ? 1 : 0, accuracy: 1e-8, "(\(k), \(l)), n \(n)")
+                    }
+                }
+            }
+        }
+    }
+
     func testCCAWithFewerPairsThanDimensionsIsFinite() throws {
         var random = SeededRandom(seed: 4)
         for n in [1, 2, 5] {

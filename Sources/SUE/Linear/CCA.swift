@@ -59,9 +59,42 @@ public struct CanonicalCorrelation: Sendable {
             return Matrix<Float>(rows: n, columns: m.columns) { i, j in Float((Double(m[i, j]) - mean[j]) * w[i].squareRoot()) }
         }
         let ac = centredCopy(a), bc = centredCopy(b)
-        var moments = try SecondMoments(a: ac, b: bc)
-        moments.weight = total  // the rows carry √w, so the sums are already weighted
-        try self.init(moments: moments, maxComponents: maxComponents, shrinkage: shrinkage)
+        let wideX = Self.isWide(ac), wideY = Self.isWide(bc)
+        guard wideX || wideY else {
+            var moments = try SecondMoments(a: ac, b: bc)
+            moments.weight = total  // the rows carry √w, so the sums are already weighted
+            try self.init(moments: moments, maxComponents: maxComponents, shrinkage: shrinkage)
+            return
+        }
+        // A wide side with fewer samples than columns: solved in the coordinates of its rows' span (see `wideColumns`).
+        let (ca, qa) = wideX ? Self.rowSpaceCoordinates(ac) : (ac.converted(to: Double.self), nil)
+        let (cb, qb) = wideY ? Self.rowSpaceCoordinates(bc) : (bc.converted(to: Double.self), nil)
+        let moments = SecondMoments(xx: Matrix.multiply(ca, .transposed, ca), yy: Matrix.multiply(cb, .transposed, cb),
+                                    xy: Matrix.multiply(ca, .transposed, cb), weight: total, samples: n)
+        try self.init(moments: moments, maxComponents: maxComponents, shrinkage: shrinkage,
+                      shrinkageColumns: (a.columns, b.columns))
+        if let qa { directionsX = Matrix.multiply(qa, .none, directionsX) }
+        if let qb { directionsY = Matrix.multiply(qb, .none, directionsY) }
+    }
+
+    /// Columns from which a side with fewer samples than columns is solved in its rows' span (below it the
+    /// d × d path is kept, so that fits on narrower data keep their rounding; ridge draws the same line).
+    ///
+    /// Why the span is enough: with A = R̃·Qᵀ (Q: d × n orthonormal columns spanning A's rows), C_xx = Q·(R̃ᵀR̃/n)·Qᵀ
+    /// + ε·I and C_xy = Q·R̃ᵀB/n. A direction's part outside span(Q) adds to its variance and nothing to its
+    /// covariance with Y, so every canonical direction with ρ > 0 lies in span(Q), and there the problem is the
+    /// n-column one with C′_xx = R̃ᵀR̃/n + ε·I — the same ε, taken from the full width. The canonical correlations
+    /// are the same and the directions are Q times the small problem's (up to sign), for n³ + d·n² work instead
+    /// of d³: the cross-validation of CCA on a few pairs of a side of thousands of columns solves one per fold.
+    public static let wideColumns = RidgeRegression.wideColumns
+
+    static func isWide(_ m: Matrix<Float>) -> Bool { m.rows < m.columns && m.columns >= wideColumns }
+
+    /// `m` (n × d, n < d) as n × n coordinates `m·Q` in an orthonormal basis Q (d × n) of its rows' span, with Q.
+    static func rowSpaceCoordinates(_ m: Matrix<Float>) -> (coordinates: Matrix<Double>, basis: Matrix<Double>) {
+        let md = m.converted(to: Double.self)
+        let q = qrDecomposition(md.transposed).q
+        return (Matrix.multiply(md, .none, q), q)
     }
 
     /// Sums over samples of x·xᵀ, y·yᵀ and x·yᵀ (about whatever centre the rows were given), with the total
@@ -110,6 +143,12 @@ public struct CanonicalCorrelation: Sendable {
 
     /// Fits CCA from second moments (covariances = moments / weight; no centring here).
     public init(moments: SecondMoments, maxComponents: Int? = nil, shrinkage: Double? = nil) throws {
+        try self.init(moments: moments, maxComponents: maxComponents, shrinkage: shrinkage, shrinkageColumns: nil)
+    }
+
+    /// `shrinkageColumns`: the widths d that set ε = γ·tr(C)/d and γ = d/(n + d) on each side, when the moments
+    /// are in coordinates of fewer columns than the data had (nil: the moments' own widths).
+    init(moments: SecondMoments, maxComponents: Int?, shrinkage: Double?, shrinkageColumns: (x: Int, y: Int)?) throws {
         let total = moments.weight, n = moments.samples
         let dx = moments.xx.rows, dy = moments.yy.rows
         guard n >= 1, total > 0 else { throw AlignmentError.insufficientData("CCA needs at least one pair with positive weight") }
@@ -121,20 +160,21 @@ public struct CanonicalCorrelation: Sendable {
             for k in c.elements.indices { c.elements[k] /= total }
             return c
         }
-        func shrunk(_ c: Matrix<Double>, _ gamma: Double) -> Matrix<Double> {
+        let (widthX, widthY) = shrinkageColumns ?? (dx, dy)
+        func shrunk(_ c: Matrix<Double>, _ gamma: Double, width: Int) -> Matrix<Double> {
             var s = c
             let d = c.rows
             var trace = 0.0
             for i in 0..<d { trace += c[i, i] }
             // A floor keeps ε > 0 when the data are all zero (trace 0): then everything is whitened to 0 anyway.
-            let epsilon = max(gamma * trace / Double(d), 1e-12)
+            let epsilon = max(gamma * trace / Double(width), 1e-12)
             for i in 0..<d { s[i, i] += epsilon }
             return s
         }
-        shrinkageX = shrinkage ?? Double(dx) / (total + Double(dx))
-        shrinkageY = shrinkage ?? Double(dy) / (total + Double(dy))
-        let lx = try cholesky(shrunk(covariance(moments.xx), shrinkageX))
-        let ly = try cholesky(shrunk(covariance(moments.yy), shrinkageY))
+        shrinkageX = shrinkage ?? Double(widthX) / (total + Double(widthX))
+        shrinkageY = shrinkage ?? Double(widthY) / (total + Double(widthY))
+        let lx = try cholesky(shrunk(covariance(moments.xx), shrinkageX, width: widthX))
+        let ly = try cholesky(shrunk(covariance(moments.yy), shrinkageY, width: widthY))
         let cxy = covariance(moments.xy)
         // M = Lx⁻¹ · Cxy · Ly⁻ᵀ
         let left = try solveTriangular(lx, cxy, lower: true)
