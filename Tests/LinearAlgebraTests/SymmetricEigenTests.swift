@@ -24,6 +24,48 @@ final class SymmetricEigenTests: XCTestCase {
         return eig.values
     }
 
+    /// Eigenvalues with Vᵀ·B, without V: against `symmetricEigen` at odd sizes on both paths (Jacobi below 33,
+    /// several reflector blocks above 64), on a prescribed spectrum with a triple eigenvalue (where only the
+    /// eigenspace's share of B is defined) and a rank-deficient one; bad input is refused.
+    func testEigenvaluesWithTheEigenvectorsAppliedToABlock() throws {
+        var random = SeededRandom(seed: 17)
+        for n in [1, 5, 31, 33, 97, 151] {
+            let a: Matrix<Double> = FactorCheck.randomSymmetric(n, seed: UInt64(n) + 100)
+            let b: Matrix<Double> = random.normalMatrix(n, 3)
+            let (values, projection) = try symmetricEigenvalues(a, projecting: b)
+            let reference = try symmetricEigen(a)
+            let expected = Matrix.multiply(reference.vectors, .transposed, b)
+            let scale = max(FactorCheck.norm(a), 1)
+            for j in 0..<n {
+                XCTAssertEqual(values[j], reference.values[j], accuracy: 1e-13 * scale * Double(n), "λ\(j), n \(n)")
+                // Same eigenvector up to its sign (which follows the same rotations, so it agrees in practice).
+                let sign: Double = (0..<3).reduce(0.0) { $0 + projection[j, $1] * expected[j, $1] } < 0 ? -1 : 1
+                for k in 0..<3 { XCTAssertEqual(projection[j, k], sign * expected[j, k], accuracy: 1e-10 * Double(n), "row \(j), n \(n)") }
+            }
+        }
+        // A triple eigenvalue and a zero one: ‖(Vᵀb) restricted to each eigenspace‖ is what is defined.
+        let spectrum = [5.0, 5, 5, 3, 2, 1, 0, 0.5] + (0..<37).map { 0.01 * Double($0 + 1) + 6 }
+        let a: Matrix<Double> = FactorCheck.withEigenvalues(spectrum, seed: 4)
+        let b: Matrix<Double> = random.normalMatrix(spectrum.count, 2)
+        let (values, projection) = try symmetricEigenvalues(a, projecting: b)
+        let reference = try symmetricEigen(a)
+        let expected = Matrix.multiply(reference.vectors, .transposed, b)
+        func share(_ m: Matrix<Double>, _ rows: [Int]) -> Double { rows.reduce(0.0) { t, j in t + m[j, 0] * m[j, 0] + m[j, 1] * m[j, 1] } }
+        let triple = values.indices.filter { abs(values[$0] - 5) < 1e-9 }
+        XCTAssertEqual(triple.count, 3)
+        XCTAssertEqual(share(projection, triple), share(expected, triple), accuracy: 1e-9)
+        XCTAssertEqual(share(projection, Array(values.indices)), share(b, Array(0..<b.rows)), accuracy: 1e-9)  // V orthogonal
+        for j in values.indices { XCTAssertEqual(values[j], reference.values[j], accuracy: 1e-12) }
+
+        XCTAssertThrowsError(try symmetricEigenvalues(Matrix<Double>(rows: 3, columns: 4), projecting: Matrix(rows: 3, columns: 1)))
+        XCTAssertThrowsError(try symmetricEigenvalues(Matrix<Double>.identity(4), projecting: Matrix(rows: 3, columns: 1))) {
+            XCTAssertTrue("\($0)".contains("3 rows"), "\($0)")
+        }
+        var bad = Matrix<Double>.identity(40)
+        bad[3, 1] = .nan
+        XCTAssertThrowsError(try symmetricEigenvalues(bad, projecting: Matrix(rows: 40, columns: 1)))
+    }
+
     func testRandomSymmetricAllSizesAndMethods() throws {
         for n in [1, 2, 3, 7, 33, 63, 65] {
             for method in [SymmetricEigenMethod.jacobi, .tridiagonalQL, .automatic] {

@@ -65,6 +65,37 @@ func eigenvaluesConcrete<S: MatrixScalar>(_ a: Matrix<S>) throws -> [S] {
     return values.map { S($0) / scale }
 }
 
+/// Eigenvalues (ascending) of a real symmetric matrix, lower triangle read, with `Vᵀ·b` for its eigenvectors V
+/// (row j belongs to `values[j]`) — without forming V. For callers that need the eigenvectors only applied to a
+/// block of k columns, as generalised cross-validation needs `UᵀB`.
+///
+/// Householder tridiagonalisation `A = Q·T·Qᵀ` (`4n³/3` flops), then `Qᵀ·b` by the reflectors in compact WY
+/// form, then the QL iteration's rotations applied to that n × k block instead of to the identity: `Vᵀb =
+/// Wᵀ·(Qᵀb)` with `T = W·Λ·Wᵀ`. The eigenvector work is O(k·n²) instead of the O(n³) of accumulating V, the
+/// larger part of `symmetricEigen` at n in the thousands. Small matrices (n ≤ 32) go through `symmetricEigen`.
+/// Each row of the projection has the sign its eigenvector would have in `symmetricEigen`, up to rounding.
+/// Throws as `symmetricEigen`, and `dimensionMismatch` unless `b` has n rows.
+public func symmetricEigenvalues(_ a: Matrix<Double>, projecting b: Matrix<Double>) throws
+    -> (values: [Double], projection: Matrix<Double>) {
+    try checkSquare(a, "symmetricEigenvalues: A")
+    try checkFinite(a, "symmetricEigenvalues: A")
+    try checkFinite(b, "symmetricEigenvalues: B")
+    let n = a.rows
+    guard b.rows == n else {
+        throw LinearAlgebraError.dimensionMismatch("symmetricEigenvalues: B has \(b.rows) rows, A is \(n) × \(n)")
+    }
+    if n <= jacobiCrossover {
+        let eigen = try symmetricEigen(a)
+        return (eigen.values, Matrix.multiply(eigen.vectors, .transposed, b))
+    }
+    var (work, scale) = scaledSymmetricCopy(a)
+    let (d, e, tau) = tridiagonalise(&work)
+    var bt = b.transposed
+    applyTridiagonalisation(reflectors: work, tau: tau, to: &bt, transposed: false)   // bᵀ·Q = (Qᵀb)ᵀ
+    let (values, projection) = try tridiagonalQL(diagonal: d, offDiagonal: e, computeVectors: true, initial: bt.transposed)
+    return (values.map { $0 / scale }, projection!)
+}
+
 /// The symmetric matrix whose lower triangle is that of `a`, scaled by a power of two so that its largest
 /// entry is about 1 (exact), and the scale factor.
 func scaledSymmetricCopy<S: MatrixScalar>(_ a: Matrix<S>) -> (Matrix<S>, S) {
@@ -205,7 +236,7 @@ func tridiagonalEigen<S: MatrixScalar>(_ a: inout Matrix<S>) throws -> ([S], Mat
                                          computeVectors: true)
     // Vᵀ = Wᵀ·Qᵀ = Zt · H_{n-3} ⋯ H_0: apply the reflector blocks from the last to the first.
     var c: Matrix<S> = S.self == Double.self ? zt! as! Matrix<S> : zt!.converted(to: S.self)
-    applyTridiagonalisationTransposed(reflectors: a, tau: tau, to: &c)
+    applyTridiagonalisation(reflectors: a, tau: tau, to: &c)
     return (values.map { S($0) }, n == 0 ? c : c.transposed)
 }
 
@@ -305,16 +336,17 @@ func tridiagonalise<S: MatrixScalar>(_ a: inout Matrix<S>) -> (d: [S], e: [S], t
     return (d, e, tau)
 }
 
-/// `C ← C · Qᵀ` with `Q = H_0 ⋯ H_{r-1}` the product of the tridiagonalisation reflectors stored in
-/// `reflectors` (see `tridiagonalise`). Blocked: reflectors are grouped in blocks of `nb`, each applied as
-/// `I − V·Tᵀ·Vᵀ` through two GEMMs; blocks go from last to first since `Qᵀ = Q_bᵀ ⋯ Q_1ᵀ`.
-func applyTridiagonalisationTransposed<S: MatrixScalar>(reflectors: Matrix<S>, tau: [S], to c: inout Matrix<S>) {
+/// `C ← C · Qᵀ` (or `C · Q` when `transposed` is false) with `Q = H_0 ⋯ H_{r-1}` the product of the
+/// tridiagonalisation reflectors stored in `reflectors` (see `tridiagonalise`). Blocked: reflectors are grouped in
+/// blocks of `nb`, each applied as `I − V·Tᵀ·Vᵀ` (`I − V·T·Vᵀ` for Q) through two GEMMs; for Qᵀ = Q_bᵀ ⋯ Q_1ᵀ the
+/// blocks go from last to first, for Q from first to last.
+func applyTridiagonalisation<S: MatrixScalar>(reflectors: Matrix<S>, tau: [S], to c: inout Matrix<S>, transposed: Bool = true) {
     let n = reflectors.rows
     let count = tau.count
     if count == 0 { return }
     let nb = 64
-    var blockStart = ((count - 1) / nb) * nb
-    while blockStart >= 0 {
+    let starts = Array(stride(from: 0, to: count, by: nb))
+    for blockStart in transposed ? starts.reversed() : starts {
         let kb = min(nb, count - blockStart)
         // Reflector k acts on global indices k+1 ..< n; the block spans blockStart+1 ..< n.
         let offset = blockStart + 1
@@ -328,9 +360,8 @@ func applyTridiagonalisationTransposed<S: MatrixScalar>(reflectors: Matrix<S>, t
         let t = vt.withView { Householder.triangularFactor($0, Array(tau[blockStart..<(blockStart + kb)])) }
         vt.withView { vv in
             c.withMutableView { cv in
-                Householder.applyFromRight(cv.block(rows: 0..<cv.rows, columns: offset..<n), vv, t, transposeT: true)
+                Householder.applyFromRight(cv.block(rows: 0..<cv.rows, columns: offset..<n), vv, t, transposeT: transposed)
             }
         }
-        blockStart -= nb
     }
 }

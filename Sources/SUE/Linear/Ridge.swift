@@ -176,25 +176,30 @@ extension RidgeRegression {
     /// Columns from which generalised cross-validation with fewer rows than columns works on the rows' Gram matrix.
     public static let wideColumns = 1024
 
-    /// `byGeneralizedCrossValidation` from the thin SVD A = U·diag(s)·Vᵀ found through A·Aᵀ: ‖gₖ‖² = ‖(UᵀB)ₖ‖²,
-    /// and W = Aᵀ·U·diag(1/(s²+λ))·Uᵀ·B.
+    /// `byGeneralizedCrossValidation` from the thin SVD A = U·diag(s)·Vᵀ: s² are the eigenvalues of K = A·Aᵀ and
+    /// ‖gₖ‖² = ‖(UᵀB)ₖ‖², which `symmetricEigenvalues(_:projecting:)` gives without forming U (the eigenvectors'
+    /// n³ work would be most of the fit at n in the thousands: ridge from a wide side on a self-learning
+    /// dictionary). Then W = Aᵀ·(K + λI)⁻¹·B by Cholesky, the same map as Aᵀ·U·diag(1/(s²+λ))·Uᵀ·B.
     static func byGeneralizedCrossValidationOfRows(_ a: Matrix<Float>, _ b: Matrix<Float>, _ lambdaGrid: [Double]?) throws
         -> (lambda: Double, score: Double, weights: Matrix<Float>) {
         let n = Double(a.rows), dy = b.columns
         let ad = a.converted(to: Double.self), bd = b.converted(to: Double.self)
-        let (u, s2) = try leftSingularBasis(ad)
-        let utb = Matrix.multiply(u, .transposed, bd, .none)             // r × dy
+        let gram = Matrix.multiply(ad, .none, ad, .transposed)
+        let (values, utb) = try symmetricEigenvalues(gram, projecting: bd)   // ascending
+        // Directions with s² ≤ 10⁻¹²·max s² carry no signal (as in `leftSingularBasis`).
+        let top = values.max() ?? 0
+        let kept = values.indices.reversed().filter { values[$0] > 1e-12 * top && top > 0 }
         var bNorm = 0.0
         for value in bd.elements { bNorm += value * value }
-        let gNorms = (0..<s2.count).map { k -> Double in
+        let gNorms = kept.map { k -> Double in
             var t = 0.0
             for j in 0..<dy { t += utb[k, j] * utb[k, j] }
             return t
         }
-        let best = generalizedCrossValidationChoice(s2: s2, gNorms: gNorms, bNorm: bNorm, rows: n, lambdaGrid)
-        var scaled = utb
-        for k in s2.indices { for j in 0..<dy { scaled[k, j] /= (s2[k] + best.lambda) } }
-        let w = Matrix.multiply(ad, .transposed, Matrix.multiply(u, .none, scaled, .none), .none)
+        let best = generalizedCrossValidationChoice(s2: kept.map { values[$0] }, gNorms: gNorms, bNorm: bNorm, rows: n, lambdaGrid)
+        var shifted = gram
+        for i in 0..<a.rows { shifted[i, i] += best.lambda }
+        let w = Matrix.multiply(ad, .transposed, try choleskySolve(shifted, bd), .none)
         return (best.lambda, best.score / n, w.converted(to: Float.self))
     }
 }
