@@ -124,4 +124,35 @@ final class LeadingEigenTests: XCTestCase {
             guard case LinearAlgebraError.nonFinite = error else { return XCTFail("got \(error)") }
         }
     }
+
+    /// The leading right singular vectors through XᵀX (more rows than columns) and through the rows' Gram matrix
+    /// (fewer), at odd sizes, against the full decomposition of XᵀX: the same subspace, orthonormal columns, the
+    /// sign convention; a side with fewer rows than vectors asked gets its whole row span; bad input is refused.
+    func testLeadingRightSingularVectorsByEitherRoute() throws {
+        for (n, d, count) in [(131, 47, 9), (53, 149, 9), (29, 157, 40)] {
+            let s = (0..<min(n, d)).map { 10 * pow(0.75, Double($0)) }
+            let x: Matrix<Float> = FactorCheck.withSingularValues(s, rows: n, columns: d, seed: UInt64(n))
+            let v = try leadingRightSingularVectors(x, count: count, seed: 3).converted(to: Double.self)
+            let k = min(count, n, d)
+            XCTAssertEqual(v.rows, d)
+            XCTAssertEqual(v.columns, k)
+            let vtv = FactorCheck.product(v, true, v)   // Float columns: orthonormal to Float rounding
+            for i in 0..<k { for j in 0..<k { XCTAssertEqual(vtv[i, j], i == j ? 1 : 0, accuracy: 1e-5, "n \(n), d \(d)") } }
+            let xd = x.converted(to: Double.self)
+            let full = try symmetricEigen(Matrix.multiply(xd, .transposed, xd))   // ascending
+            let reference = Matrix<Double>(rows: d, columns: k) { i, c in full.vectors[i, d - 1 - c] }
+            // Float input: the subspace is right to about the Float rounding of X over the spectral gap.
+            XCTAssertLessThan(subspaceGap(v, reference), 1e-4, "n \(n), d \(d)")
+            for c in 0..<k {
+                var largest = 0.0
+                for i in 0..<d where abs(v[i, c]) > abs(largest) { largest = v[i, c] }
+                XCTAssertGreaterThan(largest, 0, "sign of vector \(c)")
+            }
+            XCTAssertEqual(try leadingRightSingularVectors(x, count: count, seed: 3), try leadingRightSingularVectors(x, count: count, seed: 3))
+        }
+        XCTAssertThrowsError(try leadingRightSingularVectors(Matrix<Float>(rows: 4, columns: 9), count: 0))
+        var bad = Matrix<Float>(rows: 3, columns: 9, repeating: 1)
+        bad[1, 4] = .infinity
+        XCTAssertThrowsError(try leadingRightSingularVectors(bad, count: 2))
+    }
 }

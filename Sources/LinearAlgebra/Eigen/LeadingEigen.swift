@@ -64,3 +64,40 @@ public func leadingSymmetricEigen(_ a: Matrix<Double>, count: Int, iterations: I
     }
     return SymmetricEigenDecomposition(values: (0..<count).map { ritz.values[m - 1 - $0] }, vectors: vectors)
 }
+
+/// The `count` leading right singular vectors of `x` (n × d), as d × count orthonormal columns in descending order
+/// of singular value: the leading principal directions of its rows (about the origin), i.e. the leading
+/// eigenvectors of XᵀX, each with its largest-magnitude entry positive.
+///
+/// With at least as many rows as columns they come from XᵀX (d × d) by `leadingSymmetricEigen`. With fewer rows
+/// than columns they come from the n × n Gram matrix X·Xᵀ instead: if X·Xᵀ·u = λ·u then Xᵀu/√λ is a unit
+/// eigenvector of XᵀX for the same λ, so V = Xᵀ·U·Λ^(−½), made orthonormal by a QR step (which also settles
+/// directions of no variance). The work and memory are then bounded by the rows, n²·d and n², instead of d²·n
+/// and d² — the difference between seconds and an exhausted memory for a side of tens of thousands of
+/// columns. The row span has at most n dimensions, so at most n vectors are returned.
+///
+/// Throws as `leadingSymmetricEigen` (`nonFinite` for NaN/Inf, `invalidArgument` for `count` < 1).
+public func leadingRightSingularVectors(_ x: Matrix<Float>, count: Int, seed: UInt64 = 0) throws -> Matrix<Float> {
+    guard count >= 1, x.columns >= 1, x.rows >= 1 else {
+        throw LinearAlgebraError.invalidArgument("leadingRightSingularVectors: count = \(count) must be ≥ 1, for a non-empty matrix (\(x.rows) × \(x.columns))")
+    }
+    if x.rows >= x.columns {
+        let moments = Matrix.multiply(x, .transposed, x).converted(to: Double.self)
+        return try leadingSymmetricEigen(moments, count: min(count, x.columns), seed: seed).vectors.converted(to: Float.self)
+    }
+    let gram = Matrix.multiply(x, .none, x, .transposed).converted(to: Double.self)
+    let k = min(count, x.rows)
+    let eigen = try leadingSymmetricEigen(gram, count: k, seed: seed)
+    var v = Matrix.multiply(x.converted(to: Double.self), .transposed, eigen.vectors)   // d × k
+    for c in 0..<k {
+        let scale = eigen.values[c] > 0 ? 1 / eigen.values[c].squareRoot() : 0
+        for i in 0..<v.rows { v[i, c] *= scale }
+    }
+    var q = qrDecomposition(v).q
+    for c in 0..<k {
+        var largest = 0.0, sign = 1.0
+        for i in 0..<q.rows where abs(q[i, c]) > largest { largest = abs(q[i, c]); sign = q[i, c] < 0 ? -1 : 1 }
+        if sign < 0 { for i in 0..<q.rows { q[i, c] = -q[i, c] } }
+    }
+    return q.converted(to: Float.self)
+}

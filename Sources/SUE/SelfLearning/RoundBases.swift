@@ -6,9 +6,10 @@ import LinearAlgebra
 ///
 /// The directions are the leading eigenvectors of the preprocessed rows' second-moment matrix XᵀX (the rows are
 /// centred on the mean of all training rows, which is the centre the rounds' CCA takes its moments about), from
-/// `leadingSymmetricEigen`. Reducing each side to its leading principal subspace before CCA is the SVCCA recipe
-/// (Raghu, Gilmer, Yosinski & Sohl-Dickstein 2017): the directions of small variance are where a CCA fitted on a
-/// few thousand noisy pairs finds spurious correlation, and they cost the most in its d × d solves.
+/// `leadingRightSingularVectors` (through the rows' Gram matrix when they are fewer than the columns). Reducing
+/// each side to its leading principal subspace before CCA is the SVCCA recipe (Raghu, Gilmer, Yosinski &
+/// Sohl-Dickstein 2017): the directions of small variance are where a CCA fitted on a few thousand noisy pairs
+/// finds spurious correlation, and they cost the most in its d × d solves.
 struct RoundBases: Sendable {
     /// d × k orthonormal columns for X, nil when X is used at its own width.
     var x: Matrix<Float>?
@@ -20,8 +21,7 @@ struct RoundBases: Sendable {
         guard let columns, prepared.x.columns > columns || prepared.y.columns > columns else { return nil }
         func basis(_ rows: Matrix<Float>, salt: UInt64) throws -> Matrix<Float>? {
             guard rows.columns > columns else { return nil }
-            let moments = Matrix.multiply(rows, .transposed, rows).converted(to: Double.self)
-            return try leadingSymmetricEigen(moments, count: columns, seed: seed ^ salt).vectors.converted(to: Float.self)
+            return try leadingRightSingularVectors(rows, count: columns, seed: seed ^ salt)
         }
         return RoundBases(x: try basis(prepared.x, salt: 0x0b5e_0001), y: try basis(prepared.y, salt: 0x0b5e_0002))
     }
