@@ -150,6 +150,10 @@ final class LeadingEigenTests: XCTestCase {
             }
             XCTAssertEqual(try leadingRightSingularVectors(x, count: count, seed: 3), try leadingRightSingularVectors(x, count: count, seed: 3))
         }
+        // Rows with no variance at all: still orthonormal, finite columns (the QR step supplies them).
+        let zero = try leadingRightSingularVectors(Matrix<Float>(rows: 6, columns: 40), count: 4).converted(to: Double.self)
+        let ztz = FactorCheck.product(zero, true, zero)
+        for i in 0..<4 { for j in 0..<4 { XCTAssertEqual(ztz[i, j], i == j ? 1 : 0, accuracy: 1e-6) } }
         XCTAssertThrowsError(try leadingRightSingularVectors(Matrix<Float>(rows: 4, columns: 9), count: 0))
         var bad = Matrix<Float>(rows: 3, columns: 9, repeating: 1)
         bad[1, 4] = .infinity

@@ -310,6 +310,11 @@ final class AlignmentTests: XCTestCase {
             }
             XCTAssertLessThan((error / norm).squareRoot(), 1e-5, "n \(n): relative error of the weights")
         }
+        // Rows with nothing in them (every direction dropped): a zero map, finite, not an error.
+        let empty = try RidgeRegression(a: Matrix(rows: 40, columns: RidgeRegression.wideColumns + 3),
+                                        b: random.normalMatrix(40, 3) as Matrix<Float>, criterion: .generalizedCrossValidation)
+        XCTAssertTrue(empty.weights.elements.allSatisfy { $0 == 0 })
+        XCTAssertTrue(empty.leaveOneOutError.isFinite && empty.lambda.isFinite)
     }
 
     /// Ridge from sufficient statistics against ridge on the rows: the moments of two disjoint halves, added, give
@@ -562,10 +567,14 @@ final class AlignmentTests: XCTestCase {
             let maps = cca.weightedMaps()
             XCTAssertTrue(maps.x.elements.allSatisfy(\.isFinite))
         }
-        // Duplicated rows / rank-deficient inputs.
-        let a = Matrix<Float>(rows: 4, columns: 3, repeating: 1), b = Matrix<Float>(rows: 4, columns: 2, repeating: 2)
-        let cca = try CanonicalCorrelation(a: a, b: b)
-        XCTAssertTrue(cca.correlations.allSatisfy(\.isFinite))
+        // Duplicated rows / rank-deficient inputs, narrow and wide (the rows' span path with nothing in it).
+        for width in [3, CanonicalCorrelation.wideColumns + 1] {
+            let a = Matrix<Float>(rows: 4, columns: width, repeating: 1), b = Matrix<Float>(rows: 4, columns: 2, repeating: 2)
+            let cca = try CanonicalCorrelation(a: a, b: b)
+            XCTAssertTrue(cca.correlations.allSatisfy(\.isFinite))
+            XCTAssertTrue(cca.directionsX.elements.allSatisfy(\.isFinite), "width \(width)")
+            XCTAssertEqual(cca.directionsX.rows, width)
+        }
     }
 
     // MARK: self-learning and the automatic choice
