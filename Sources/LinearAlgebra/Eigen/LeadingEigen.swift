@@ -55,13 +55,7 @@ public func leadingSymmetricEigen(_ a: Matrix<Double>, count: Int, iterations: I
     let m = ritz.values.count
     let small = Matrix<Double>(rows: m, columns: count) { i, k in ritz.vectors[i, m - 1 - k] }
     var vectors = basis.map { Matrix.multiply($0, .none, small) } ?? small
-    for k in 0..<count {
-        var largest = 0.0, sign = 1.0
-        for i in 0..<n where abs(vectors[i, k]) > largest {
-            largest = abs(vectors[i, k]); sign = vectors[i, k] < 0 ? -1 : 1
-        }
-        if sign < 0 { for i in 0..<n { vectors[i, k] = -vectors[i, k] } }
-    }
+    makeLargestEntriesPositive(&vectors)
     return SymmetricEigenDecomposition(values: (0..<count).map { ritz.values[m - 1 - $0] }, vectors: vectors)
 }
 
@@ -94,10 +88,18 @@ public func leadingRightSingularVectors(_ x: Matrix<Float>, count: Int, seed: UI
         for i in 0..<v.rows { v[i, c] *= scale }
     }
     var q = qrDecomposition(v).q
-    for c in 0..<k {
-        var largest = 0.0, sign = 1.0
-        for i in 0..<q.rows where abs(q[i, c]) > largest { largest = abs(q[i, c]); sign = q[i, c] < 0 ? -1 : 1 }
-        if sign < 0 { for i in 0..<q.rows { q[i, c] = -q[i, c] } }
-    }
+    makeLargestEntriesPositive(&q)
     return q.converted(to: Float.self)
+}
+
+/// Flips each column whose largest-magnitude entry (the first, on ties) is negative: the sign convention that makes
+/// a basis of singular or eigenvectors a function of its input.
+func makeLargestEntriesPositive(_ columns: inout Matrix<Double>) {
+    for c in 0..<columns.columns {
+        var largest = 0.0, sign = 1.0
+        for i in 0..<columns.rows where abs(columns[i, c]) > largest {
+            largest = abs(columns[i, c]); sign = columns[i, c] < 0 ? -1 : 1
+        }
+        if sign < 0 { for i in 0..<columns.rows { columns[i, c] = -columns[i, c] } }
+    }
 }

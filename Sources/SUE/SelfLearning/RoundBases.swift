@@ -25,6 +25,11 @@ struct RoundBases: Sendable {
         }
         return RoundBases(x: try basis(prepared.x, salt: 0x0b5e_0001), y: try basis(prepared.y, salt: 0x0b5e_0002))
     }
+
+    /// The progress line that says which widths the rounds work in, for the problem the bases were fitted on.
+    func summary(of full: PreparedProblem) -> String {
+        "rounds on the leading \(x?.columns ?? full.x.columns) and \(y?.columns ?? full.y.columns) principal components of X's \(full.x.columns) and Y's \(full.y.columns) columns"
+    }
 }
 
 extension PreparedProblem {

@@ -240,7 +240,7 @@ extension SelfLearning {
     // are fitted on `full`.
     let bases = try givenBases ?? RoundBases.fitted(full, columns: configuration.maxRoundColumns, seed: context.seed)
     if let bases {
-        context.report("self-learning", 0, "rounds on the leading \(bases.x?.columns ?? full.x.columns) and \(bases.y?.columns ?? full.y.columns) principal components of X's \(full.x.columns) and Y's \(full.y.columns) columns")
+        context.report("self-learning", 0, bases.summary(of: full))
     }
     let prepared = full.projected(onto: bases)
     let unpairedX = data.unpairedXRows, unpairedY = data.unpairedYRows

@@ -67,7 +67,7 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
         // The rounds' features: each wide side's leading principal components; the final maps use `full`.
         let bases = try RoundBases.fitted(full, columns: maxRoundColumns, seed: context.seed)
         if let bases {
-            context.report("two-way self-learning", 0, "rounds on the leading \(bases.x?.columns ?? full.x.columns) and \(bases.y?.columns ?? full.y.columns) principal components of X's \(full.x.columns) and Y's \(full.y.columns) columns")
+            context.report("two-way self-learning", 0, bases.summary(of: full))
         }
         let prepared = full.projected(onto: bases)
         var unpairedX = data.unpairedXRows, unpairedY = data.unpairedYRows
