@@ -106,6 +106,66 @@ final class AlignmentTests: XCTestCase {
         for t in 0..<one.count { XCTAssertEqual(perm[one.y[t]], one.x[t]) }
     }
 
+    /// With every row and column a candidate, the shortlist changes nothing but the order of summation: the
+    /// same matches as the exact matching (and its Double reference), at any rank of the approximation.
+    func testShortlistWithEveryCandidateIsTheExactMatching() throws {
+        var random = SeededRandom(seed: 31)
+        for (np, nq, d, k) in [(7, 5, 6, 3), (300, 263, 24, 10), (65, 601, 9, 10)] {
+            let p: Matrix<Float> = random.normalMatrix(np, d)
+            let q: Matrix<Float> = random.normalMatrix(nq, d)
+            let exact = try cslsMutualNearestNeighbours(p, q, k: k)
+            for rank in [1, d / 2, d] {
+                let shortlist = MatchingShortlist(rank: rank, candidates: max(np, nq))
+                let m = try cslsMutualNearestNeighbours(p, q, k: k, shortlist: shortlist)
+                let label = "\(np)×\(nq), d \(d), rank \(rank)"
+                XCTAssertEqual(m.x, exact.x, label)
+                XCTAssertEqual(m.y, exact.y, label)
+                for t in 0..<m.count {
+                    XCTAssertEqual(m.score[t], exact.score[t], accuracy: 1e-5, label)
+                    XCTAssertEqual(m.margin[t], exact.margin[t], accuracy: 1e-5, label)
+                }
+            }
+        }
+    }
+
+    /// A noisy permutation whose similarities are close to low rank (columns scaled by 0.8^j): a shortlist of 20
+    /// candidates from a rank-8 approximation of 32 columns finds nearly the full search's matches, with the same
+    /// bits on one or two threads, cached or recomputed per block.
+    func testShortlistRecoversAPermutationAndIsThreadIndependent() throws {
+        var random = SeededRandom(seed: 6)
+        var p: Matrix<Float> = random.normalMatrix(900, 32)
+        for j in 0..<32 { for i in 0..<900 { p[i, j] *= Float(pow(0.8, Double(j))) } }
+        let perm = random.permutation(900)
+        var q = p.rows(perm)
+        for k in q.elements.indices { q.elements[k] += Float(0.01 * random.normal()) }
+        let shortlist = MatchingShortlist(rank: 8, candidates: 20)
+        let one = try Parallel.withThreads(1) { try cslsMutualNearestNeighbours(p, q, shortlist: shortlist) }
+        let two = try Parallel.withThreads(2) { try cslsMutualNearestNeighbours(p, q, shortlist: shortlist) }
+        XCTAssertEqual(one, two)
+        XCTAssertEqual(one, try cslsMutualNearestNeighbours(p, q, maxCachedSimilarities: 0, workspace: CSLSWorkspace(),
+                                                            shortlist: shortlist))
+        // Nearly the full search's matches (a match can go where the approximation leaves a partner outside the
+        // candidates), and every one of them right.
+        let full = try cslsMutualNearestNeighbours(p, q)
+        let shared = Set(zip(one.x, one.y).map { [$0.0, $0.1] }).intersection(zip(full.x, full.y).map { [$0.0, $0.1] })
+        XCTAssertGreaterThanOrEqual(Double(shared.count), 0.99 * Double(full.count))
+        XCTAssertGreaterThan(one.count, 850)
+        XCTAssertEqual(zip(one.x, one.y).filter { perm[$0.1] != $0.0 }.count, 0)
+        // The premise: the rank-8 approximation alone does not rank the partners first.
+        let approximate = try lowRankProductFactors(p.normalizedRows(), q.normalizedRows(), rank: 8)
+        let plain = try cslsMutualNearestNeighbours(approximate.p, approximate.q, normalizing: false)
+        XCTAssertLessThan(zip(plain.x, plain.y).filter { perm[$0.1] == $0.0 }.count, one.count)
+    }
+
+    func testShortlistRefusesAnEmptyShortlist() {
+        let p = Matrix<Float>(rows: 4, columns: 3) { i, j in Float(i + j) }
+        for shortlist in [MatchingShortlist(rank: 0, candidates: 5), MatchingShortlist(rank: 2, candidates: 0)] {
+            XCTAssertThrowsError(try cslsMutualNearestNeighbours(p, p, shortlist: shortlist)) { error in
+                XCTAssertTrue("\(error)".contains("shortlist"), "\(error)")
+            }
+        }
+    }
+
     /// The fast matching (SIMD scans, row blocks, per-group column results, cached or recomputed similarities,
     /// a reused workspace) against `naiveMutualNeighbours` below, bit for bit, on odd sizes, 1 and 2 threads,
     /// and inputs full of exact ties: entries in {−1, 0, 1}, duplicated rows on both sides and a zero row.

@@ -28,6 +28,25 @@ final class TwoWaySelfLearningTests: XCTestCase {
         }
     }
 
+    /// The default matching scores candidates from a low-rank approximation (depth 128 of 320 here); the exact
+    /// matching (no shortlist) reaches the same place within a few points, and both are far above ridge.
+    func testShortlistedMatchingLearnsAsTheExactOneDoes() throws {
+        let (training, test) = try Self.views.problem(pairs: 120)
+        let ridge = try testRecall(try Ridge().fit(training, context: FitContext()), test)
+        let shortlisted = try TwoWaySelfLearning().fit(training, context: FitContext(seed: 3))
+        var exact = TwoWaySelfLearning()
+        exact.shortlist = nil
+        let exactModel = try exact.fit(training, context: FitContext(seed: 3))
+        XCTAssertNotEqual(shortlisted.pseudoPairs, exactModel.pseudoPairs, "the shortlist took effect")
+        let a = try testRecall(shortlisted, test), b = try testRecall(exactModel, test)
+        XCTAssertGreaterThan(b.xToY.r10, ridge.xToY.r10 + 10, "exact \(b) vs ridge \(ridge)")
+        XCTAssertEqual(a.xToY.r10, b.xToY.r10, accuracy: 3, "shortlisted \(a) vs exact \(b)")
+        XCTAssertEqual(a.yToX.r10, b.yToX.r10, accuracy: 3, "shortlisted \(a) vs exact \(b)")
+        let pairs = Set(zip(shortlisted.pseudoPairs.x, shortlisted.pseudoPairs.y).map { [$0.0, $0.1] })
+        let exactPairs = Set(zip(exactModel.pseudoPairs.x, exactModel.pseudoPairs.y).map { [$0.0, $0.1] })
+        XCTAssertGreaterThan(Double(pairs.intersection(exactPairs).count), 0.9 * Double(exactPairs.count))
+    }
+
     func testRoundsInLeadingComponentsOfWideSides() throws {
         // Both sides wider than the bound (192 and 160 columns against 96): the rounds match in each side's leading
         // principal components, the returned maps take every column, and unpaired rows still pay off.
@@ -150,7 +169,8 @@ final class TwoWaySelfLearningTests: XCTestCase {
         let (training, _) = try Self.views.problem(pairs: 50)
         for change in [{ (e: inout TwoWaySelfLearning) in e.growth = 0.5 }, { $0.maxIterations = 0 },
                        { $0.initialDictionarySize = 0 }, { $0.minNewFraction = 2 }, { $0.maxMatchingRows = 0 },
-                       { $0.maxRoundColumns = 0 }] {
+                       { $0.maxRoundColumns = 0 }, { $0.shortlist = MatchingShortlist(rank: 0, candidates: 24) },
+                       { $0.shortlist = MatchingShortlist(rank: 128, candidates: 0) }] {
             var estimator = TwoWaySelfLearning()
             change(&estimator)
             XCTAssertThrowsError(try estimator.fit(training, context: FitContext())) { error in

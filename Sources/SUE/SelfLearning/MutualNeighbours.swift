@@ -86,9 +86,14 @@ public final class CSLSWorkspace {
 ///
 /// With `normalizing: false` the rows are used as given and `s(i, j) = p_i · q_j`: for callers whose similarity
 /// is an inner product of factors that are not unit rows (a sum of two cosines written as one product).
+///
+/// With a `shortlist` whose rank is below the rows' width, only each row's and each column's candidates from a
+/// low-rank approximation of S are scored (see `MatchingShortlist`): much less work at large depth, and matches
+/// that can differ where the approximation misses a row's best. At the width or above it changes nothing.
 public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, k: Int = 10,
                                         maxCachedSimilarities: Int = similarityCacheLimit,
-                                        workspace: CSLSWorkspace? = nil, normalizing: Bool = true) throws -> MutualMatches {
+                                        workspace: CSLSWorkspace? = nil, normalizing: Bool = true,
+                                        shortlist: MatchingShortlist? = nil) throws -> MutualMatches {
     guard p.columns == q.columns else {
         throw AlignmentError.shapeMismatch("CSLS matching: P has \(p.columns) columns, Q has \(q.columns)")
     }
@@ -100,6 +105,11 @@ public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, 
     // Row indices are stored as Int32 so that eight of them fit one SIMD register next to eight scores.
     precondition(np < Int(Int32.max) && nq < Int(Int32.max), "CSLS matching: more than 2³¹ rows")
 
+    if let shortlist, shortlist.rank < p.columns {
+        return try shortlistedCSLSMutualNearestNeighbours(normalizing ? p.normalizedRows() : p, normalizing ? q.normalizedRows() : q,
+                                                          k: k, shortlist: shortlist, maxCachedSimilarities: maxCachedSimilarities,
+                                                          workspace: workspace)
+    }
     var ownedCache: UnsafeMutablePointer<Float>? = nil
     defer { ownedCache?.deallocate() }
     var cache: UnsafeMutablePointer<Float>? = nil
@@ -115,9 +125,13 @@ public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, 
                            : SimilarityRows(p, q, cache: cache)
     let (rP, rQ) = neighbourhoodMeans(rows, kp: min(k, nq), kq: min(k, np))
     let (rowBest, column) = bestCSLSMatches(rows, rP: rP, rQ: rQ)
+    return mutualMatches(rows: rowBest, columns: column)
+}
 
+/// The pairs (i, j) where j is row i's best and i is column j's best, in increasing i, with the margin of each.
+func mutualMatches(rows rowBest: BestTwo, columns column: BestTwo) -> MutualMatches {
     var out = MutualMatches(x: [], y: [], score: [], margin: [])
-    for i in 0..<np {
+    for i in rowBest.index.indices {
         let j = rowBest.index[i]
         guard j >= 0, column.index[Int(j)] == Int32(i) else { continue }
         let score = rowBest.best[i]
@@ -149,7 +163,7 @@ public let similarityCacheLimit = 1 << 28
 /// column's running top k from −∞, and those early insertions are the costly part of pass 1 (about
 /// k + k·ln(rows per group / k) insertions per column and group; at 11 500² pass 1 measured 0.29 s of CPU
 /// with 8 groups, 0.21 s with 4).
-private struct SimilarityRows {
+struct SimilarityRows {
     let p: Matrix<Float>
     let q: Matrix<Float>
     let cache: UnsafeMutablePointer<Float>?
@@ -258,15 +272,15 @@ private func neighbourhoodMeans(_ rows: SimilarityRows, kp: Int, kq: Int) -> (rP
 }
 
 /// SIMD width of the selection scans: two SSE registers in the portable build, one AVX register natively.
-private typealias Lanes = SIMD8<Float>
-private typealias IndexLanes = SIMD8<Int32>
+typealias Lanes = SIMD8<Float>
+typealias IndexLanes = SIMD8<Int32>
 
-@inline(__always) private func load(_ p: UnsafePointer<Float>) -> Lanes {
+@inline(__always) func load(_ p: UnsafePointer<Float>) -> Lanes {
     UnsafeRawPointer(p).loadUnaligned(as: Lanes.self)
 }
 
 /// The lanes of `mask` as the bits of an integer (lane l ↦ bit l), so that a loop can visit just the set ones.
-@inline(__always) private func laneBits(_ mask: SIMDMask<IndexLanes>) -> Int32 {
+@inline(__always) func laneBits(_ mask: SIMDMask<IndexLanes>) -> Int32 {
     IndexLanes(repeating: 0).replacing(with: IndexLanes(1, 2, 4, 8, 16, 32, 64, 128), where: mask).wrappedSum()
 }
 
@@ -333,7 +347,7 @@ private func insertReplacingMinimum(_ value: Float, into slots: UnsafeMutablePoi
 // MARK: - Pass 2: best CSLS match per row and per column
 
 /// Best and second-best score per row or column, with the index of the best (ties: smaller index).
-private struct BestTwo {
+struct BestTwo {
     var best: [Float]
     var second: [Float]
     var index: [Int32]
