@@ -6,8 +6,13 @@ import SUEFiles
 // Workload 'csls': CSLS mutual nearest neighbours between two point sets, the inner step of self-learning.
 //
 //   sue-bench csls --n 11500 --d 128 [--nq 11500] [--k 10] [--repeats 5] [--workspace] [--cache-limit N] [--json]
+//                  [--decay 1] [--noise 1]      (P's column j scaled by decay^j; Q = P permuted plus noise, likewise scaled)
 //   sue-bench csls --x X.npy --y Y.npy [--n 11500] [--d 128]     (first n rows, first d columns of real data)
+//   sue-bench csls … --shortlist-rank 128 [--shortlist-candidates 24]
 //
+// With `--shortlist-rank` the call is the shortlisted matching (`MatchingShortlist`), and the exact matching is
+// timed in the same run beside it: `exact_seconds_median`, the ratio `shortlist_time_ratio` and `agreement`, the
+// fraction of the exact matching's pairs that the shortlisted one also finds.
 // `--workspace` passes one `CSLSWorkspace` to every timed call (after one untimed call that sizes it), as
 // self-learning does between its rounds; without it every call allocates and page-faults its similarity cache.
 // `--cache-limit 0` forces the uncached path (similarities recomputed per row block in the second pass).
@@ -32,25 +37,47 @@ func runCSLSBenchmark(_ args: BenchArguments) throws {
         q = Matrix(rows: nq, columns: dd) { i, j in y[i, j] }
     } else {
         let n = args.int("n") ?? 11500, nq = args.int("nq") ?? n
-        p = random.normalMatrix(n, d, std: 1)
+        // P's column j scaled by decay^j: the similarities' spectrum decays as real factors' do (1: flat).
+        let decay = args.double("decay") ?? 1, noise = args.double("noise") ?? 1
+        var scaled: Matrix<Float> = random.normalMatrix(n, d, std: 1)
+        for j in 0..<d { let f = Float(pow(decay, Double(j))); for i in 0..<n { scaled[i, j] *= f } }
+        p = scaled
         // Q: a noisy copy of P in another order, so that matches exist (extra rows are pure noise).
         let order = random.permutation(max(n, nq))
         var rows = Matrix<Float>(rows: nq, columns: d)
         for i in 0..<nq {
-            for j in 0..<d { rows[i, j] = (order[i] < n ? p[order[i], j] : 0) + Float(random.normal()) }
+            for j in 0..<d { rows[i, j] = (order[i] < n ? p[order[i], j] : 0) + Float(noise * random.normal() * pow(decay, Double(j))) }
         }
         q = rows
     }
     let limit = args.int("cache-limit") ?? similarityCacheLimit
     let workspace = args.has("workspace") ? CSLSWorkspace() : nil
+    let shortlist = args.int("shortlist-rank").map { MatchingShortlist(rank: $0, candidates: args.int("shortlist-candidates") ?? 24) }
     var matches = 0
+    var found: MutualMatches? = nil
     var userSeconds: [Double] = [], systemSeconds: [Double] = []
     let times = try measure(repeats: repeats, warmup: workspace == nil ? 0 : 1) {
         let before = userAndSystemSeconds()
-        matches = try cslsMutualNearestNeighbours(p, q, k: k, maxCachedSimilarities: limit, workspace: workspace).count
+        let result = try cslsMutualNearestNeighbours(p, q, k: k, maxCachedSimilarities: limit, workspace: workspace,
+                                                     shortlist: shortlist)
+        matches = result.count
+        found = result
         let after = userAndSystemSeconds()
         userSeconds.append(after.user - before.user)
         systemSeconds.append(after.system - before.system)
+    }
+    var comparison: [String: Any] = [:]
+    if let shortlist, let found {
+        var exact: MutualMatches? = nil
+        let exactTimes = try measure(repeats: repeats, warmup: workspace == nil ? 0 : 1) {
+            exact = try cslsMutualNearestNeighbours(p, q, k: k, maxCachedSimilarities: limit, workspace: workspace)
+        }
+        let exactPairs = Set(zip(exact!.x, exact!.y).map { Int64($0.0) << 32 | Int64($0.1) })
+        let shared = zip(found.x, found.y).filter { exactPairs.contains(Int64($0.0) << 32 | Int64($0.1)) }.count
+        comparison = ["shortlist_rank": shortlist.rank, "shortlist_candidates": shortlist.candidates,
+                      "exact_matches": exactPairs.count, "exact_seconds_median": median(exactTimes),
+                      "shortlist_time_ratio": median(times) / median(exactTimes),
+                      "agreement": exactPairs.isEmpty ? 1 : Double(shared) / Double(exactPairs.count)]
     }
     var s = Matrix<Float>(rows: p.rows, columns: q.rows)
     let gemmTimes = measure(repeats: repeats, warmup: 0) {
@@ -64,14 +91,14 @@ func runCSLSBenchmark(_ args: BenchArguments) throws {
         warmCPU.append(after.user + after.system - before.user - before.system)
     }
     _ = s
-    emit(["workload": "csls", "library": "sue-swift", "n": p.rows, "nq": q.rows, "d": p.columns, "k": k,
+    emit(comparison.merging(["workload": "csls", "library": "sue-swift", "n": p.rows, "nq": q.rows, "d": p.columns, "k": k,
           "matches": matches, "workspace": workspace != nil, "cache_limit": limit,
           "seconds_min": times.min()!, "seconds_median": median(times),
           "seconds_all": times.map { ($0 * 1000).rounded() / 1000 },
           "user_seconds_median": median(userSeconds), "system_seconds_median": median(systemSeconds),
           "gemm_seconds_min": gemmTimes.min()!, "gemm_seconds_median": median(gemmTimes),
           "gemm_warm_seconds_median": median(warmTimes), "gemm_warm_cpu_seconds_median": median(warmCPU),
-          "threads": Parallel.threadCount, "build": buildFlavour], json: args.json)
+          "threads": Parallel.threadCount, "build": buildFlavour]) { $1 }, json: args.json)
 }
 
 /// User and system CPU seconds of the whole process so far (all threads). On a shared machine the CPU time of

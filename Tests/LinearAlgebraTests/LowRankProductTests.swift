@@ -68,6 +68,28 @@ final class LowRankProductTests: XCTestCase {
         }
     }
 
+    func testNearlyDependentColumnsAsInTheTwoWayFactors() throws {
+        // Q = [Y | b∘Y] with b within 10⁻⁶ of 1, as two-way self-learning's matching factors are when the rows'
+        // norms after the map barely vary, and Y's columns over four decades of scale: QᵀQ is singular and
+        // ill-conditioned, so its Cholesky factor meets pivots at the level of its rounding. The factors must
+        // still come out, finite and near the optimum.
+        var random = SeededRandom(seed: 12)
+        var y: Matrix<Float> = random.normalMatrix(3000, 150)
+        for j in 0..<150 { let scale = Float(pow(10, 4 * Double(j) / 149 - 2)); for i in 0..<3000 { y[i, j] *= scale } }
+        var q = Matrix<Float>(rows: 3000, columns: 300)
+        for i in 0..<3000 {
+            let b = Float(1 + 1e-6 * random.normal())
+            for j in 0..<150 { q[i, j] = y[i, j]; q[i, 150 + j] = b * y[i, j] }
+        }
+        let p: Matrix<Float> = random.normalMatrix(500, 300)
+        let factors = try lowRankProductFactors(p, q, rank: 20)
+        XCTAssertTrue(factors.p.elements.allSatisfy(\.isFinite) && factors.q.elements.allSatisfy(\.isFinite))
+        let exact = product(p, q)
+        let sigma = try singularValueDecomposition(exact).singularValues.sorted(by: >)
+        let optimum = sigma[20...].reduce(0.0) { $0 + $1 * $1 }
+        XCTAssertLessThanOrEqual(squaredDistance(exact, product(factors.p, factors.q)), 1.05 * optimum)
+    }
+
     func testSampledGramMatricesStillApproximate() throws {
         // Gram matrices from 300 of 2 000 rows: not the optimum, but close to it on rows of one distribution.
         let (p, q) = decayingFactors(n: 2000, m: 1500, d: 16, seed: 4)

@@ -159,7 +159,9 @@ final class AlignmentTests: XCTestCase {
 
     func testShortlistRefusesAnEmptyShortlist() {
         let p = Matrix<Float>(rows: 4, columns: 3) { i, j in Float(i + j) }
-        for shortlist in [MatchingShortlist(rank: 0, candidates: 5), MatchingShortlist(rank: 2, candidates: 0)] {
+        // Refused whether or not the rank is below the width (3), where the shortlist would take effect.
+        for shortlist in [MatchingShortlist(rank: 0, candidates: 5), MatchingShortlist(rank: 2, candidates: 0),
+                          MatchingShortlist(rank: 5, candidates: 0)] {
             XCTAssertThrowsError(try cslsMutualNearestNeighbours(p, p, shortlist: shortlist)) { error in
                 XCTAssertTrue("\(error)".contains("shortlist"), "\(error)")
             }

@@ -12,8 +12,8 @@ import Foundation
 ///
 /// The leading eigenvectors come from randomised subspace iteration (`leadingSymmetricEigen`), so the result is
 /// within a small factor of the optimum rather than at it, and exactly so as the spectrum decays. A ridge of
-/// 10⁻⁶ of the mean diagonal on `QᵀQ` keeps `L` defined when `Q` is rank-deficient; it moves the result by about
-/// that relative amount. With `sampleRows`, both Gram matrices come from at most that many evenly spaced rows:
+/// 10⁻⁵ of the mean diagonal on `QᵀQ` (more, tenfold at a time, if the factor still fails) keeps `L` defined when
+/// `Q` is rank-deficient; it moves the result by about that relative amount. With `sampleRows`, both Gram matrices come from at most that many evenly spaced rows:
 /// cheaper, and enough for a caller that uses the factors to find candidates rather than as the product itself.
 ///
 /// Cost: `(n + m)·d²` for the Gram matrices (less with `sampleRows`), O(d³) for the factor and the eigenvectors,
@@ -38,11 +38,23 @@ public func lowRankProductFactors(_ p: Matrix<Float>, _ q: Matrix<Float>, rank: 
         return m.rows((0..<limit).map { $0 * m.rows / limit })
     }
     let sq = sample(q), sp = sample(p)
-    var gq = Matrix.crossProductInDouble(sq, sq)
-    let meanDiagonal = (0..<d).reduce(0.0) { $0 + gq[$1, $1] } / Double(d)
-    let ridge = max(meanDiagonal, .leastNormalMagnitude) * 1e-6
-    for i in 0..<d { gq[i, i] += ridge }
-    let l = try cholesky(gq)
+    let gq = Matrix.crossProductInDouble(sq, sq)
+    let meanDiagonal = max((0..<d).reduce(0.0) { $0 + gq[$1, $1] } / Double(d), .leastNormalMagnitude)
+    // A Gram matrix summed from Float products is positive semi-definite only up to its rounding (about 10⁻⁶ of
+    // its diagonal), and columns that are nearly dependent leave pivots of that size: the ridge starts above
+    // the rounding and grows tenfold until the factor exists.
+    var factor: Matrix<Double>? = nil
+    var ridge = 1e-5 * meanDiagonal
+    while factor == nil {
+        var shifted = gq
+        for i in 0..<d { shifted[i, i] += ridge }
+        do {
+            factor = try cholesky(shifted)
+        } catch LinearAlgebraError.notPositiveDefinite where ridge < meanDiagonal {
+            ridge *= 10
+        }
+    }
+    let l = factor!
     let gp = Matrix.crossProductInDouble(sp, sp)
     let inner = Matrix.multiply(l, .transposed, Matrix.multiply(gp, .none, l))
     let z = try leadingSymmetricEigen(inner, count: rank, iterations: 2, seed: seed).vectors

@@ -98,6 +98,9 @@ public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, 
         throw AlignmentError.shapeMismatch("CSLS matching: P has \(p.columns) columns, Q has \(q.columns)")
     }
     guard k >= 1 else { throw AlignmentError.invalidConfiguration("CSLS neighbourhood size k must be ≥ 1, got \(k)") }
+    if let shortlist, shortlist.rank < 1 || shortlist.candidates < 1 {
+        throw AlignmentError.invalidConfiguration("CSLS matching: the shortlist's rank (\(shortlist.rank)) and candidates (\(shortlist.candidates)) must be ≥ 1")
+    }
     try requireFinite(p, "CSLS matching: P")
     try requireFinite(q, "CSLS matching: Q")
     if p.rows == 0 || q.rows == 0 { return MutualMatches(x: [], y: [], score: [], margin: []) }

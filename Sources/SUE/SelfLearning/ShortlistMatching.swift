@@ -30,9 +30,6 @@ private let shortlistGramRows = 4096
 /// `cslsMutualNearestNeighbours` with the search narrowed by `shortlist` (inner products, rows as given).
 func shortlistedCSLSMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, k: Int, shortlist: MatchingShortlist,
                                             maxCachedSimilarities: Int, workspace: CSLSWorkspace?) throws -> MutualMatches {
-    guard shortlist.rank >= 1, shortlist.candidates >= 1 else {
-        throw AlignmentError.invalidConfiguration("CSLS matching: the shortlist's rank (\(shortlist.rank)) and candidates (\(shortlist.candidates)) must be ≥ 1")
-    }
     let np = p.rows, nq = q.rows, d = p.columns
     let tp = min(max(shortlist.candidates, k), nq), tq = min(max(shortlist.candidates, k), np)
     let kp = min(k, tp), kq = min(k, tq)
