@@ -113,17 +113,8 @@ public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, 
                                                           k: k, shortlist: shortlist, maxCachedSimilarities: maxCachedSimilarities,
                                                           workspace: workspace)
     }
-    var ownedCache: UnsafeMutablePointer<Float>? = nil
+    let (cache, ownedCache) = similarityCache(count: np * nq, limit: maxCachedSimilarities, workspace: workspace)
     defer { ownedCache?.deallocate() }
-    var cache: UnsafeMutablePointer<Float>? = nil
-    if np * nq <= maxCachedSimilarities {
-        if let workspace {
-            cache = workspace.similarityBuffer(count: np * nq)
-        } else {
-            ownedCache = .allocate(capacity: np * nq)
-            cache = ownedCache
-        }
-    }
     let rows = normalizing ? SimilarityRows(p.normalizedRows(), q.normalizedRows(), cache: cache)
                            : SimilarityRows(p, q, cache: cache)
     let (rP, rQ) = neighbourhoodMeans(rows, kp: min(k, nq), kq: min(k, np))
@@ -145,6 +136,16 @@ func mutualMatches(rows rowBest: BestTwo, columns column: BestTwo) -> MutualMatc
         out.margin.append(competitor.isFinite ? score - competitor : 0)
     }
     return out
+}
+
+/// Where a matching keeps its `count` similarities: nil above `limit` (they are recomputed per block), else the
+/// workspace's buffer, or a new one that the caller frees (`owned`).
+func similarityCache(count: Int, limit: Int, workspace: CSLSWorkspace?)
+    -> (cache: UnsafeMutablePointer<Float>?, owned: UnsafeMutablePointer<Float>?) {
+    guard count <= limit else { return (nil, nil) }
+    if let workspace { return (workspace.similarityBuffer(count: count), nil) }
+    let owned = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    return (owned, owned)
 }
 
 /// Similarity matrices up to this many entries (1 GiB of Float) are kept between the two CSLS passes.

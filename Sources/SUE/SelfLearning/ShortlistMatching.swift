@@ -34,15 +34,8 @@ func shortlistedCSLSMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Floa
     let tp = min(max(shortlist.candidates, k), nq), tq = min(max(shortlist.candidates, k), np)
     let kp = min(k, tp), kq = min(k, tq)
     let (pr, qr) = try lowRankProductFactors(p, q, rank: shortlist.rank, sampleRows: shortlistGramRows)
-    var ownedCache: UnsafeMutablePointer<Float>? = nil
+    let (cache, ownedCache) = similarityCache(count: np * nq, limit: maxCachedSimilarities, workspace: workspace)
     defer { ownedCache?.deallocate() }
-    var cache: UnsafeMutablePointer<Float>? = nil
-    if np * nq <= maxCachedSimilarities {
-        if let workspace { cache = workspace.similarityBuffer(count: np * nq) } else {
-            ownedCache = .allocate(capacity: np * nq)
-            cache = ownedCache
-        }
-    }
     let rows = SimilarityRows(pr, qr, cache: cache)
 
     // Candidates: the tp largest approximate entries of each row, the tq largest of each column.
@@ -101,16 +94,16 @@ func shortlistedCSLSMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Floa
     var rP = [Float](repeating: 0, count: np), rQ = [Float](repeating: 0, count: nq)
     p.elements.withUnsafeBufferPointer { pe in
         q.elements.withUnsafeBufferPointer { qe in
-            func exact(_ i: Int, _ j: Int) -> Float { dot(pe.baseAddress! + i * d, qe.baseAddress! + j * d, count: d) }
+            // Row a of `own` against row o of `other`: P's candidates among Q's rows, then Q's among P's.
             func fill(_ n: Int, _ t: Int, _ kk: Int, _ index: [Int32], _ out: inout [Float], _ means: inout [Float],
-                      _ score: @escaping (Int, Int) -> Float) {
+                      own: UnsafePointer<Float>, other: UnsafePointer<Float>) {
                 out.withUnsafeMutableBufferPointer { out in
                     means.withUnsafeMutableBufferPointer { means in
                         Parallel.forEachChunk(n, chunk: 256) { range in
                             var sorted = [Float](repeating: 0, count: t)
                             for a in range {
                                 for c in 0..<t where index[a * t + c] >= 0 {
-                                    out[a * t + c] = score(a, Int(index[a * t + c]))
+                                    out[a * t + c] = dot(own + a * d, other + Int(index[a * t + c]) * d, count: d)
                                 }
                                 for c in 0..<t { sorted[c] = out[a * t + c] }
                                 sorted.sort(by: >)
@@ -122,8 +115,8 @@ func shortlistedCSLSMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Floa
                     }
                 }
             }
-            fill(np, tp, kp, rowIndex, &rowExact, &rP) { i, j in exact(i, j) }
-            fill(nq, tq, kq, columnIndex, &columnExact, &rQ) { j, i in exact(i, j) }
+            fill(np, tp, kp, rowIndex, &rowExact, &rP, own: pe.baseAddress!, other: qe.baseAddress!)
+            fill(nq, tq, kq, columnIndex, &columnExact, &rQ, own: qe.baseAddress!, other: pe.baseAddress!)
         }
     }
 
@@ -153,19 +146,6 @@ func shortlistedCSLSMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Floa
     let rowBest = bestTwo(np, tp, rowIndex, rowExact, rP, rQ)
     let column = bestTwo(nq, tq, columnIndex, columnExact, rQ, rP)
     return mutualMatches(rows: rowBest, columns: column)
-}
-
-@inline(__always)
-private func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
-    var acc = Lanes(repeating: 0)
-    var j = 0
-    while j + Lanes.scalarCount <= n {
-        acc += load(a + j) * load(b + j)
-        j += Lanes.scalarCount
-    }
-    var sum = acc.sum()
-    while j < n { sum += a[j] * b[j]; j += 1 }
-    return sum
 }
 
 /// Offers row i of the approximate similarities to the row's `tp` candidate slots (filled from scratch) and
