@@ -959,6 +959,26 @@ final class AutomaticSelectionTests: XCTestCase {
         XCTAssertEqual(Automatic.select([.ridge: ridge, .cca: better], lockedIn: false, significance: 50).choice, .ridge)
     }
 
+    func testTheJudgedTwoWayRunNeedsOneStandardErrorOnlyOnALargeFold() {
+        // Ridge finds none of the pairs; the loop finds 3 of 40 (1.78 standard errors) or 2 of 20 (1.45).
+        func scores(hits: Int, of count: Int) -> PairRecall {
+            PairRecall(symmetric: (0..<count).map { $0 < hits ? 1.0 : 0 })
+        }
+        func choice(hits: Int, of count: Int) -> AutomaticModel.Choice {
+            Automatic.select([.ridge: scores(hits: 0, of: count), .twoWaySelfLearning: scores(hits: hits, of: count)],
+                             lockedIn: false,
+                             significance: Automatic.twoWaySignificance(heldOutPairs: count, default: 2)).choice
+        }
+        XCTAssertGreaterThanOrEqual(40, Automatic.largeHeldOutFold)
+        XCTAssertLessThan(20, Automatic.largeHeldOutFold)
+        XCTAssertEqual(choice(hits: 3, of: 40), .twoWaySelfLearning)
+        XCTAssertEqual(choice(hits: 2, of: 20), .ridge)
+        // Never stricter than the estimator's own setting.
+        XCTAssertEqual(Automatic.twoWaySignificance(heldOutPairs: 100, default: 0.5), 0.5)
+        XCTAssertEqual(Automatic.twoWaySignificance(heldOutPairs: Automatic.largeHeldOutFold, default: 2), 1)
+        XCTAssertEqual(Automatic.twoWaySignificance(heldOutPairs: Automatic.largeHeldOutFold - 1, default: 2), 2)
+    }
+
     func testACandidateBehindRidgeInOneDirectionKeepsRidge() {
         // Ridge retrieves far better from Y to X than from X to Y; the candidate is symmetric and clearly ahead on
         // the mean of both directions, but behind from Y to X.

@@ -65,7 +65,8 @@ extension AutomaticSelection {
         let twoWay = try judge.fit(loopData, context: context)
         let twoWayScores = try heldOutScores(twoWay, held)
         let (verdict, note) = Automatic.select([.ridge: baseline, .twoWaySelfLearning: twoWayScores], lockedIn: false,
-                                               significance: settings.significance)
+                                               significance: Automatic.twoWaySignificance(heldOutPairs: held.count,
+                                                                                          default: settings.significance))
         notes.append(String(format: "two-way self-learning (%d rounds) on %d held-out pairs: recall %.3f vs ridge %.3f",
                             twoWay.iterations.count, held.count, mean(twoWayScores.both), mean(baseline.both)) + note)
         guard verdict == .twoWaySelfLearning else { return (nil, notes.joined(separator: "; ")) }
