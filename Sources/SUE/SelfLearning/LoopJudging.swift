@@ -11,7 +11,8 @@ extension AutomaticSelection {
     /// of the loops entirely. Self-learning (CCA) runs on the rest, stopped if it has neither jumped nor begun to
     /// settle within `heldOutJumpDeadline` rounds; if it does not beat ridge on the held-out fold clearly (the paired test of
     /// `select`, against ridge fitted on the same remaining pairs), a short two-way self-learning run
-    /// (`twoWayJudgeRounds`) is judged the same way, when the pairs are enough for it. A self-learning run that
+    /// (`twoWayJudgeRounds`) is judged the same way (to `Automatic.twoWaySignificance(heldOutPairs:default:)`
+    /// standard errors), when the pairs are enough for it. A self-learning run that
     /// wins is kept as ridge both ways on every known pair and its dictionary; a two-way run that wins is run in full from
     /// every known pair (a dictionary found from fewer pairs is a fixed point of the loop with every pair, which a
     /// fresh run improves on). The two limits keep a fit on data where neither loop finds anything from paying
