@@ -13,8 +13,9 @@ import Foundation
 /// The leading eigenvectors come from randomised subspace iteration (`leadingSymmetricEigen`), so the result is
 /// within a small factor of the optimum rather than at it, and exactly so as the spectrum decays. A ridge of
 /// 10⁻⁵ of the mean diagonal on `QᵀQ` (more, tenfold at a time, if the factor still fails) keeps `L` defined when
-/// `Q` is rank-deficient; it moves the result by about that relative amount. With `sampleRows`, both Gram matrices come from at most that many evenly spaced rows:
-/// cheaper, and enough for a caller that uses the factors to find candidates rather than as the product itself.
+/// `Q` is rank-deficient; it moves the result by about that relative amount. With `sampleRows`, both Gram
+/// matrices come from at most that many evenly spaced rows: cheaper, and enough for a caller that uses the factors
+/// to find candidates rather than as the product itself.
 ///
 /// Cost: `(n + m)·d²` for the Gram matrices (less with `sampleRows`), O(d³) for the factor and the eigenvectors,
 /// and `(n + m)·d·rank` for the factors. A `rank` of at least `d` returns `P` and `Q` themselves.
