@@ -89,7 +89,9 @@ public final class CSLSWorkspace {
 ///
 /// With a `shortlist` whose rank is below the rows' width, only each row's and each column's candidates from a
 /// low-rank approximation of S are scored (see `MatchingShortlist`): much less work at large depth, and matches
-/// that can differ where the approximation misses a row's best. At the width or above it changes nothing.
+/// that can differ where the approximation misses a row's best. At the width or above it changes nothing. The
+/// approximation is read in one pass, so it is computed per row block and never cached: the cache and the
+/// workspace serve only the exact matching.
 public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, k: Int = 10,
                                         maxCachedSimilarities: Int = similarityCacheLimit,
                                         workspace: CSLSWorkspace? = nil, normalizing: Bool = true,
@@ -110,8 +112,7 @@ public func cslsMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, 
 
     if let shortlist, shortlist.rank < p.columns {
         return try shortlistedCSLSMutualNearestNeighbours(normalizing ? p.normalizedRows() : p, normalizing ? q.normalizedRows() : q,
-                                                          k: k, shortlist: shortlist, maxCachedSimilarities: maxCachedSimilarities,
-                                                          workspace: workspace)
+                                                          k: k, shortlist: shortlist)
     }
     let (cache, ownedCache) = similarityCache(count: np * nq, limit: maxCachedSimilarities, workspace: workspace)
     defer { ownedCache?.deallocate() }

@@ -28,15 +28,17 @@ public struct MatchingShortlist: Sendable, Codable, Equatable {
 private let shortlistGramRows = 4096
 
 /// `cslsMutualNearestNeighbours` with the search narrowed by `shortlist` (inner products, rows as given).
-func shortlistedCSLSMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, k: Int, shortlist: MatchingShortlist,
-                                            maxCachedSimilarities: Int, workspace: CSLSWorkspace?) throws -> MutualMatches {
+///
+/// The approximate similarities are read once (the candidate scan), so each row block is computed just before it
+/// is scanned, into a buffer of the block's size, as in the exact matching above its cache limit: caching all of
+/// them would write and read back 4·|P|·|Q| bytes for nothing, and double the fit's peak memory on the text data.
+func shortlistedCSLSMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, k: Int,
+                                            shortlist: MatchingShortlist) throws -> MutualMatches {
     let np = p.rows, nq = q.rows, d = p.columns
     let tp = min(max(shortlist.candidates, k), nq), tq = min(max(shortlist.candidates, k), np)
     let kp = min(k, tp), kq = min(k, tq)
     let (pr, qr) = try lowRankProductFactors(p, q, rank: shortlist.rank, sampleRows: shortlistGramRows)
-    let (cache, ownedCache) = similarityCache(count: np * nq, limit: maxCachedSimilarities, workspace: workspace)
-    defer { ownedCache?.deallocate() }
-    let rows = SimilarityRows(pr, qr, cache: cache)
+    let rows = SimilarityRows(pr, qr, cache: nil)
 
     // Candidates: the tp largest approximate entries of each row, the tq largest of each column.
     var rowIndex = [Int32](repeating: -1, count: np * tp)
