@@ -141,6 +141,14 @@ public struct Automatic: Aligner, Equatable {
     /// from 50–200), the three that did not from 2 points below to 7 above (MiniLM → LSA from 100 and 150, LSA →
     /// e5 from 30), and none of those three came closer to a lock-in in its remaining rounds.
     public var twoWayJudgeRounds: Int = 7
+    /// Standard errors by which the judged two-way run must lead ridge on the held-out pairs to be run in full
+    /// at once. A narrower lead (one that clears the bar of `twoWaySignificance(heldOutPairs:default:)` but not
+    /// this) must hold for a judged run of the loop's whole schedule too. Why: the rounds after the judged ones grow
+    /// the dictionary to every mutual match. Where the loop has locked in, they complete it; where it only partly
+    /// helps, they fill the dictionary with wrong matches, and the full run can fall below ridge although its first
+    /// rounds led it (measured on a coarse bag of words against a neural encoder; docs/notebook.md). A lock-in leads
+    /// by far more after the judged rounds, so the check costs nothing there.
+    public var twoWayClearLead: Double = 3
     /// Rounds within which a self-learning (CCA) run judged on held-out pairs must show the jump of its score that
     /// marks a lock-in (`showsLockIn`), or be settling (at most `lockInMaximumChurn` of its pseudo-pairs new in the
     /// last round, so that it may still converge); otherwise it is stopped there as not locked in. From the
@@ -245,6 +253,7 @@ public struct Automatic: Aligner, Equatable {
     private func validateSettings() throws {
         let checks: [(ok: Bool, problem: String)] = [
             (lockInMargin >= 0 && lockInMargin.isFinite, "lockInMargin must be finite and ≥ 0, got \(lockInMargin)"),
+            (twoWayClearLead >= 0 && twoWayClearLead.isFinite, "twoWayClearLead must be finite and ≥ 0, got \(twoWayClearLead)"),
             (significance >= 0 && significance.isFinite, "significance must be finite and ≥ 0, got \(significance)"),
             (twoWayMinimumPairs >= 2, "twoWayMinimumPairs must be ≥ 2, got \(twoWayMinimumPairs)"),
             (heldOutMinimumPairs >= 3, "heldOutMinimumPairs must be ≥ 3 (a fold to hold out and two pairs to fit on), got \(heldOutMinimumPairs)"),
