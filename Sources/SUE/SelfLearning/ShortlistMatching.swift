@@ -31,7 +31,7 @@ private let shortlistGramRows = 4096
 ///
 /// The approximate similarities are read once (the candidate scan), so each row block is computed just before it
 /// is scanned, into a buffer of the block's size, as in the exact matching above its cache limit: caching all of
-/// them would write and read back 4·|P|·|Q| bytes for nothing, and double the fit's peak memory on the text data.
+/// them would write and read back 4·|P|·|Q| bytes for nothing, in a buffer that would dominate the fit's memory.
 func shortlistedCSLSMutualNearestNeighbours(_ p: Matrix<Float>, _ q: Matrix<Float>, k: Int,
                                             shortlist: MatchingShortlist) throws -> MutualMatches {
     let np = p.rows, nq = q.rows, d = p.columns
