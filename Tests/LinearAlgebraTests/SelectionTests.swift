@@ -2,27 +2,40 @@ import LinearAlgebra
 import XCTest
 
 final class SelectionTests: XCTestCase {
-    /// Against a full descending sort: odd sizes, heavy ties, sorted and reversed inputs, all positions or a few.
-    func testLargestAtAgreesWithSortingIncludingTies() {
+    /// Against a full descending sort, bit for bit: odd sizes on both sides of the bucketing's threshold, heavy
+    /// ties, sorted and reversed inputs, one outlier that stretches the range, extreme and tiny scales, every
+    /// position or a few, in any order and repeated.
+    func testLargestAgreesWithSortingOnHardInputs() {
         var random = SeededRandom(seed: 17)
-        for n in [1, 2, 7, 16, 17, 63, 65, 1000, 4099] {
-            let inputs: [[Float]] = [
-                (0..<n).map { _ in Float(random.normal()) },
-                (0..<n).map { _ in Float(random.int(below: 3)) },           // three distinct values
-                (0..<n).map { Float($0) },                                  // ascending
-                (0..<n).map { Float(n - $0) },                              // descending
-                [Float](repeating: 0.5, count: n),                          // all equal
+        for n in [1, 2, 7, 16, 17, 31, 32, 33, 63, 65, 1000, 4099, 20011] {
+            let inputs: [(String, [Float])] = [
+                ("normal", (0..<n).map { _ in Float(random.normal()) }),
+                ("three values", (0..<n).map { _ in Float(random.int(below: 3)) }),
+                ("ascending", (0..<n).map { Float($0) }),
+                ("descending", (0..<n).map { Float(n - $0) }),
+                ("all equal", [Float](repeating: 0.5, count: n)),
+                ("one outlier", (0..<n).map { $0 == n / 2 ? 1e30 : Float(random.normal()) * 1e-3 }),
+                ("extreme range", (0..<n).map { _ in Float(random.normal()) * .greatestFiniteMagnitude / 4 }
+                    + [.greatestFiniteMagnitude, -.greatestFiniteMagnitude]),
+                ("subnormal spread", (0..<n).map { _ in Float(random.int(below: 1000)) * .leastNonzeroMagnitude }),
+                ("signed zeros and a spike", (0..<n).map { $0 % 3 == 0 ? -0.0 : ($0 % 3 == 1 ? 0.0 : 1) }),
             ]
-            for values in inputs {
+            for (name, values) in inputs {
+                let m = values.count
                 let sorted = values.sorted(by: >)
-                let few = Array(Set([0, n / 3, n / 2, n - 1, 5].filter { $0 < n })).sorted()
-                for positions in [few, Array(0..<n)] {
-                    var a = values
-                    a.largestAt(positions: positions + [n + 3, -1])   // out-of-range positions are ignored
-                    for p in positions { XCTAssertEqual(a[p], sorted[p], "n \(n), position \(p)") }
-                    XCTAssertEqual(a.sorted(), values.sorted(), "a permutation of the input")
+                let few = [m - 1, 0, m / 3, 5 % m, m / 2, 0].filter { $0 < m }   // unordered, repeated
+                for positions in [few, Array(0..<m)] {
+                    let found = values.largest(at: positions)
+                    XCTAssertEqual(found.count, positions.count)
+                    for (p, v) in zip(positions, found) {
+                        XCTAssertEqual(v, sorted[p], "\(name), n \(m), position \(p)")
+                    }
                 }
             }
         }
+    }
+
+    func testNoPositionsGivesNoValues() {
+        XCTAssertEqual([Float]([3, 1, 2]).largest(at: []), [])
     }
 }

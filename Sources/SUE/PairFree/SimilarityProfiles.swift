@@ -23,8 +23,8 @@ import LinearAlgebra
 /// way, to *match* rows; as a matching it is at chance here (`Benchmarks/tools/selflearn_prototype.md`), as a
 /// retrieval space it is not.
 ///
-/// Cost: one GEMM of the rows against the reference (n·n_ref·d) and a multi-quickselect of each row's
-/// similarities for the ranks (`largestAt(positions:)`). The reference is capped at `maxReferenceRows` (a
+/// Cost: one GEMM of the rows against the reference (n·n_ref·d) and a bucketed selection of each row's
+/// similarities for the ranks (`largest(at:)`). The reference is capped at `maxReferenceRows` (a
 /// seeded random subset beyond that), which bounds both the fit (n_ref² work) and the model file (the
 /// reference rows are stored).
 public struct SimilarityProfile: Sendable, Equatable {
@@ -115,15 +115,14 @@ public struct SimilarityProfile: Sendable, Equatable {
             var rowsOut = [[Double]](repeating: [], count: chunk.rows)
             rowsOut.withUnsafeMutableBufferPointer { slots in
                 Parallel.forEach(chunk.rows) { i in
-                    var s = Array(similarity.elements[(i * nRef)..<((i + 1) * nRef)])
+                    let s = Array(similarity.elements[(i * nRef)..<((i + 1) * nRef)])
                     var total = 0.0, largest = -Float.infinity
                     for v in s { total += Double(v); largest = max(largest, v) }
                     // Skip the row's own copy (at most one), so that ranks count the *other* rows.
                     let skip = largest >= SimilarityProfile.selfSimilarity ? 1 : 0
                     if skip == 1 { total -= Double(largest) }
                     let positions = ranks.map { min(s.count - 1, $0 - 1 + skip) }
-                    s.largestAt(positions: positions)
-                    var features = positions.map { Double(s[$0]) }
+                    var features = s.largest(at: positions).map(Double.init)
                     features.append(total / Double(max(s.count - skip, 1)))
                     features.append(distance[i])
                     slots[i] = features
