@@ -18,7 +18,7 @@ let experimentCommand = Command(
         OptionSpec("methods", .list(Catalogue.names), default: "auto,ridge,cca,sue",
                    "methods to compare: " + Catalogue.entries.map { "\($0.name) (\($0.summary))" }.joined(separator: ", ")),
         OptionSpec("drop", .number(minimum: 0), default: "0.1", "fraction of the unpaired rows dropped from each modality, independently, so that some rows have no counterpart on the other side (below 1; 0.5 leaves a kept row's counterpart present only half the time)"),
-        OptionSpec("json", .flag, "one JSON line per method instead of a table"),
+        OptionSpec("json", .flag, "one JSON line per method and pair count instead of a table: the means, and each split with its recall, the method the fit used and why"),
         coreRowsOption,
     ],
     details: """

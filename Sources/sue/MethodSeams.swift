@@ -127,8 +127,7 @@ func runExperimentMethods(x: Matrix<Float>, y: Matrix<Float>, _ settings: Experi
         context.progress.end()
         if settings.json {
             for r in results.suffix(settings.methods.count) {
-                print(experimentJSON(method: r.method, pairs: r.pairs, seeds: r.seeds, recall: r.recall,
-                                     fitSeconds: r.fitSeconds, choices: r.choices.contains { $0 != r.method } ? r.choices : []).text)
+                print(experimentJSON(r).text)
             }
         }
     }
@@ -141,11 +140,30 @@ func runExperimentMethods(x: Matrix<Float>, y: Matrix<Float>, _ settings: Experi
     return ExitStatus.success
 }
 
-/// `{"method":…,"pairs":…,"seeds":…,"x_to_y":{"r1":…,"r5":…,"r10":…},"y_to_x":{…},"fit_seconds":…,"sd":{…}}`
-/// (means over seeds, in percent; `sd` holds the standard deviations over seeds of the same figures; `auto`
-/// adds the method it chose per seed).
+/// `{"method":…,"pairs":…,"seeds":…,"x_to_y":{"r1":…,"r5":…,"r10":…},"y_to_x":{…},"fit_seconds":…,"sd":{…},
+/// "splits":[…]}`: means over seeds, in percent; `sd` holds the standard deviations over seeds of the same
+/// figures; `auto` adds the method it chose per seed (`choices`). `splits` has one object per seed, in seed
+/// order: its `seed`, recall both ways, `fit_seconds`, the `method` the fit used and `why` (for `auto`, the
+/// reasons it gives), so that a surprising mean can be traced to the split and the decision behind it.
+func experimentJSON(_ r: AlignmentExperimentResult) -> JSONValue {
+    let splits: [JSONValue] = r.perSeed.indices.map { i in
+        let seed = r.firstSeed &+ UInt64(i)
+        return .object([
+            .init("seed", Int(exactly: seed).map(JSONValue.integer) ?? .string(String(seed))),
+            .init("x_to_y", recallJSON(r.perSeed[i].xToY)),
+            .init("y_to_x", recallJSON(r.perSeed[i].yToX)),
+            .init("fit_seconds", .fixed(r.perSeedSeconds[i], decimals: 3)),
+            .init("method", .string(r.choices[i])),
+            .init("why", .string(r.reasons[i])),
+        ])
+    }
+    return experimentJSON(method: r.method, pairs: r.pairs, seeds: r.seeds, recall: r.recall, fitSeconds: r.fitSeconds,
+                          choices: r.choices.contains { $0 != r.method } ? r.choices : [], splits: splits)
+}
+
+/// The fields of `experimentJSON(_:)` from their values (`splits` left out when empty), for `sue demo` too.
 func experimentJSON(method: String, pairs: Int, seeds: Int, recall: RecallSummary, fitSeconds: Double,
-                    choices: [String] = []) -> JSONValue {
+                    choices: [String] = [], splits: [JSONValue] = []) -> JSONValue {
     var fields: [JSONValue.Field] = [
         .init("method", .string(method)),
         .init("pairs", .integer(pairs)),
@@ -157,6 +175,7 @@ func experimentJSON(method: String, pairs: Int, seeds: Int, recall: RecallSummar
                              "y_to_x": recallJSON(recall.standardDeviation.yToX)])),
     ]
     if !choices.isEmpty { fields.append(.init("choices", .array(choices.map { .string($0) }))) }
+    if !splits.isEmpty { fields.append(.init("splits", .array(splits))) }
     return .object(fields)
 }
 

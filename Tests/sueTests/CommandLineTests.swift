@@ -566,6 +566,23 @@ final class CommandLineTests: XCTestCase {
                 }
             }
             XCTAssertNotNil(v["fit_seconds"]?.doubleValue)
+            // One object per split, in seed order, with the decision behind it.
+            guard case .array(let splits)? = v["splits"] else { return XCTFail("no splits: \(line)") }
+            XCTAssertEqual(splits.map { $0["seed"]?.intValue }, [0, 1])
+            let meanOfSplits = splits.compactMap { $0["x_to_y"]?["r10"]?.doubleValue }.reduce(0, +) / 2
+            XCTAssertEqual(meanOfSplits, v["x_to_y"]?["r10"]?.doubleValue ?? -1, accuracy: 0.011, "the splits make the mean")
+            for split in splits {
+                XCTAssertNotNil(split["x_to_y"]?["r10"]?.doubleValue)
+                XCTAssertNotNil(split["y_to_x"]?["r1"]?.doubleValue)
+                XCTAssertNotNil(split["fit_seconds"]?.doubleValue)
+                if v["method"]?.stringValue == "auto" {
+                    XCTAssertNotEqual(split["method"]?.stringValue, "auto", "auto names the method it chose")
+                    XCTAssertNotEqual(split["why"]?.stringValue?.isEmpty, true)
+                } else {
+                    XCTAssertEqual(split["method"]?.stringValue, v["method"]?.stringValue)
+                    XCTAssertEqual(split["why"]?.stringValue, "requested")
+                }
+            }
         }
     }
 

@@ -17,6 +17,12 @@ public struct AlignmentExperimentResult: Sendable {
     public var fitSeconds: Double
     /// The method each fit reports it used, in seed order (for `auto`, its choice).
     public var choices: [String]
+    /// Why each fit used its method, in seed order (for `auto`, the reasons it gives; otherwise "requested").
+    public var reasons: [String]
+    /// Wall-clock seconds of each fit, in seed order.
+    public var perSeedSeconds: [Double]
+    /// The first split's seed; split i has seed `firstSeed + i`.
+    public var firstSeed: UInt64
 }
 
 /// A model fitted on one split's training part and scored on its test part.
@@ -59,6 +65,8 @@ public func runAlignmentExperiment(x: Matrix<Float>, y: Matrix<Float>, pairs: In
     var perMethod = [[RetrievalScores]](repeating: [], count: methods.count)
     var seconds = [Double](repeating: 0, count: methods.count)
     var choices = [[String]](repeating: [], count: methods.count)
+    var reasons = [[String]](repeating: [], count: methods.count)
+    var perSeedSeconds = [[Double]](repeating: [], count: methods.count)
     for seed in (0..<UInt64(seeds)).map({ firstSeed &+ $0 }) {
         let split = try AlignmentSplit(rows: x.rows, pairs: pairs, test: test, dropFraction: dropFraction, seed: seed)
         for (m, method) in methods.enumerated() {
@@ -70,6 +78,8 @@ public func runAlignmentExperiment(x: Matrix<Float>, y: Matrix<Float>, pairs: In
             perMethod[m].append(fit.scores)
             seconds[m] += fit.seconds
             choices[m].append(fit.model.report.method)
+            reasons[m].append(fit.model.report.reason)
+            perSeedSeconds[m].append(fit.seconds)
             progress?(String(format: "%@ pairs %d seed %d: x→y R@10 %.1f, y→x R@10 %.1f, fit %.1f s",
                              name, pairs, seed, fit.scores.xToY.r10, fit.scores.yToX.r10, fit.seconds))
         }
@@ -77,6 +87,7 @@ public func runAlignmentExperiment(x: Matrix<Float>, y: Matrix<Float>, pairs: In
     return methods.indices.map { m in
         AlignmentExperimentResult(method: methods[m].name, pairs: pairs, seeds: seeds,
                                   recall: RecallSummary(perMethod[m]), perSeed: perMethod[m],
-                                  fitSeconds: seconds[m] / Double(seeds), choices: choices[m])
+                                  fitSeconds: seconds[m] / Double(seeds), choices: choices[m], reasons: reasons[m],
+                                  perSeedSeconds: perSeedSeconds[m], firstSeed: firstSeed)
     }
 }
