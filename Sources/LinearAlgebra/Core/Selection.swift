@@ -40,7 +40,12 @@ extension Array where Element == Float {
             copy.withUnsafeMutableBufferPointer { select($0, 0..<n, targets[...]) }
             return targets.map { copy[$0] }
         }
-        @inline(__always) func bucket(_ v: Float) -> Int { Swift.min(Int((v - lo) * scale), buckets - 1) }
+        // Written so that a NaN, which the caller must not pass, lands in the top bucket instead of trapping.
+        let top = Float(buckets - 1)
+        @inline(__always) func bucket(_ v: Float) -> Int {
+            let t = (v - lo) * scale
+            return t < top ? Int(t) : buckets - 1
+        }
 
         var counts = [Int](repeating: 0, count: buckets)
         for v in values { counts[bucket(v)] += 1 }
