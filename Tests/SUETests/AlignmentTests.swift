@@ -106,6 +106,28 @@ final class AlignmentTests: XCTestCase {
         for t in 0..<one.count { XCTAssertEqual(perm[one.y[t]], one.x[t]) }
     }
 
+    /// The scans split the row blocks into one group per thread, so the groupings differ with the thread count;
+    /// the merges must not. Duplicated rows on both sides make exact ties everywhere (a column's best, its top k,
+    /// its candidates), where the order the groups visit the rows would show.
+    func testMatchingIsTheSameForAnyGroupingOfTheRowsEvenWithTies() throws {
+        var random = SeededRandom(seed: 41)
+        let base: Matrix<Float> = random.normalMatrix(331, 12)
+        let p = base.rows(random.permutation(3 * 331).map { $0 % 331 })     // each row three times
+        let q = base.rows(random.permutation(4 * 331).map { $0 % 331 })     // each row four times
+        let shortlist = MatchingShortlist(rank: 6, candidates: 16)
+        for search in [nil, shortlist] {
+            let one = try Parallel.withThreads(1) { try cslsMutualNearestNeighbours(p, q, shortlist: search) }
+            XCTAssertGreaterThan(one.count, 0)
+            for threads in [2, 3, 5] {
+                XCTAssertEqual(one, try Parallel.withThreads(threads) { try cslsMutualNearestNeighbours(p, q, shortlist: search) },
+                               "\(threads) threads, shortlist \(search.map { "\($0)" } ?? "none")")
+                XCTAssertEqual(one, try Parallel.withThreads(threads) {
+                    try cslsMutualNearestNeighbours(p, q, maxCachedSimilarities: 0, workspace: CSLSWorkspace(), shortlist: search)
+                }, "\(threads) threads, recomputed per block")
+            }
+        }
+    }
+
     /// With every row and column a candidate, the shortlist changes nothing but the order of summation: the
     /// same matches as the exact matching (and its Double reference), at any rank of the approximation.
     func testShortlistWithEveryCandidateIsTheExactMatching() throws {

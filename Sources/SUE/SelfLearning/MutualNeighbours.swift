@@ -161,20 +161,21 @@ public let similarityCacheLimit = 1 << 28
 /// read. Either way every entry comes out bit-identical: the GEMM sums each entry's products in the same
 /// order whatever the shape of the call (only its depth blocking matters, see `blockedGEMM`).
 ///
-/// The blocks are split into `groups` fixed groups (group g owns blocks g, g + groups, …, in increasing
-/// order) that run in parallel. Each group keeps its own per-column partial results, merged in group order
-/// afterwards; a constant number of groups (not the thread count) keeps the results thread-independent.
-/// Four groups: enough for two (or four) cores to share the scans, and few because every group restarts each
-/// column's running top k from −∞, and those early insertions are the costly part of pass 1 (about
-/// k + k·ln(rows per group / k) insertions per column and group; at 11 500² pass 1 measured 0.29 s of CPU
-/// with 8 groups, 0.21 s with 4).
+/// The blocks are split into `groups` groups (group g owns blocks g, g + groups, …, in increasing order) that
+/// run in parallel, one per thread: every group restarts each column's running top k from −∞, and those early
+/// insertions are the costly part of the scans (about k + k·ln(rows per group / k) insertions per column and
+/// group; at 11 500² pass 1 measured 0.29 s of CPU with 8 groups, 0.21 s with 4), so there are no more groups
+/// than threads to share them. Each group keeps its own per-column partial results, and every merge is
+/// independent of the grouping: a column's k largest values are summed largest first, its best two are merged
+/// with ties to the smaller row index (which is also what a group's scan in increasing row order keeps), and its
+/// candidates are ranked by value, then row index. So the results do not depend on the thread count.
 struct SimilarityRows {
     let p: Matrix<Float>
     let q: Matrix<Float>
     let cache: UnsafeMutablePointer<Float>?
     let blockRows = similarityRowBlock
     var blockCount: Int { (p.rows + blockRows - 1) / blockRows }
-    var groups: Int { min(blockCount, 4) }
+    var groups: Int { max(1, min(blockCount, Parallel.threadCount)) }
 
     init(_ p: Matrix<Float>, _ q: Matrix<Float>, cache: UnsafeMutablePointer<Float>?) {
         self.p = p
