@@ -12,8 +12,9 @@ extension AutomaticSelection {
     /// settle within `heldOutJumpDeadline` rounds; if it does not beat ridge on the held-out fold clearly (the paired test of
     /// `select`, against ridge fitted on the same remaining pairs), a short two-way self-learning run
     /// (`twoWayJudgeRounds`) is judged the same way (to `Automatic.twoWaySignificance(heldOutPairs:default:)`
-    /// standard errors), when the pairs are enough for it; a run that leads only narrowly (`Automatic.twoWayClearLead`)
-    /// is judged once more, over the loop's whole schedule, on the same fold. A self-learning run that
+    /// standard errors), when the pairs are enough for it; a run that leads only narrowly or by little
+    /// (`Automatic.twoWayClearLead`, `Automatic.twoWayClearShare`) is judged once more, over the loop's whole
+    /// schedule, on the same fold. A self-learning run that
     /// wins is kept as ridge both ways on every known pair and its dictionary; a two-way run that wins is run in full from
     /// every known pair (a dictionary found from fewer pairs is a fixed point of the loop with every pair, which a
     /// fresh run improves on). The two limits keep a fit on data where neither loop finds anything from paying
@@ -73,15 +74,16 @@ extension AutomaticSelection {
                             twoWay.iterations.count, held.count, mean(twoWayScores.both), mean(baseline.both)) + note)
         guard verdict == .twoWaySelfLearning else { return (nil, notes.joined(separator: "; ")) }
         let lead = Automatic.pairedComparison(twoWayScores, against: baseline, significance: 0)
-        if lead.gain <= settings.twoWayClearLead * lead.standardError {
-            // A narrow lead: the later rounds may complete a lock-in or undo the gain (`twoWayClearLead`), so the
-            // whole schedule is judged on the same pairs before a full run is trusted with it.
-            context.report("auto", 0.65, "two-way self-learning leads narrowly: judged again over all its rounds")
+        let shortfall = 1 - mean(baseline.both)
+        if lead.gain <= settings.twoWayClearLead * lead.standardError || lead.gain < settings.twoWayClearShare * shortfall {
+            // A narrow or small lead: the later rounds may complete a lock-in or undo the gain (`twoWayClearLead`,
+            // `twoWayClearShare`), so the whole schedule is judged on the same pairs before a full run is trusted.
+            context.report("auto", 0.65, "two-way self-learning leads narrowly or by little: judged again over all its rounds")
             let whole = try TwoWaySelfLearning().fit(loopData, context: context)
             let wholeScores = try heldOutScores(whole, held)
             let (wholeVerdict, wholeNote) = Automatic.select([.ridge: baseline, .twoWaySelfLearning: wholeScores],
                                                              lockedIn: false, significance: significance)
-            notes.append(String(format: "a narrow lead; over all its rounds (%d) on the same pairs: recall %.3f vs ridge %.3f",
+            notes.append(String(format: "a narrow or small lead; over all its rounds (%d) on the same pairs: recall %.3f vs ridge %.3f",
                                 whole.iterations.count, mean(wholeScores.both), mean(baseline.both)) + wholeNote)
             guard wholeVerdict == .twoWaySelfLearning else { return (nil, notes.joined(separator: "; ")) }
         }
