@@ -151,11 +151,10 @@ public struct Automatic: Aligner, Equatable {
     public var twoWayClearLead: Double = 3
     /// Share of ridge's shortfall from perfect recall on the held-out pairs that the judged two-way run must also
     /// close to be run in full at once; a smaller gain, however many standard errors it stands clear of ridge, is
-    /// judged again over the loop's whole schedule, as a narrow lead is. Why: on a fold of 200 pairs a gain of a
-    /// few points is several standard errors, and a loop that only partly helps shows such gains after its judged
-    /// rounds and loses them in the rest (a neural encoder against a coarse bag of words from 1 000 pairs: its judged
-    /// runs closed 8–12 % of ridge's shortfall at 3.5–5 standard errors, and the full runs fell below ridge), while
-    /// the runs that lock in had closed 40 % and more after the same rounds (docs/notebook.md).
+    /// judged again over the loop's whole schedule, as a narrow lead is. Why: on a large fold a gain of a few points
+    /// is many standard errors, and a loop that only partly helps shows such gains after its judged rounds and
+    /// loses them in the rest (a neural encoder against a coarse bag of words), while a run that locks in has
+    /// closed a large part of the shortfall by then. The measurements are in docs/notebook.md.
     public var twoWayClearShare: Double = 0.25
     /// Rounds within which a self-learning (CCA) run judged on held-out pairs must show the jump of its score that
     /// marks a lock-in (`showsLockIn`), or be settling (at most `lockInMaximumChurn` of its pseudo-pairs new in the
