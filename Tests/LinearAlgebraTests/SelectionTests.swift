@@ -30,6 +30,9 @@ final class SelectionTests: XCTestCase {
                     for (p, v) in zip(positions, found) {
                         XCTAssertEqual(v, sorted[p], "\(name), n \(m), position \(p)")
                     }
+                    // A slice in the middle of a larger array is read in place, with ranks counted from its start.
+                    let slice = ([Float.greatestFiniteMagnitude] + values + [-Float.greatestFiniteMagnitude])[1...m]
+                    XCTAssertEqual(slice.largest(at: positions), found, "\(name), n \(m), a slice")
                 }
             }
         }

@@ -63,7 +63,6 @@ public func runAlignmentExperiment(x: Matrix<Float>, y: Matrix<Float>, pairs: In
     }
     guard seeds >= 1 else { throw AlignmentError.invalidConfiguration("experiment: seeds must be ≥ 1, got \(seeds)") }
     var perMethod = [[RetrievalScores]](repeating: [], count: methods.count)
-    var seconds = [Double](repeating: 0, count: methods.count)
     var choices = [[String]](repeating: [], count: methods.count)
     var reasons = [[String]](repeating: [], count: methods.count)
     var perSeedSeconds = [[Double]](repeating: [], count: methods.count)
@@ -76,7 +75,6 @@ public func runAlignmentExperiment(x: Matrix<Float>, y: Matrix<Float>, pairs: In
             }
             let fit = try evaluate(method.estimator, on: split, x: x, y: y, context: context)
             perMethod[m].append(fit.scores)
-            seconds[m] += fit.seconds
             choices[m].append(fit.model.report.method)
             reasons[m].append(fit.model.report.reason)
             perSeedSeconds[m].append(fit.seconds)
@@ -87,7 +85,7 @@ public func runAlignmentExperiment(x: Matrix<Float>, y: Matrix<Float>, pairs: In
     return methods.indices.map { m in
         AlignmentExperimentResult(method: methods[m].name, pairs: pairs, seeds: seeds,
                                   recall: RecallSummary(perMethod[m]), perSeed: perMethod[m],
-                                  fitSeconds: seconds[m] / Double(seeds), choices: choices[m], reasons: reasons[m],
+                                  fitSeconds: perSeedSeconds[m].reduce(0, +) / Double(seeds), choices: choices[m], reasons: reasons[m],
                                   perSeedSeconds: perSeedSeconds[m], firstSeed: firstSeed)
     }
 }

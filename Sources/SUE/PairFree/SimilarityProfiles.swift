@@ -115,7 +115,7 @@ public struct SimilarityProfile: Sendable, Equatable {
             var rowsOut = [[Double]](repeating: [], count: chunk.rows)
             rowsOut.withUnsafeMutableBufferPointer { slots in
                 Parallel.forEach(chunk.rows) { i in
-                    let s = Array(similarity.elements[(i * nRef)..<((i + 1) * nRef)])
+                    let s = similarity.elements[(i * nRef)..<((i + 1) * nRef)]
                     var total = 0.0, largest = -Float.infinity
                     for v in s { total += Double(v); largest = max(largest, v) }
                     // Skip the row's own copy (at most one), so that ranks count the *other* rows.

@@ -164,10 +164,11 @@ public let similarityCacheLimit = 1 << 28
 /// The blocks are split into `groups` groups (group g owns blocks g, g + groups, …, in increasing order) that
 /// run in parallel, one per thread: every group restarts each column's running top k from −∞, and those early
 /// insertions are the costly part of the scans (about k + k·ln(rows per group / k) insertions per column and
-/// group), so there are no more groups than threads to share them. Each group keeps its own per-column partial results, and every merge is
-/// independent of the grouping: a column's k largest values are summed largest first, its best two are merged
-/// with ties to the smaller row index (which is also what a group's scan in increasing row order keeps), and its
-/// candidates are ranked by value, then row index. So the results do not depend on the thread count.
+/// group), so there are no more groups than threads to share them. Each group keeps its own per-column partial
+/// results, and every merge is independent of the grouping: a column's k largest values are summed largest
+/// first, its best two are merged with ties to the smaller row index (which is also what a group's scan in
+/// increasing row order keeps), and its candidates are ranked by value, then row index. So the results do not
+/// depend on the thread count.
 struct SimilarityRows {
     let p: Matrix<Float>
     let q: Matrix<Float>
