@@ -146,6 +146,10 @@ final class TwoWaySelfLearningTests: XCTestCase {
         XCTAssertFalse(model.reason.contains("locked in"), model.reason)
         // Stopped right after the deadline's round (rounds 0…4), neither jumping nor settling.
         XCTAssertTrue(model.reason.contains("self-learning ran 5 rounds without a jump"), model.reason)
+        // Fewer pairs than `twoWayFullRunMaximumPairs`: the run from every pair is judged by its own rounds, and
+        // stopped in the round that shows it has not locked in.
+        XCTAssertTrue(model.reason.contains("when its dictionary first held them all"), model.reason)
+        XCTAssertTrue(model.reason.contains("no lock-in"), model.reason)
         // From `heldOutMinimumPairs` pairs on, the pair-free profiles are neither the loop's start nor a candidate.
         XCTAssertNotNil(model.scores[.cca], model.reason)
         XCTAssertNil(model.scores[.ccaProfiles], model.reason)
@@ -159,6 +163,9 @@ final class TwoWaySelfLearningTests: XCTestCase {
                                ("significance", { $0.significance = -1 }),
                                ("twoWayClearLead", { $0.twoWayClearLead = -.infinity }),
                                ("twoWayClearShare", { $0.twoWayClearShare = 1.5 }),
+                               ("twoWayFullRunMaximumPairs", { $0.twoWayFullRunMaximumPairs = -1 }),
+                               ("twoWayLockInGrowth", { $0.twoWayLockInGrowth = 0.9 }),
+                               ("twoWayLockInGrowth", { $0.twoWayLockInGrowth = .nan }),
                                ("heldOutMinimumPairs", { $0.heldOutMinimumPairs = 1 })] {
             var estimator = Automatic()
             change(&estimator)
@@ -224,5 +231,101 @@ final class TwoWaySelfLearningTests: XCTestCase {
             let got = Matrix.multiply(p, .none, q, .transposed)
             for k in got.elements.indices { XCTAssertEqual(got.elements[k], expected.elements[k], accuracy: 2e-6, "\(dx)×\(dy)") }
         }
+    }
+}
+
+/// The statistic by which `auto` judges a two-way run from every pair where its judged run lost on the held-out
+/// fold, and the path that uses it. Three kinds of views: few latent dimensions, where two-way self-learning locks
+/// in from 60 pairs; many small clusters, where it retrieves worse than ridge although its mutual matches grow as
+/// the dictionary fills (as much as a null run's do); and a curved low-dimensional relation, where they grow past
+/// `auto`'s bar without a lock-in, and so do a null run's.
+final class TwoWayLockInGrowthTests: XCTestCase {
+    private static let lockingIn = ViewSplits(views: makeNonlinearViews(rows: 4000, latent: 16, seed: 1))
+    private static let clustered = ViewSplits(views: makeNonlinearViews(rows: 4000, clusters: 200, seed: 1))
+    private static let curved = ViewSplits(views: makeCurvedViews(rows: 3000, seed: 1))
+
+    private func round(_ i: Int, kept: Int, of all: Int?) -> SelfLearningIteration {
+        SelfLearningIteration(iteration: i, matches: kept, meanScore: 0.2, meanMargin: 0.01, newFraction: 0.3, mutualMatches: all)
+    }
+
+    func testGrowthIsTheMutualMatchesWhenTheDictionaryFirstHoldsThemAllOverRoundZeros() {
+        let rounds = [round(0, kept: 100, of: 1000), round(1, kept: 140, of: 1100), round(2, kept: 1300, of: 1300),
+                      round(3, kept: 1900, of: 1900)]
+        XCTAssertEqual(mutualMatchGrowth(rounds)!, 1.3, accuracy: 1e-12)
+        XCTAssertNil(mutualMatchGrowth(Array(rounds.prefix(2))), "no round's dictionary held every match yet")
+        XCTAssertNil(mutualMatchGrowth([]))
+        XCTAssertNil(mutualMatchGrowth([round(0, kept: 100, of: nil), round(1, kept: 140, of: nil)]),
+                     "a loop that keeps every match records no separate count")
+        XCTAssertNil(mutualMatchGrowth([round(0, kept: 0, of: 0)]), "no matches at round 0: no ratio")
+    }
+
+    /// The growth of a run from the true pairs and of one from the same pairs deranged (a null: pairs that carry no
+    /// correspondence), with the real run's recall and ridge's on the test rows.
+    private func growths(_ views: ViewSplits, pairs: Int) throws -> (real: Double, null: Double, learned: RetrievalScores, ridge: RetrievalScores) {
+        let (training, test) = try views.problem(pairs: pairs)
+        var null = training
+        var random = SeededRandom(seed: 5)
+        let deranged = random.derangement(training.pairs.count)
+        null.pairs = training.pairs.indices.map { KnownPair(x: training.pairs[$0].x, y: training.pairs[deranged[$0]].y) }
+        let real = try TwoWaySelfLearning().fit(training, context: FitContext(seed: 3))
+        let shuffled = try TwoWaySelfLearning().fit(null, context: FitContext(seed: 3))
+        return (try XCTUnwrap(mutualMatchGrowth(real.iterations)), try XCTUnwrap(mutualMatchGrowth(shuffled.iterations)),
+                try testRecall(real, test), try testRecall(try Ridge().fit(training, context: FitContext()), test))
+    }
+
+    /// In a lock-in the mutual matches grow past `auto`'s bar and far past a null run's growth. In runs that
+    /// retrieve worse than ridge they grow as a null's do: below the bar on the clustered views, past it on the
+    /// curved ones, where only the null tells.
+    func testALockInOutgrowsTheBarAndANullRunAndFailuresDoNot() throws {
+        let (bar, margin) = (Automatic().twoWayLockInGrowth, Automatic().lockInMargin)
+        let locked = try growths(Self.lockingIn, pairs: 60)
+        XCTAssertGreaterThan(locked.learned.xToY.r10, locked.ridge.xToY.r10 + 20, "the premise: a lock-in")
+        XCTAssertGreaterThan(locked.real, bar, "\(locked)")
+        XCTAssertGreaterThan(locked.real, locked.null * (1 + margin), "\(locked)")
+
+        let clustered = try growths(Self.clustered, pairs: 120)
+        XCTAssertLessThan(clustered.learned.xToY.r10, clustered.ridge.xToY.r10, "the premise: worse than ridge")
+        XCTAssertGreaterThan(clustered.real, 1.05, "the premise: the count grows without a lock-in")
+        XCTAssertEqual(clustered.real, clustered.null, accuracy: 0.05, "\(clustered)")
+        XCTAssertLessThan(clustered.real, bar - 0.1, "\(clustered)")
+
+        let curved = try growths(Self.curved, pairs: 50)
+        XCTAssertLessThan(curved.learned.xToY.r10, curved.ridge.xToY.r10, "the premise: worse than ridge")
+        XCTAssertGreaterThan(curved.real, bar + 0.1, "\(curved)")
+        XCTAssertLessThan(curved.real, curved.null * (1 + margin / 2), "\(curved)")
+    }
+
+    /// A judged run rejected by a bar no lead can clear (on a fold of fewer than 30 pairs the bar is `significance`
+    /// standard errors): `auto` runs the loop from every pair and keeps it where its rounds show a lock-in, and keeps
+    /// what the pairs alone give where they show none: below the bar (clustered views), or past it but no further
+    /// than a null run's (curved views). Without that second look
+    /// (`twoWayFullRunMaximumPairs` 0) it keeps ridge on the locking-in views too.
+    func testARejectedJudgedRunIsRunFromEveryPairAndKeptIfItsRoundsShowALockIn() throws {
+        var estimator = Automatic(significance: 1e9)
+        // `auto`'s choice and reason, and its recall and ridge's on the test rows.
+        func fitted(_ views: ViewSplits, pairs: Int) throws -> (model: AutomaticModel, chosen: RetrievalScores, ridge: RetrievalScores) {
+            let (training, test) = try views.problem(pairs: pairs)
+            let model = try estimator.fit(training, context: FitContext(seed: 3))
+            return (model, try testRecall(model, test), try testRecall(try Ridge().fit(training, context: FitContext()), test))
+        }
+        let locked = try fitted(Self.lockingIn, pairs: 60)
+        XCTAssertEqual(locked.model.choice, .twoWaySelfLearning, locked.model.reason)
+        XCTAssertTrue(locked.model.reason.contains("from all 60 pairs: its mutual matches grew"), locked.model.reason)
+        XCTAssertTrue(locked.model.reason.contains("from shuffled pairs: locked in"), locked.model.reason)
+        XCTAssertGreaterThan(locked.chosen.xToY.r10, locked.ridge.xToY.r10 + 20, "\(locked)")
+        XCTAssertGreaterThan(locked.chosen.yToX.r10, locked.ridge.yToX.r10 + 20, "\(locked)")
+        for (views, pairs, verdict) in [(Self.clustered, 60, "(a lock-in needs 1.25×): no lock-in"),
+                                        (Self.curved, 50, "from shuffled pairs: no lock-in")] {
+            let failed = try fitted(views, pairs: pairs)
+            XCTAssertNotEqual(failed.model.choice, .twoWaySelfLearning, failed.model.reason)
+            XCTAssertTrue(failed.model.reason.contains(verdict), failed.model.reason)
+            XCTAssertGreaterThanOrEqual(failed.chosen.xToY.r10, failed.ridge.xToY.r10 - 1, "\(failed)")
+            XCTAssertGreaterThanOrEqual(failed.chosen.yToX.r10, failed.ridge.yToX.r10 - 1, "\(failed)")
+        }
+        estimator.twoWayFullRunMaximumPairs = 0
+        let (training, _) = try Self.lockingIn.problem(pairs: 60)
+        let without = try estimator.fit(training, context: FitContext(seed: 3))
+        XCTAssertNotEqual(without.choice, .twoWaySelfLearning, without.reason)
+        XCTAssertFalse(without.reason.contains("its mutual matches grew"), without.reason)
     }
 }

@@ -156,6 +156,22 @@ public struct Automatic: Aligner, Equatable {
     /// loses them in the rest (a neural encoder against a coarse bag of words), while a run that locks in has
     /// closed a large part of the shortfall by then. The measurements are in docs/notebook.md.
     public var twoWayClearShare: Double = 0.25
+    /// Known pairs below which a two-way run that lost on the held-out fold is still run from every pair, and
+    /// kept if its own rounds show a lock-in (`twoWayLockInGrowth`). Why: near the threshold of a lock-in a fifth
+    /// of the pairs decides it, so the judged run, which lacks them, fails where a run from every pair locks in
+    /// (measured on the text pairs from 50 to 200 pairs; docs/notebook.md). From more pairs a lock-in that the
+    /// judged run misses is rare, and the extra run would only add time. 0: never.
+    public var twoWayFullRunMaximumPairs: Int = 250
+    /// Growth of the mutual matches while the dictionary fills (`mutualMatchGrowth(_:)`) below which a run from
+    /// every pair, where the judged run lost (`twoWayFullRunMaximumPairs`), counts as not locked in: it is stopped
+    /// in the round the statistic is known, and ridge's verdict stands. A run that grew more must also outgrow a
+    /// null run's by `lockInMargin` (the same pairs with their Y rows deranged, stopped in its own such round).
+    /// Why both: how far the mutual matches grow without a correspondence depends on the data. On the text pairs,
+    /// runs that failed grew as their nulls did, below this bar, and lock-ins far above it; but on low-dimensional
+    /// curved views runs that retrieved worse than ridge grew past it, as did runs from real pairs on clustered
+    /// views, as much as their nulls (docs/notebook.md). The null costs as much as the run it judges, so it is
+    /// run only where the bar alone cannot decide.
+    public var twoWayLockInGrowth: Double = 1.25
     /// Rounds within which a self-learning (CCA) run judged on held-out pairs must show the jump of its score that
     /// marks a lock-in (`showsLockIn`), or be settling (at most `lockInMaximumChurn` of its pseudo-pairs new in the
     /// last round, so that it may still converge); otherwise it is stopped there as not locked in. From the
@@ -262,6 +278,8 @@ public struct Automatic: Aligner, Equatable {
             (lockInMargin >= 0 && lockInMargin.isFinite, "lockInMargin must be finite and ≥ 0, got \(lockInMargin)"),
             (twoWayClearLead >= 0 && twoWayClearLead.isFinite, "twoWayClearLead must be finite and ≥ 0, got \(twoWayClearLead)"),
             ((0...1).contains(twoWayClearShare), "twoWayClearShare must be in [0, 1], got \(twoWayClearShare)"),
+            (twoWayFullRunMaximumPairs >= 0, "twoWayFullRunMaximumPairs must be ≥ 0, got \(twoWayFullRunMaximumPairs)"),
+            (twoWayLockInGrowth >= 1 && twoWayLockInGrowth.isFinite, "twoWayLockInGrowth must be finite and ≥ 1, got \(twoWayLockInGrowth)"),
             (significance >= 0 && significance.isFinite, "significance must be finite and ≥ 0, got \(significance)"),
             (twoWayMinimumPairs >= 2, "twoWayMinimumPairs must be ≥ 2, got \(twoWayMinimumPairs)"),
             (heldOutMinimumPairs >= 3, "heldOutMinimumPairs must be ≥ 3 (a fold to hold out and two pairs to fit on), got \(heldOutMinimumPairs)"),

@@ -14,7 +14,9 @@ extension AutomaticSelection {
     /// (`twoWayJudgeRounds`) is judged the same way (to `Automatic.twoWaySignificance(heldOutPairs:default:)`
     /// standard errors), when the pairs are enough for it; a run that leads only narrowly or by little
     /// (`Automatic.twoWayClearLead`, `Automatic.twoWayClearShare`) is judged once more, over the loop's whole
-    /// schedule, on the same fold. A self-learning run that
+    /// schedule, on the same fold. A two-way run that loses after its judged rounds, from fewer than
+    /// `Automatic.twoWayFullRunMaximumPairs` pairs, gets one more look: a run from every pair, kept if its own
+    /// rounds show a lock-in (`twoWayRunShowingLockIn`). A self-learning run that
     /// wins is kept as ridge both ways on every known pair and its dictionary; a two-way run that wins is run in full from
     /// every known pair (a dictionary found from fewer pairs is a fixed point of the loop with every pair, which a
     /// fresh run improves on). The two limits keep a fit on data where neither loop finds anything from paying
@@ -72,7 +74,9 @@ extension AutomaticSelection {
                                                significance: significance)
         notes.append(String(format: "two-way self-learning (%d rounds) on %d held-out pairs: recall %.3f vs ridge %.3f",
                             twoWay.iterations.count, held.count, mean(twoWayScores.both), mean(baseline.both)) + note)
-        guard verdict == .twoWaySelfLearning else { return (nil, notes.joined(separator: "; ")) }
+        guard verdict == .twoWaySelfLearning else {
+            return (try twoWayRunShowingLockIn(report: report, notes: &notes), notes.joined(separator: "; "))
+        }
         let lead = Automatic.pairedComparison(twoWayScores, against: baseline, significance: 0)
         let shortfall = 1 - mean(baseline.both)
         if lead.gain <= settings.twoWayClearLead * lead.standardError || lead.gain < settings.twoWayClearShare * shortfall {
@@ -85,6 +89,8 @@ extension AutomaticSelection {
                                                              lockedIn: false, significance: significance)
             notes.append(String(format: "a narrow or small lead; over all its rounds (%d) on the same pairs: recall %.3f vs ridge %.3f",
                                 whole.iterations.count, mean(wholeScores.both), mean(baseline.both)) + wholeNote)
+            // No run from every pair after this one: the whole schedule has been judged on held-out pairs and lost,
+            // and a second run of it would cost as much again.
             guard wholeVerdict == .twoWaySelfLearning else { return (nil, notes.joined(separator: "; ")) }
         }
         // Run again from every pair, from the start: continuing the judged run's dictionary with every pair keeps
@@ -94,6 +100,44 @@ extension AutomaticSelection {
         var model = try TwoWaySelfLearning().fit(data, context: context)
         model.alignment.report = report
         return ((model, .twoWaySelfLearning), notes.joined(separator: "; "))
+    }
+
+    /// Where the judged two-way run lost on the held-out fold after its judged rounds and the pairs are fewer than
+    /// `Automatic.twoWayFullRunMaximumPairs`: a run from every pair, kept if its mutual matches grew while its
+    /// dictionary filled (`mutualMatchGrowth(_:)`) by at least `Automatic.twoWayLockInGrowth` and by more than
+    /// `Automatic.lockInMargin` beyond a null run's, from the same pairs with their Y rows deranged. The run stops
+    /// in the round its statistic is known if it is below the bar; the null, which is run only if it is not,
+    /// always stops there. Nil where the pairs are too many or the run did not lock in; the reason is added to
+    /// `notes`.
+    mutating func twoWayRunShowingLockIn(report: FitReport, notes: inout [String])
+        throws -> (model: any AlignmentModel, choice: AutomaticModel.Choice)? {
+        guard pairs.count < settings.twoWayFullRunMaximumPairs else { return nil }
+        context.report("auto", 0.75, "two-way self-learning from all \(pairs.count) known pairs, judged by its own rounds")
+        let bar = settings.twoWayLockInGrowth
+        var run = try TwoWaySelfLearning().fit(data, context: context) { rounds in mutualMatchGrowth(rounds).map { $0 >= bar } ?? true }
+        let summary = "two-way self-learning from all \(pairs.count) pairs"
+        guard let growth = mutualMatchGrowth(run.iterations) else {
+            notes.append(summary + ": its dictionary never held every mutual match, no lock-in shown")
+            return nil
+        }
+        let filled = run.iterations.first { $0.mutualMatches == $0.matches }?.iteration ?? 0
+        let grew = String(format: ": its mutual matches grew %.2f× by round %d, when its dictionary first held them all", growth, filled)
+        guard growth >= bar else {
+            notes.append(summary + grew + String(format: " (a lock-in needs %.2f×): no lock-in", bar))
+            return nil
+        }
+        context.report("auto", 0.85, "null run: two-way self-learning from the same pairs with their Y rows shuffled")
+        let shuffled = random.derangement(pairs.count)
+        var nullData = data
+        nullData.pairs = pairs.indices.map { KnownPair(x: pairs[$0].x, y: pairs[shuffled[$0]].y) }
+        let null = try TwoWaySelfLearning().fit(nullData, context: context) { mutualMatchGrowth($0) == nil }
+        let nullGrowth = mutualMatchGrowth(null.iterations)
+        let lockedIn = growth > (nullGrowth ?? 1) * (1 + settings.lockInMargin)
+        notes.append(summary + grew + (nullGrowth.map { String(format: ", against %.2f× from shuffled pairs", $0) } ?? ", while a run from shuffled pairs never filled its dictionary")
+                     + (lockedIn ? ": locked in" : ": no lock-in"))
+        guard lockedIn else { return nil }
+        run.alignment.report = report
+        return (run, .twoWaySelfLearning)
     }
 
     // MARK: A loop judged by a null run (few pairs)

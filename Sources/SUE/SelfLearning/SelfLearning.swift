@@ -132,6 +132,16 @@ public struct SelfLearningIteration: Sendable, Equatable, Codable {
     public var meanMargin: Double
     /// Fraction of this round's pseudo-pairs that were not in the previous round's set.
     public var newFraction: Double
+    /// Every mutual match the round found, of which the loop kept `matches` (the two-way loop's growing
+    /// dictionary); nil where a round keeps them all.
+    public var mutualMatches: Int? = nil
+
+    /// A round's record.
+    public init(iteration: Int, matches: Int, meanScore: Double, meanMargin: Double, newFraction: Double,
+                mutualMatches: Int? = nil) {
+        self.iteration = iteration; self.matches = matches; self.meanScore = meanScore; self.meanMargin = meanMargin
+        self.newFraction = newFraction; self.mutualMatches = mutualMatches
+    }
 }
 
 /// The learned state of self-learning: the final maps and how the loop got there.

@@ -60,7 +60,15 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
         try context.run(on: data) { data in try run(data, context: context) }
     }
 
-    private func run(_ data: WeaklyPairedData, context: FitContext) throws -> TwoWaySelfLearningModel {
+    /// `fit`, stopped after any round for which `continuing`, given the rounds so far, returns false (the model
+    /// then holds the maps from the dictionary of that round).
+    func fit(_ data: WeaklyPairedData, context: FitContext,
+             continuing: @escaping ([SelfLearningIteration]) -> Bool) throws -> TwoWaySelfLearningModel {
+        try context.run(on: data) { data in try run(data, context: context, continuing: continuing) }
+    }
+
+    private func run(_ data: WeaklyPairedData, context: FitContext,
+                     continuing: ([SelfLearningIteration]) -> Bool = { _ in true }) throws -> TwoWaySelfLearningModel {
         guard maxIterations >= 1, neighbours >= 1, initialDictionarySize >= 1, growth >= 1, growth.isFinite,
               (0...1).contains(minNewFraction), (maxRoundColumns ?? 1) >= 1 else {
             throw AlignmentError.invalidConfiguration("two-way self-learning: maxIterations, neighbours, initialDictionarySize and maxRoundColumns must be ≥ 1, growth finite and ≥ 1, minNewFraction in [0, 1]")
@@ -119,7 +127,7 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
             previous = keys
             let meanMargin = dictionary.margin.isEmpty ? 0 : dictionary.margin.reduce(0.0) { $0 + Double($1) } / Double(dictionary.count)
             history.append(SelfLearningIteration(iteration: round, matches: dictionary.count, meanScore: dictionary.meanScore,
-                                                 meanMargin: meanMargin, newFraction: fresh))
+                                                 meanMargin: meanMargin, newFraction: fresh, mutualMatches: matches.count))
             context.report("two-way self-learning", Double(round + 1) / Double(maxIterations),
                            String(format: "round %d: %d of %d mutual matches kept, mean CSLS %.4f, %.1f%% new",
                                   round, dictionary.count, matches.count, dictionary.meanScore, 100 * fresh))
@@ -127,6 +135,10 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
                 stopReason = String(format: "the dictionary holds every mutual match and fewer than %.1f%% are new, at round %d",
                                     100 * minNewFraction, round)
                 converged = true
+                break
+            }
+            if !continuing(history) {
+                stopReason = "stopped by its caller at round \(round)"
                 break
             }
         }
@@ -224,6 +236,23 @@ public struct TwoWaySelfLearningModel: AlignmentModel {
     public var storedForm: StoredModel { alignment.storedForm }
     public var report: FitReport { alignment.report }
     public func ownSpaceColumns(of modality: Modality) -> Range<Int>? { alignment.ownSpaceColumns(of: modality) }
+}
+
+/// How far the two-way loop's mutual matches grew while its dictionary was filling: the mutual matches of the
+/// first round whose dictionary holds every one of them, over those of round 0 (the maps of the known pairs
+/// alone); nil if no round's dictionary held them all yet.
+///
+/// Why it can mark a lock-in: while the dictionary is a minority of the mutual matches, how many rows are each
+/// other's nearest match depends on the maps alone. Maps fitted to a dictionary that is finding the
+/// correspondence make more rows agree each round; maps fitted to self-consistent wrong matches need not. How far
+/// the count grows without any correspondence depends on the data, so `Automatic` sets its bar above every such
+/// growth measured (`Automatic.twoWayLockInGrowth`). After that round the dictionary is every mutual match and the
+/// maps are fitted to all of them, so every run's count grows, failed ones too: the statistic stops there.
+public func mutualMatchGrowth(_ rounds: [SelfLearningIteration]) -> Double? {
+    guard let start = rounds.first?.mutualMatches, start > 0,
+          let filled = rounds.first(where: { round in round.mutualMatches == round.matches }),
+          let all = filled.mutualMatches else { return nil }
+    return Double(all) / Double(start)
 }
 
 /// The rows of `b` after those of `a` (same number of columns).
