@@ -159,9 +159,11 @@ public struct Automatic: Aligner, Equatable {
     /// Known pairs below which a two-way run that lost on the held-out fold is still run from every pair, and
     /// kept if its own rounds show a lock-in (`twoWayLockInGrowth`). Why: near the threshold of a lock-in a fifth
     /// of the pairs decides it, so the judged run, which lacks them, fails where a run from every pair locks in
-    /// (measured on the text pairs from 50 to 200 pairs; docs/notebook.md). From more pairs a lock-in that the
-    /// judged run misses is rare, and the extra run would only add time. 0: never.
-    public var twoWayFullRunMaximumPairs: Int = 250
+    /// (measured on text and synthetic views at 50 pairs; docs/notebook.md). The default is where the held-out
+    /// fold reaches `largeHeldOutFold` pairs and the judged run's bar drops to one standard error: from there on
+    /// no run from every pair was measured to lock in where the judged run lost, and the extra run, about a third
+    /// of a fit, bought nothing. 0: never.
+    public var twoWayFullRunMaximumPairs: Int = 150
     /// Growth of the mutual matches while the dictionary fills (`mutualMatchGrowth(_:)`) below which a run from
     /// every pair, where the judged run lost (`twoWayFullRunMaximumPairs`), counts as not locked in: it is stopped
     /// in the round the statistic is known, and ridge's verdict stands. A run that grew more must also outgrow a
