@@ -63,7 +63,7 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
     /// `fit`, stopped after any round for which `continuing`, given the rounds so far, returns false (the model
     /// then holds the maps from the dictionary of that round).
     func fit(_ data: WeaklyPairedData, context: FitContext,
-             continuing: @escaping ([SelfLearningIteration]) -> Bool) throws -> TwoWaySelfLearningModel {
+             continuing: ([SelfLearningIteration]) -> Bool) throws -> TwoWaySelfLearningModel {
         try context.run(on: data) { data in try run(data, context: context, continuing: continuing) }
     }
 
@@ -245,8 +245,8 @@ public struct TwoWaySelfLearningModel: AlignmentModel {
 /// Why it can mark a lock-in: while the dictionary is a minority of the mutual matches, how many rows are each
 /// other's nearest match depends on the maps alone. Maps fitted to a dictionary that is finding the
 /// correspondence make more rows agree each round; maps fitted to self-consistent wrong matches need not. How far
-/// the count grows without any correspondence depends on the data, so `Automatic` sets its bar above every such
-/// growth measured (`Automatic.twoWayLockInGrowth`). After that round the dictionary is every mutual match and the
+/// the count grows without any correspondence depends on the data, so `Automatic` asks a run to pass a fixed bar
+/// and to outgrow a run's from shuffled pairs (`Automatic.twoWayLockInGrowth`). After that round the dictionary is every mutual match and the
 /// maps are fitted to all of them, so every run's count grows, failed ones too: the statistic stops there.
 public func mutualMatchGrowth(_ rounds: [SelfLearningIteration]) -> Double? {
     guard let start = rounds.first?.mutualMatches, start > 0,
