@@ -195,6 +195,41 @@ final class TwoWaySelfLearningTests: XCTestCase {
         }
     }
 
+    /// A run stopped at its round limit and continued ends exactly where one uninterrupted run does (here on
+    /// sides wider than the rounds' bound, so the round bases are carried over too); a settled run is returned as
+    /// it is, and continuing on other data is a clear error.
+    func testAStoppedRunContinuedEqualsOneUninterruptedRun() throws {
+        let (training, _) = try Self.views.problem(pairs: 120, seed: 4)
+        var whole = TwoWaySelfLearning()
+        whole.maxRoundColumns = 96
+        whole.maxIterations = 9
+        var short = whole
+        short.maxIterations = 4
+        let context = FitContext(seed: 7)
+        let stopped = try short.fit(training, context: context)
+        XCTAssertEqual(stopped.iterations.count, 4)
+        XCTAssertFalse(stopped.converged)
+        let continued = try whole.fit(training, context: context, resuming: stopped)
+        let uninterrupted = try whole.fit(training, context: context)
+        XCTAssertGreaterThan(uninterrupted.iterations.count, 4)
+        XCTAssertEqual(continued.iterations, uninterrupted.iterations)
+        XCTAssertEqual(continued.pseudoPairs, uninterrupted.pseudoPairs)
+        XCTAssertEqual(continued.alignment, uninterrupted.alignment)
+        XCTAssertEqual(continued.stopReason, uninterrupted.stopReason)
+
+        var settling = TwoWaySelfLearning()
+        settling.maxIterations = 40
+        let settled = try settling.fit(training, context: context)
+        XCTAssertTrue(settled.converged, settled.stopReason)
+        XCTAssertEqual(try settling.fit(training, context: context, resuming: settled).iterations, settled.iterations)
+
+        let (other, _) = try Self.views.problem(pairs: 100, seed: 4)
+        XCTAssertThrowsError(try whole.fit(other, context: context, resuming: stopped)) { error in
+            guard case .invalidConfiguration(let problem)? = error as? AlignmentError else { return XCTFail("\(error)") }
+            XCTAssertTrue(problem.contains("data it started on"), problem)
+        }
+    }
+
     func testBadSettingsAndTooFewPairsAreClearErrors() throws {
         let (training, _) = try Self.views.problem(pairs: 50)
         for change in [{ (e: inout TwoWaySelfLearning) in e.growth = 0.5 }, { $0.maxIterations = 0 },

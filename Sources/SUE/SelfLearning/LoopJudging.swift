@@ -83,7 +83,9 @@ extension AutomaticSelection {
             // A narrow or small lead: the later rounds may complete a lock-in or undo the gain (`twoWayClearLead`,
             // `twoWayClearShare`), so the whole schedule is judged on the same pairs before a full run is trusted.
             context.report("auto", 0.65, "two-way self-learning leads narrowly or by little: judged again over all its rounds")
-            let whole = try TwoWaySelfLearning().fit(loopData, context: context)
+            // The judged run continued: its rounds are the first rounds of the whole schedule (a settled run is
+            // already the whole of it).
+            let whole = try TwoWaySelfLearning().fit(loopData, context: context, resuming: twoWay)
             let wholeScores = try heldOutScores(whole, held)
             let (wholeVerdict, wholeNote) = Automatic.select([.ridge: baseline, .twoWaySelfLearning: wholeScores],
                                                              lockedIn: false, significance: significance)
@@ -105,16 +107,18 @@ extension AutomaticSelection {
     /// Where the judged two-way run lost on the held-out fold after its judged rounds and the pairs are fewer than
     /// `Automatic.twoWayFullRunMaximumPairs`: a run from every pair, kept if its mutual matches grew while its
     /// dictionary filled (`mutualMatchGrowth(_:)`) by at least `Automatic.twoWayLockInGrowth` and by more than
-    /// `Automatic.lockInMargin` beyond a null run's, from the same pairs with their Y rows deranged. The run stops
-    /// in the round its statistic is known if it is below the bar; the null, which is run only if it is not,
-    /// always stops there. Nil where the pairs are too many or the run did not lock in; the reason is added to
-    /// `notes`.
+    /// `Automatic.lockInMargin` beyond a null run's, from the same pairs with their Y rows deranged. Both runs stop
+    /// in the round their statistic is known; the null is run only if the run passed the bar, and the run is
+    /// continued to its end only if it outgrew the null. Nil where the pairs are too many or the run did not lock
+    /// in; the reason is added to `notes`.
     mutating func twoWayRunShowingLockIn(report: FitReport, notes: inout [String])
         throws -> (model: any AlignmentModel, choice: AutomaticModel.Choice)? {
         guard pairs.count < settings.twoWayFullRunMaximumPairs else { return nil }
         context.report("auto", 0.75, "two-way self-learning from all \(pairs.count) known pairs, judged by its own rounds")
         let bar = settings.twoWayLockInGrowth
-        var run = try TwoWaySelfLearning().fit(data, context: context) { rounds in mutualMatchGrowth(rounds).map { $0 >= bar } ?? true }
+        // Stopped in the round its statistic is known, and continued only if it is kept: a run the null beats
+        // does not pay for its remaining rounds.
+        var run = try TwoWaySelfLearning().fit(data, context: context) { mutualMatchGrowth($0) == nil }
         let summary = "two-way self-learning from all \(pairs.count) pairs"
         guard let growth = mutualMatchGrowth(run.iterations) else {
             notes.append(summary + ": its dictionary never held every mutual match, no lock-in shown")
@@ -136,6 +140,7 @@ extension AutomaticSelection {
         notes.append(summary + grew + (nullGrowth.map { String(format: ", against %.2f× from shuffled pairs", $0) } ?? ", while a run from shuffled pairs never filled its dictionary")
                      + (lockedIn ? ": locked in" : ": no lock-in"))
         guard lockedIn else { return nil }
+        run = try TwoWaySelfLearning().fit(data, context: context, resuming: run)
         run.alignment.report = report
         return (run, .twoWaySelfLearning)
     }

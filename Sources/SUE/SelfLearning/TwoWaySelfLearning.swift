@@ -60,14 +60,27 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
         try context.run(on: data) { data in try run(data, context: context) }
     }
 
-    /// `fit`, stopped after any round for which `continuing`, given the rounds so far, returns false (the model
-    /// then holds the maps from the dictionary of that round).
-    func fit(_ data: WeaklyPairedData, context: FitContext,
-             continuing: ([SelfLearningIteration]) -> Bool) throws -> TwoWaySelfLearningModel {
-        try context.run(on: data) { data in try run(data, context: context, continuing: continuing) }
+    /// Continues `run`, a run of this loop on the same `data` and context that stopped before settling (at its
+    /// `maxIterations`), up to this estimator's `maxIterations` rounds in all. The rounds depend only on the data,
+    /// the settings and the dictionary of the round before, so the result is exactly that of one uninterrupted run;
+    /// a settled run is returned as it is. Throws if `data` is not what `run` was fitted on.
+    public func fit(_ data: WeaklyPairedData, context: FitContext, resuming run: TwoWaySelfLearningModel)
+        throws -> TwoWaySelfLearningModel {
+        guard let state = run.resumable else { return run }
+        return try fit(data, context: context, resuming: state) { _ in true }
     }
 
-    private func run(_ data: WeaklyPairedData, context: FitContext,
+    /// `fit`, stopped after any round for which `continuing`, given the rounds so far, returns false (the model
+    /// then holds the maps from the dictionary of that round), and continued from `state` (a run of this estimator
+    /// on the same data that stopped before settling: `TwoWaySelfLearningModel.resumable`) if given. The rounds
+    /// depend only on the data, the settings and the dictionary of the round before, so a run stopped and
+    /// continued ends exactly where one uninterrupted run does.
+    func fit(_ data: WeaklyPairedData, context: FitContext, resuming state: TwoWayLoopState? = nil,
+             continuing: ([SelfLearningIteration]) -> Bool) throws -> TwoWaySelfLearningModel {
+        try context.run(on: data) { data in try run(data, context: context, resuming: state, continuing: continuing) }
+    }
+
+    private func run(_ data: WeaklyPairedData, context: FitContext, resuming state: TwoWayLoopState? = nil,
                      continuing: ([SelfLearningIteration]) -> Bool = { _ in true }) throws -> TwoWaySelfLearningModel {
         guard maxIterations >= 1, neighbours >= 1, initialDictionarySize >= 1, growth >= 1, growth.isFinite,
               (0...1).contains(minNewFraction), (maxRoundColumns ?? 1) >= 1 else {
@@ -81,8 +94,8 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
             throw AlignmentError.insufficientData("two-way self-learning needs at least 2 known pairs, got \(full.pairs.count)")
         }
         // The rounds' features: each wide side's leading principal components; the final maps use `full`.
-        let bases = try RoundBases.fitted(full, columns: maxRoundColumns, seed: context.seed)
-        if let bases {
+        let bases = try state.map { $0.bases } ?? RoundBases.fitted(full, columns: maxRoundColumns, seed: context.seed)
+        if let bases, state == nil {
             context.report("two-way self-learning", 0, bases.summary(of: full))
         }
         let prepared = full.projected(onto: bases)
@@ -106,12 +119,16 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
                     try RidgeRegression(a: b, b: a, criterion: .generalizedCrossValidation).weights)
         }
 
-        var dictionary = MutualMatches(x: [], y: [], score: [], margin: [])
-        var history: [SelfLearningIteration] = []
-        var previous = Set<Int64>()
+        if let state, state.pairs != full.pairs || state.unpaired.x != unpairedX || state.unpaired.y != unpairedY {
+            throw AlignmentError.invalidConfiguration("two-way self-learning: a run can only be continued on the data it started on")
+        }
+        var dictionary = state?.dictionary ?? MutualMatches(x: [], y: [], score: [], margin: [])
+        var history = state?.history ?? []
+        var previous = state?.previous ?? []
         var stopReason = "reached maxIterations (\(maxIterations))", converged = false
+        var resumable: TwoWayLoopState? = nil
         let workspace = CSLSWorkspace()
-        for round in 0..<maxIterations {
+        for round in history.count..<max(maxIterations, history.count) {
             let (w, v) = try maps(dictionary)
             let (p, q) = Self.similarityFactors(poolX, poolY, w, v)
             let matches = try cslsMutualNearestNeighbours(p, q, k: neighbours, workspace: workspace, normalizing: false,
@@ -142,13 +159,17 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
                 break
             }
         }
+        if !converged {
+            resumable = TwoWayLoopState(pairs: full.pairs, unpaired: (unpairedX, unpairedY), bases: bases,
+                                        dictionary: dictionary, previous: previous, history: history)
+        }
         var pseudo = dictionary
         pseudo.x = dictionary.x.map { unpairedX[$0] }
         pseudo.y = dictionary.y.map { unpairedY[$0] }
         let alignment = try Self.alignment(full, pseudoPairs: pseudo,
                                            report: FitReport(method: "two-way-self-learning", estimator: self, data: data, context: context))
         return TwoWaySelfLearningModel(alignment: alignment, pseudoPairs: pseudo, iterations: history,
-                                       stopReason: stopReason, converged: converged)
+                                       stopReason: stopReason, converged: converged, resumable: resumable)
     }
 
     /// Factors P, Q with `P·Qᵀ` the shared space's cosines between unit rows `x̂` and `ŷ` — the mean of
@@ -228,6 +249,8 @@ public struct TwoWaySelfLearningModel: AlignmentModel {
     public var stopReason: String
     /// Whether it settled before running out of rounds.
     public var converged: Bool
+    /// Where the loop stood when it stopped unsettled, for continuing it; nil once it has settled.
+    var resumable: TwoWayLoopState? = nil
 
     public var dimension: Int { alignment.dimension }
     public var inputColumns: (x: Int, y: Int) { alignment.inputColumns }
@@ -236,6 +259,17 @@ public struct TwoWaySelfLearningModel: AlignmentModel {
     public var storedForm: StoredModel { alignment.storedForm }
     public var report: FitReport { alignment.report }
     public func ownSpaceColumns(of modality: Modality) -> Range<Int>? { alignment.ownSpaceColumns(of: modality) }
+}
+
+/// Where a two-way self-learning run stopped: what the next round needs (the last dictionary and its keys, the
+/// rounds so far, the round bases) and what it ran on, to refuse continuing it on other data.
+struct TwoWayLoopState {
+    let pairs: [KnownPair]
+    let unpaired: (x: [Int], y: [Int])
+    let bases: RoundBases?
+    let dictionary: MutualMatches
+    let previous: Set<Int64>
+    let history: [SelfLearningIteration]
 }
 
 /// How far the two-way loop's mutual matches grew while its dictionary was filling: the mutual matches of the
