@@ -197,7 +197,7 @@ final class TwoWaySelfLearningTests: XCTestCase {
 
     /// A run stopped at its round limit and continued ends exactly where one uninterrupted run does (here on
     /// sides wider than the rounds' bound, so the round bases are carried over too); a settled run is returned as
-    /// it is, and continuing on other data is a clear error.
+    /// it is, and continuing on other data, with another seed or other settings is a clear error.
     func testAStoppedRunContinuedEqualsOneUninterruptedRun() throws {
         let (training, _) = try Self.views.problem(pairs: 120, seed: 4)
         var whole = TwoWaySelfLearning()
@@ -226,7 +226,14 @@ final class TwoWaySelfLearningTests: XCTestCase {
         let (other, _) = try Self.views.problem(pairs: 100, seed: 4)
         XCTAssertThrowsError(try whole.fit(other, context: context, resuming: stopped)) { error in
             guard case .invalidConfiguration(let problem)? = error as? AlignmentError else { return XCTFail("\(error)") }
-            XCTAssertTrue(problem.contains("data it started on"), problem)
+            XCTAssertTrue(problem.contains("data and seed it started with"), problem)
+        }
+        XCTAssertThrowsError(try whole.fit(training, context: FitContext(seed: 8), resuming: stopped))
+        var faster = whole
+        faster.growth = 2
+        XCTAssertThrowsError(try faster.fit(training, context: context, resuming: stopped)) { error in
+            guard case .invalidConfiguration(let problem)? = error as? AlignmentError else { return XCTFail("\(error)") }
+            XCTAssertTrue(problem.contains("settings it started with"), problem)
         }
     }
 

@@ -63,7 +63,8 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
     /// Continues `run`, a run of this loop on the same `data` and context that stopped before settling (at its
     /// `maxIterations`), up to this estimator's `maxIterations` rounds in all. The rounds depend only on the data,
     /// the settings and the dictionary of the round before, so the result is exactly that of one uninterrupted run;
-    /// a settled run is returned as it is. Throws if `data` is not what `run` was fitted on.
+    /// a settled run is returned as it is. Throws if `data`, the seed or a setting other than `maxIterations` is
+    /// not what `run` was fitted with.
     public func fit(_ data: WeaklyPairedData, context: FitContext, resuming run: TwoWaySelfLearningModel)
         throws -> TwoWaySelfLearningModel {
         guard let state = run.resumable else { return run }
@@ -119,8 +120,16 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
                     try RidgeRegression(a: b, b: a, criterion: .generalizedCrossValidation).weights)
         }
 
-        if let state, state.pairs != full.pairs || state.unpaired.x != unpairedX || state.unpaired.y != unpairedY {
-            throw AlignmentError.invalidConfiguration("two-way self-learning: a run can only be continued on the data it started on")
+        if let state {
+            guard state.pairs == full.pairs, state.unpaired.x == unpairedX, state.unpaired.y == unpairedY,
+                  state.seed == context.seed else {
+                throw AlignmentError.invalidConfiguration("two-way self-learning: a run can only be continued on the data and seed it started with")
+            }
+            var settings = self
+            settings.maxIterations = state.settings.maxIterations
+            guard settings == state.settings else {
+                throw AlignmentError.invalidConfiguration("two-way self-learning: a run can only be continued with the settings it started with (maxIterations aside)")
+            }
         }
         var dictionary = state?.dictionary ?? MutualMatches(x: [], y: [], score: [], margin: [])
         var history = state?.history ?? []
@@ -160,7 +169,7 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
             }
         }
         if !converged {
-            resumable = TwoWayLoopState(pairs: full.pairs, unpaired: (unpairedX, unpairedY), bases: bases,
+            resumable = TwoWayLoopState(settings: self, seed: context.seed, pairs: full.pairs, unpaired: (unpairedX, unpairedY), bases: bases,
                                         dictionary: dictionary, previous: previous, history: history)
         }
         var pseudo = dictionary
@@ -262,8 +271,10 @@ public struct TwoWaySelfLearningModel: AlignmentModel {
 }
 
 /// Where a two-way self-learning run stopped: what the next round needs (the last dictionary and its keys, the
-/// rounds so far, the round bases) and what it ran on, to refuse continuing it on other data.
+/// rounds so far, the round bases) and what it ran on and with, to refuse continuing it on other data or settings.
 struct TwoWayLoopState {
+    let settings: TwoWaySelfLearning
+    let seed: UInt64
     let pairs: [KnownPair]
     let unpaired: (x: [Int], y: [Int])
     let bases: RoundBases?
