@@ -155,6 +155,39 @@ final class TwoWaySelfLearningTests: XCTestCase {
         XCTAssertNil(model.scores[.ccaProfiles], model.reason)
     }
 
+    /// From fewer pairs than `heldOutMinimumPairs`, the CCA loop gets more rounds on smaller data: as many as
+    /// match as many pairs of rows as `maxIterations` rounds on `roundBudgetRows` rows per side, at least
+    /// `maxIterations` and at most `smallDataRounds`.
+    func testSmallerDataGiveTheFewPairsLoopMoreRounds() throws {
+        let estimator = Automatic()
+        XCTAssertEqual(estimator.selfLearning.maxIterations, 20)
+        XCTAssertEqual(estimator.fewPairsRounds(unpairedX: 14_656, unpairedY: 14_656), 20)
+        XCTAssertEqual(estimator.fewPairsRounds(unpairedX: 12_000, unpairedY: 12_000), 20)
+        XCTAssertEqual(estimator.fewPairsRounds(unpairedX: 10_000, unpairedY: 10_000), 28)  // 20 · 1.44
+        XCTAssertEqual(estimator.fewPairsRounds(unpairedX: 12_000, unpairedY: 6_000), 40)
+        XCTAssertEqual(estimator.fewPairsRounds(unpairedX: 5_000, unpairedY: 5_000), 40)
+        XCTAssertEqual(estimator.fewPairsRounds(unpairedX: 1, unpairedY: 1), 40)
+        var never = estimator
+        never.smallDataRounds = nil
+        XCTAssertEqual(never.fewPairsRounds(unpairedX: 1_000, unpairedY: 1_000), 20)
+        never.smallDataRounds = 10  // below `maxIterations`: never fewer rounds than it
+        XCTAssertEqual(never.fewPairsRounds(unpairedX: 1_000, unpairedY: 1_000), 20)
+
+        // In a fit from 20 pairs on 3 000 rows the loop is given the rounds (as its progress says), and no more.
+        let (training, _) = try Self.views.problem(pairs: 20, seed: 1)
+        for limit in [24, nil] {
+            var given = estimator
+            given.smallDataRounds = limit
+            let events = ProgressLog()
+            let model = try given.fit(training, context: FitContext(seed: 2, progress: { events.append($0) }))
+            let details = events.all.filter { $0.stage == "auto" }.map(\.detail)
+            XCTAssertEqual(details.contains("self-learning may run 24 rounds on data of this size"), limit != nil, "\(details)")
+            let rounds = events.all.filter { $0.stage == "self-learning" && $0.detail.hasPrefix("round ") }
+                .compactMap { Int($0.detail.dropFirst(6).prefix { $0.isNumber }) }
+            XCTAssertLessThan(rounds.max() ?? 0, limit ?? 20, model.reason)
+        }
+    }
+
     func testBadAutomaticSettingsAreClearErrors() throws {
         let (training, _) = try Self.views.problem(pairs: 50)
         for (name, change) in [("twoWayJudgeRounds", { (e: inout Automatic) in e.twoWayJudgeRounds = 0 }),
@@ -166,7 +199,9 @@ final class TwoWaySelfLearningTests: XCTestCase {
                                ("twoWayFullRunMaximumPairs", { $0.twoWayFullRunMaximumPairs = -1 }),
                                ("twoWayLockInGrowth", { $0.twoWayLockInGrowth = 0.9 }),
                                ("twoWayLockInGrowth", { $0.twoWayLockInGrowth = .nan }),
-                               ("heldOutMinimumPairs", { $0.heldOutMinimumPairs = 1 })] {
+                               ("heldOutMinimumPairs", { $0.heldOutMinimumPairs = 1 }),
+                               ("smallDataRounds", { $0.smallDataRounds = 0 }),
+                               ("roundBudgetRows", { $0.roundBudgetRows = 0 })] {
             var estimator = Automatic()
             change(&estimator)
             XCTAssertThrowsError(try estimator.fit(training, context: FitContext())) { error in
@@ -370,4 +405,12 @@ final class TwoWayLockInGrowthTests: XCTestCase {
         XCTAssertNotEqual(without.choice, .twoWaySelfLearning, without.reason)
         XCTAssertFalse(without.reason.contains("its mutual matches grew"), without.reason)
     }
+}
+
+/// Progress events collected from any thread.
+final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [ProgressEvent] = []
+    func append(_ event: ProgressEvent) { lock.lock(); events.append(event); lock.unlock() }
+    var all: [ProgressEvent] { lock.lock(); defer { lock.unlock() }; return events }
 }

@@ -69,6 +69,7 @@ public struct AutomaticModel: AlignmentModel {
 ///    generalises (held-out 0.61 against 0.83) but is far less self-consistent (CSLS 0.25 against 0.36).
 ///    A run that used all its rounds must also show the lock-in itself, a jump of its score between two
 ///    rounds (`showsLockIn`): the null's few rounds are no fair comparison for a run that crept upwards for 25.
+///    On smaller data the loop may run more rounds than usual (`smallDataRounds`).
 ///    Self-learning starts from CCA on the known pairs beside the pair-free similarity profiles (cross-fitted,
 ///    see `SelfLearning`; from `heldOutMinimumPairs` pairs on, from CCA alone); the null run reuses the same
 ///    profiles, so only the pairs differ. If the configuration asks for the independent-component start
@@ -184,6 +185,30 @@ public struct Automatic: Aligner, Equatable {
     /// A loop that locks in only after this deadline is left to the two-way loop, which is judged next and did at
     /// least as well wherever that happened (docs/notebook.md has the measurements).
     public var heldOutJumpDeadline: Int = 5
+    /// With fewer pairs than `heldOutMinimumPairs`, the most rounds the self-learning loop may run where the data
+    /// are small enough (nil: `selfLearning.maxIterations` always). The loop gets as many rounds as match, in all,
+    /// as many pairs of rows as `selfLearning.maxIterations` rounds on `roundBudgetRows` unpaired rows per side,
+    /// at least `maxIterations` and at most this; the text pairs' 14 656 rows keep `maxIterations`. A run that a
+    /// stopping rule ends after `maxIterations` rounds counts as locked in only if its score rose by more than
+    /// `lockInMargin` in the extra rounds (besides a jump or a fast fall, as always): a creeping run that goes on
+    /// long enough settles too, on a dictionary that is not the correspondence, with a score barely above the one
+    /// it had. Why: from few pairs a loop creeps before it locks in, and the creep can outlast 20 rounds (a ReLU
+    /// expansion of one encoder against the other, 5 000 rows, 20 pairs: lock-ins from round 14 to 32), while a
+    /// round on such data costs a fraction of one on large data. The measurements are in docs/notebook.md.
+    public var smallDataRounds: Int? = 40
+    /// Unpaired rows per side on which `selfLearning.maxIterations` rounds are the budget of `smallDataRounds`.
+    public var roundBudgetRows: Int = 12_000
+
+    /// The rounds the self-learning loop gets from fewer than `heldOutMinimumPairs` pairs with these unpaired row
+    /// counts (see `smallDataRounds`).
+    public func fewPairsRounds(unpairedX: Int, unpairedY: Int) -> Int {
+        let base = selfLearning.maxIterations
+        guard let most = smallDataRounds, most > base, unpairedX > 0, unpairedY > 0 else { return base }
+        let budget = Double(base) * Double(roundBudgetRows) * Double(roundBudgetRows)
+        let affordable = budget / (Double(unpairedX) * Double(unpairedY))
+        return affordable >= Double(most) ? most : max(base, Int(affordable))
+    }
+
     /// The non-linear candidate scored beside ridge and CCA by cross-validation (nil: none), from
     /// `heldOutMinimumPairs` pairs on. Its features are placed without the pairs, so each fold refits only its two
     /// maps. With fewer pairs a fold leaves it a few dozen pairs to choose a bandwidth and a penalty from, and its
@@ -288,6 +313,8 @@ public struct Automatic: Aligner, Equatable {
             ((0...1).contains(lockInMaximumChurn), "lockInMaximumChurn must be in [0, 1], got \(lockInMaximumChurn)"),
             (twoWayJudgeRounds >= 1, "twoWayJudgeRounds must be ≥ 1, got \(twoWayJudgeRounds)"),
             (heldOutJumpDeadline >= 1, "heldOutJumpDeadline must be ≥ 1, got \(heldOutJumpDeadline)"),
+            ((smallDataRounds ?? 1) >= 1, "smallDataRounds must be ≥ 1 (or nil: never more rounds), got \(smallDataRounds ?? 0)"),
+            (roundBudgetRows >= 1, "roundBudgetRows must be ≥ 1, got \(roundBudgetRows)"),
             (columnScaleSpread >= 1, "columnScaleSpread must be ≥ 1 (or infinity: never), got \(columnScaleSpread)"),
         ]
         if let failed = checks.first(where: { !$0.ok }) { throw AlignmentError.invalidConfiguration("auto: " + failed.problem) }

@@ -20,6 +20,9 @@ struct AutomaticSelection {
     /// Rounds within which the self-learning loop must show its jump (`showsLockIn`) or be settling, or be stopped;
     /// nil: no limit.
     var jumpDeadline: Int? = nil
+    /// Rounds the self-learning loop judged by its null run may use (nil: `SelfLearning.maxIterations`); rounds
+    /// past `maxIterations` count towards a lock-in only with a jump or a fast fall (`Automatic.smallDataRounds`).
+    var roundLimit: Int? = nil
 
     init(_ settings: Automatic, _ data: WeaklyPairedData, _ prepared: PreparedProblem, _ context: FitContext) {
         self.settings = settings; self.data = data; self.prepared = prepared; self.context = context
@@ -55,6 +58,7 @@ struct AutomaticSelection {
             loops = outcome.accepted
             notes.append(outcome.note)
         } else {
+            roundLimit = settings.fewPairsRounds(unpairedX: unpairedX.count, unpairedY: unpairedY.count)
             let outcome = try loopJudgedByNullRun()
             notes.append(outcome.note)
             if outcome.lockedIn { lockedIn = outcome.run }

@@ -153,7 +153,14 @@ extension AutomaticSelection {
         context.report("auto", 0, "self-learning from the \(pairs.count) known pairs")
         let profiles = configuration.profileWeight.map { $0 > 0 } == true ? try fittedProfiles() : nil
         let (deadline, margin, churn) = (jumpDeadline, settings.lockInMargin, settings.lockInMaximumChurn)
-        var learned = try configuration.run(data, initial: nil, components: nil, profiles: profiles, context: context) { rounds in
+        let baseRounds = configuration.maxIterations
+        var loopConfiguration = configuration
+        loopConfiguration.maxIterations = max(baseRounds, roundLimit ?? baseRounds)
+        let extended = loopConfiguration.maxIterations > baseRounds
+        if extended {
+            context.report("auto", 0, "self-learning may run \(loopConfiguration.maxIterations) rounds on data of this size")
+        }
+        var learned = try loopConfiguration.run(data, initial: nil, components: nil, profiles: profiles, context: context) { rounds in
             // Past the deadline a run goes on only if it has jumped, or is settling (it may still converge).
             guard let deadline, rounds.count > deadline, let last = rounds.last else { return true }
             return showsLockIn(scores: rounds.map(\.meanScore), converged: false, margin: margin) || last.newFraction <= churn
@@ -192,7 +199,12 @@ extension AutomaticSelection {
         }
         let maximumChurn = settings.lockInMaximumChurn
         func lockInTest(_ run: SelfLearningModel) throws -> (lockedIn: Bool, summary: String) {
-            guard showsLockIn(scores: run.iterations.map(\.meanScore), converged: run.converged, margin: lockInMargin)
+            // Where the loop was given more rounds than usual (`Automatic.smallDataRounds`), a stopping rule after
+            // them counts only if the score rose by more than the margin in the extra rounds.
+            let scores = run.iterations.map(\.meanScore)
+            let stoppedInTime = run.converged && (!extended || scores.count <= baseRounds
+                                                  || scores[scores.count - 1] > max(scores[baseRounds - 1], 0) * (1 + lockInMargin))
+            guard showsLockIn(scores: scores, converged: stoppedInTime, margin: lockInMargin)
                     || settledAfterAFastFall(run.iterations.map(\.newFraction), settled: maximumChurn) else {
                 return (false, String(format: "ran %d rounds without a jump in its score (mean CSLS %.3f): no correspondence found",
                                       run.iterations.count, run.bestObjective))
@@ -218,7 +230,7 @@ extension AutomaticSelection {
         // but can hurt when its matching of components is mostly wrong; one null run serves both starts.
         if !lockedIn && configuration.independentComponents != nil {
             context.report("auto", 0.6, "no lock-in: self-learning again, from CCA on the known pairs alone")
-            var plain = configuration
+            var plain = loopConfiguration
             plain.independentComponents = nil
             let second = try plain.run(data, initial: nil, components: nil, profiles: learned.profiles,
                                        bases: learned.roundBases, context: context)
