@@ -20,8 +20,9 @@ struct AutomaticSelection {
     /// Rounds within which the self-learning loop must show its jump (`showsLockIn`) or be settling, or be stopped;
     /// nil: no limit.
     var jumpDeadline: Int? = nil
-    /// Rounds the self-learning loop judged by its null run may use (nil: `SelfLearning.maxIterations`); rounds
-    /// past `maxIterations` count towards a lock-in only with a jump or a fast fall (`Automatic.smallDataRounds`).
+    /// Rounds the self-learning loop judged by its null run may use (nil: `SelfLearning.maxIterations`); a
+    /// stopping rule after `maxIterations` rounds counts towards a lock-in only with a rise of the score
+    /// (`Automatic.smallDataRounds`).
     var roundLimit: Int? = nil
 
     init(_ settings: Automatic, _ data: WeaklyPairedData, _ prepared: PreparedProblem, _ context: FitContext) {
