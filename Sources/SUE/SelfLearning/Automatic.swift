@@ -94,7 +94,9 @@ public struct AutomaticModel: AlignmentModel {
 ///    views scored a perfect cross-validated recall against a test recall at CCA's level), so for self-learning
 ///    this step only checks that the folds do not contradict step 1. Where kernel ridge wins, the contrastive networks are
 ///    cross-validated against it on the same folds (`contrastive`). From `heldOutMinimumPairs` pairs on, a loop
-///    that has beaten ridge on its held-out fold is chosen without this step.
+///    that has beaten ridge on its held-out fold is chosen without this step, unless kernel ridge fitted on the
+///    same pairs beats the loop clearly on that fold (where the relation is curved, a loop can lead ridge a little
+///    and trail kernel ridge far); then this step runs as it would without a loop.
 ///
 /// **What a loop that wins leaves behind.** Either loop's model is ridge both ways (`TwoWayAlignment`) on the known
 /// pairs and the loop's final dictionary, and that is also the form in which it is judged (for the CCA loop, see
@@ -210,7 +212,7 @@ public struct Automatic: Aligner, Equatable {
     }
 
     /// The non-linear candidate scored beside ridge and CCA by cross-validation (nil: none), from
-    /// `heldOutMinimumPairs` pairs on. Its features are placed without the pairs, so each fold refits only its two
+    /// `heldOutMinimumPairs` pairs on; a loop that won on held-out pairs must not trail it clearly there. Its features are placed without the pairs, so each fold refits only its two
     /// maps. With fewer pairs a fold leaves it a few dozen pairs to choose a bandwidth and a penalty from, and its
     /// cross-validated gain over ridge came out clear where it retrieved worse on test rows, while it never won
     /// where it would have helped (docs/notebook.md).
