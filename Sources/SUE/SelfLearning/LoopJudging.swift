@@ -40,15 +40,13 @@ extension AutomaticSelection {
         // pairs: where the relation is curved, a loop can settle on a correspondence a little better than ridge's
         // and far below kernel ridge's, and winning here skips the cross-validation that would find the latter.
         // Kernel ridge from a few hundred pairs costs little next to a loop's round.
-        var kernelScores: PairRecall?? = nil
+        var kernelScores: PairRecall? = nil  // computed once, when a loop first beats ridge
         func beatenByKernelRidge(_ loopScores: PairRecall, _ name: String) throws -> Bool {
             guard let kernel = settings.kernelRidge else { return false }
-            if kernelScores == nil {
-                let features = try kernel.fittedFeatures(loopPrepared, seed: context.seed)
-                kernelScores = .some(try heldOutScores(try kernel.model(loopPrepared, features: features, pairs: loopPrepared.pairs,
-                                                                        report: .unrecorded(method: "kernel-ridge")), held))
-            }
-            guard let scores = kernelScores ?? nil else { return false }
+            let scores = try kernelScores ?? heldOutScores(try kernel.model(
+                loopPrepared, features: try kernel.fittedFeatures(loopPrepared, seed: context.seed), pairs: loopPrepared.pairs,
+                report: .unrecorded(method: "kernel-ridge")), held)
+            kernelScores = scores
             let (clear, gain, standardError, _, _) = Automatic.pairedComparison(scores, against: loopScores, significance: settings.significance)
             guard clear else { return false }
             notes.append(String(format: "kernel ridge on the same held-out pairs: recall %.3f, above %@ by %.3f ± %.3f: the maps from the pairs alone are cross-validated instead",
