@@ -6,6 +6,13 @@ both directions and to see where a non-linear map pays (numpy only). Files OUT/<
            Y = t + 0.3t^2 - 0.1t^3 + noise with t = zG (10 columns): a curved relation no linear map retrieves well.
 - clusters (4 000 rows; no data needed): a 30-cluster Gaussian mixture in 20-d; X = tanh(zA) + noise (128 columns),
            Y = softplus(zB) + noise (64 columns).
+- sensors  (6 000 rows; no data needed): two sensors of one slowly varying 8-d state (sums of sinusoids of random
+           periods, one row per time step): X saturates (tanh, 48 channels), Y is exponential and quantised to steps
+           of 0.25 (96 channels); both noisy. Neighbouring rows are neighbouring times.
+- tabular  (4 000 rows; no data needed): a 12-cluster 10-d latent; X is six categorical variables one-hot encoded
+           (argmax of five random projections each, 30 columns) beside 8 noisy linear columns, Y is 40 columns of
+           squares and products of the latent: categorical against continuous.
+(These two draw from their own generator, so adding them left every other view's bytes as they were.)
 From ../shared/data/textpairs (MiniLM, e5 and LSA views of the same texts, row i <-> row i):
 - sparse   (5 000): MiniLM against log1p Poisson word counts over 2 000 columns (about 9 % non-zero) with IDF weights,
            rates log-linear in e5.
@@ -50,6 +57,25 @@ f = rng.normal(size=(6, 6))
 x = np.hstack([np.sin(2 * z @ f), np.cos(z @ f)]) + 0.1 * rng.normal(size=(n, 12))
 t = z @ rng.normal(size=(6, 10))
 save("lowdim", x, t + 0.3 * t**2 - 0.1 * t**3 + 0.2 * rng.normal(size=(n, 10)))
+
+own = np.random.default_rng(2027)
+n = 6000
+steps = np.arange(n)[:, None]
+state = np.zeros((n, 8))
+for k in range(8):
+    periods = own.uniform(50, 1000, 3)
+    state[:, k] = np.sin(2 * np.pi * steps[:, 0] / periods[:, None] + own.uniform(0, 2 * np.pi, (3, 1))).sum(0)
+state /= state.std(0)
+save("sensors", np.tanh(state @ own.normal(size=(8, 48)) / np.sqrt(8)) + 0.1 * own.normal(size=(n, 48)),
+     np.round(4 * np.exp(0.5 * state @ own.normal(size=(8, 96)) / np.sqrt(8))) / 4 + 0.2 * own.normal(size=(n, 96)))
+
+n = 4000
+c = own.integers(0, 12, n)
+z = own.normal(size=(12, 10))[c] + 0.6 * own.normal(size=(n, 10))
+onehot = [np.eye(5)[np.argmax(z @ own.normal(size=(10, 5)), axis=1)] for _ in range(6)]
+linear = z @ own.normal(size=(10, 8)) / np.sqrt(10) + 0.5 * own.normal(size=(n, 8))
+pairs = own.integers(0, 10, size=(40, 2))
+save("tabular", np.hstack(onehot + [linear]), z[:, pairs[:, 0]] * z[:, pairs[:, 1]] + 0.3 * own.normal(size=(n, 40)))
 
 if not os.path.exists(os.path.join(args.data, "minilm.npy")):
     raise SystemExit(f"no text views in {args.data}: wrote the synthetic pairs only")
