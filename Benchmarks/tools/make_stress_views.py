@@ -40,8 +40,9 @@ rng = np.random.default_rng(2026)
 
 
 def save(name, x, y):
-    np.save(os.path.join(args.out, name + "x.npy"), x.astype(np.float32))
-    np.save(os.path.join(args.out, name + "y.npy"), y.astype(np.float32))
+    # Row-major, as `sue` reads .npy files (a product of fancy-indexed columns comes out column-major).
+    np.save(os.path.join(args.out, name + "x.npy"), np.ascontiguousarray(x, dtype=np.float32))
+    np.save(os.path.join(args.out, name + "y.npy"), np.ascontiguousarray(y, dtype=np.float32))
     print(name, x.shape, y.shape)
 
 
