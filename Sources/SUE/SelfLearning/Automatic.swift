@@ -212,10 +212,11 @@ public struct Automatic: Aligner, Equatable {
     }
 
     /// The non-linear candidate scored beside ridge and CCA by cross-validation (nil: none), from
-    /// `heldOutMinimumPairs` pairs on; a loop that won on held-out pairs must not trail it clearly there. Its features are placed without the pairs, so each fold refits only its two
-    /// maps. With fewer pairs a fold leaves it a few dozen pairs to choose a bandwidth and a penalty from, and its
-    /// cross-validated gain over ridge came out clear where it retrieved worse on test rows, while it never won
-    /// where it would have helped (docs/notebook.md).
+    /// `heldOutMinimumPairs` pairs on; a loop that won on held-out pairs must not trail it clearly there. Its
+    /// features are placed without the pairs, so each fold refits only its two maps. With fewer pairs a fold
+    /// leaves it a few dozen pairs to choose a bandwidth and a penalty from, and its cross-validated gain over
+    /// ridge came out clear where it retrieved worse on test rows, while it never won where it would have helped
+    /// (docs/notebook.md).
     public var kernelRidge: KernelRidge? = KernelRidge()
     /// Tried where kernel ridge has won the cross-validation, from `heldOutMinimumPairs` pairs on (nil: never):
     /// networks fitted to the pairs can follow a curved relation further than a kernel map of fixed bandwidth, at
