@@ -191,30 +191,63 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
     /// to a fifth of it when the sides' widths differ.
     public static func similarityFactors(_ x: Matrix<Float>, _ y: Matrix<Float>, _ w: Matrix<Float>, _ v: Matrix<Float>)
         -> (p: Matrix<Float>, q: Matrix<Float>) {
-        let dx = x.columns, dy = y.columns
-        func scaledRows(_ m: Matrix<Float>, by norms: Matrix<Float>, factor: Float = 1) -> Matrix<Float> {
-            var out = m
-            for i in 0..<m.rows {
-                var s = 0.0
-                for j in 0..<norms.columns { s += Double(norms[i, j]) * Double(norms[i, j]) }
-                let scale = s > 0 ? Float(1 / s.squareRoot()) * factor : 0
-                for j in 0..<m.columns { out[i, j] *= scale }
-            }
-            return out
-        }
-        func halved(_ m: Matrix<Float>) -> Matrix<Float> {
-            var out = m
-            for k in out.elements.indices { out.elements[k] *= 0.5 }
-            return out
-        }
-        if dy <= dx {
-            let xw = Matrix.multiply(x, .none, w, .none), yv = Matrix.multiply(y, .none, v, .none)
-            let p = concatenatedColumns(scaledRows(xw, by: xw, factor: 0.5), halved(Matrix.multiply(x, .none, v, .transposed)))
-            return (p, concatenatedColumns(y, scaledRows(y, by: yv)))
-        }
         let xw = Matrix.multiply(x, .none, w, .none), yv = Matrix.multiply(y, .none, v, .none)
-        let p = concatenatedColumns(scaledRows(x, by: xw, factor: 0.5), halved(x))
-        return (p, concatenatedColumns(Matrix.multiply(y, .none, w, .transposed), scaledRows(yv, by: yv)))
+        let half = [Float](repeating: 0.5, count: x.rows)
+        if y.columns <= x.columns {
+            return (sideBySide(xw, scaled: inverseRowNorms(xw, factor: 0.5), Matrix.multiply(x, .none, v, .transposed), scaled: half),
+                    sideBySide(y, scaled: nil, y, scaled: inverseRowNorms(yv)))
+        }
+        return (sideBySide(x, scaled: inverseRowNorms(xw, factor: 0.5), x, scaled: half),
+                sideBySide(Matrix.multiply(y, .none, w, .transposed), scaled: nil, yv, scaled: inverseRowNorms(yv)))
+    }
+
+    /// Per row of `m`: `factor / ‖row‖`, or 0 for a zero row (the norm summed in Double). Row blocks in parallel.
+    private static func inverseRowNorms(_ m: Matrix<Float>, factor: Float = 1) -> [Float] {
+        var out = [Float](repeating: 0, count: m.rows)
+        let columns = m.columns
+        m.elements.withUnsafeBufferPointer { e in
+            out.withUnsafeMutableBufferPointer { out in
+                Parallel.forEachChunk(m.rows, chunk: 512) { rows in
+                    for i in rows {
+                        var s = 0.0
+                        for j in 0..<columns { s += Double(e[i * columns + j]) * Double(e[i * columns + j]) }
+                        out[i] = s > 0 ? Float(1 / s.squareRoot()) * factor : 0
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Rows `[aScale_i · a_i | bScale_i · b_i]` (a nil scale leaves its rows as they are), row blocks in parallel:
+    /// the factors are rebuilt every round over every unpaired row.
+    private static func sideBySide(_ a: Matrix<Float>, scaled aScale: [Float]?, _ b: Matrix<Float>, scaled bScale: [Float]?)
+        -> Matrix<Float> {
+        precondition(a.rows == b.rows, "sideBySide: row counts differ")
+        let (da, db) = (a.columns, b.columns), width = da + db
+        var out = [Float](repeating: 0, count: a.rows * width)
+        a.elements.withUnsafeBufferPointer { ea in
+            b.elements.withUnsafeBufferPointer { eb in
+                out.withUnsafeMutableBufferPointer { out in
+                    Parallel.forEachChunk(a.rows, chunk: 512) { rows in
+                        for i in rows {
+                            let row = out.baseAddress! + i * width
+                            if let aScale {
+                                for j in 0..<da { row[j] = ea[i * da + j] * aScale[i] }
+                            } else {
+                                for j in 0..<da { row[j] = ea[i * da + j] }
+                            }
+                            if let bScale {
+                                for j in 0..<db { row[da + j] = eb[i * db + j] * bScale[i] }
+                            } else {
+                                for j in 0..<db { row[da + j] = eb[i * db + j] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Matrix(rows: a.rows, columns: width, elements: out)
     }
 
     /// The two-way maps fitted on `pairs` (by default the known pairs of `prepared`) plus `pseudoPairs` (rows of
