@@ -12,7 +12,12 @@ both directions and to see where a non-linear map pays (numpy only). Files OUT/<
 - tabular  (4 000 rows; no data needed): a 12-cluster 10-d latent; X is six categorical variables one-hot encoded
            (argmax of five random projections each, 30 columns) beside 8 noisy linear columns, Y is 40 columns of
            squares and products of the latent: categorical against continuous.
-(These two draw from their own generator, so adding them left every other view's bytes as they were.)
+- powers   (5 000 rows; no data needed): a 24-d Gaussian latent; X = tanh(3zA) + noise (48 columns), Y = the signed
+           0.3th power of zB + noise (32 columns): two different monotone non-linearities.
+- rotations (5 000 rows; no data needed): 30 clusters; X = the cluster's centre + a linear view of an 8-d position
+           within it (16 columns), Y = a linear view of the centre beside the position turned by a rotation of its
+           cluster's own (32 columns): linear within each cluster, not across them.
+(These four draw from their own generators, so adding them left every other view's bytes as they were.)
 From ../shared/data/textpairs (MiniLM, e5 and LSA views of the same texts, row i <-> row i):
 - sparse   (5 000): MiniLM against log1p Poisson word counts over 2 000 columns (about 9 % non-zero) with IDF weights,
            rates log-linear in e5.
@@ -77,6 +82,23 @@ onehot = [np.eye(5)[np.argmax(z @ own.normal(size=(10, 5)), axis=1)] for _ in ra
 linear = z @ own.normal(size=(10, 8)) / np.sqrt(10) + 0.5 * own.normal(size=(n, 8))
 pairs = own.integers(0, 10, size=(40, 2))
 save("tabular", np.hstack(onehot + [linear]), z[:, pairs[:, 0]] * z[:, pairs[:, 1]] + 0.3 * own.normal(size=(n, 40)))
+
+own = np.random.default_rng(78)
+n = 5000
+z = own.normal(size=(n, 24))
+a, b = own.normal(size=(24, 48)) / np.sqrt(24), own.normal(size=(24, 32)) / np.sqrt(24)
+x = np.tanh(3 * z @ a) + 0.4 * own.normal(size=(n, 48))
+t = z @ b
+save("powers", x, np.sign(t) * np.abs(t) ** 0.3 + 0.4 * own.normal(size=(n, 32)))
+
+own = np.random.default_rng(79)
+c = own.integers(0, 30, size=n)
+centres = own.normal(size=(30, 16)) * 2
+position = own.normal(size=(n, 8))
+turns = [np.linalg.qr(own.normal(size=(8, 8)))[0] for _ in range(30)]
+x = centres[c] + position @ (own.normal(size=(8, 16)) / np.sqrt(8)) + 0.2 * own.normal(size=(n, 16))
+turned = np.einsum("ij,ijk->ik", position, np.stack(turns)[c])
+save("rotations", x, np.hstack([centres[c] @ (own.normal(size=(16, 24)) / 4), turned]) + 0.2 * own.normal(size=(n, 32)))
 
 if not os.path.exists(os.path.join(args.data, "minilm.npy")):
     raise SystemExit(f"no text views in {args.data}: wrote the synthetic pairs only")
