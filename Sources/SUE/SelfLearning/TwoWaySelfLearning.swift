@@ -194,11 +194,11 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
         let xw = Matrix.multiply(x, .none, w, .none), yv = Matrix.multiply(y, .none, v, .none)
         let half = [Float](repeating: 0.5, count: x.rows)
         if y.columns <= x.columns {
-            return (sideBySide(xw, scaled: inverseRowNorms(xw, factor: 0.5), Matrix.multiply(x, .none, v, .transposed), scaled: half),
-                    sideBySide(y, scaled: nil, y, scaled: inverseRowNorms(yv)))
+            return (joinedScaledRows(xw, scaled: inverseRowNorms(xw, factor: 0.5), Matrix.multiply(x, .none, v, .transposed), scaled: half),
+                    joinedScaledRows(y, scaled: nil, y, scaled: inverseRowNorms(yv)))
         }
-        return (sideBySide(x, scaled: inverseRowNorms(xw, factor: 0.5), x, scaled: half),
-                sideBySide(Matrix.multiply(y, .none, w, .transposed), scaled: nil, yv, scaled: inverseRowNorms(yv)))
+        return (joinedScaledRows(x, scaled: inverseRowNorms(xw, factor: 0.5), x, scaled: half),
+                joinedScaledRows(Matrix.multiply(y, .none, w, .transposed), scaled: nil, yv, scaled: inverseRowNorms(yv)))
     }
 
     /// Per row of `m`: `factor / ‖row‖`, or 0 for a zero row (the norm summed in Double). Row blocks in parallel.
@@ -221,9 +221,9 @@ public struct TwoWaySelfLearning: Aligner, Equatable {
 
     /// Rows `[aScale_i · a_i | bScale_i · b_i]` (a nil scale leaves its rows as they are), row blocks in parallel:
     /// the factors are rebuilt every round over every unpaired row.
-    private static func sideBySide(_ a: Matrix<Float>, scaled aScale: [Float]?, _ b: Matrix<Float>, scaled bScale: [Float]?)
+    private static func joinedScaledRows(_ a: Matrix<Float>, scaled aScale: [Float]?, _ b: Matrix<Float>, scaled bScale: [Float]?)
         -> Matrix<Float> {
-        precondition(a.rows == b.rows, "sideBySide: row counts differ")
+        precondition(a.rows == b.rows, "joinedScaledRows: row counts differ")
         let (da, db) = (a.columns, b.columns), width = da + db
         var out = [Float](repeating: 0, count: a.rows * width)
         a.elements.withUnsafeBufferPointer { ea in
