@@ -292,11 +292,17 @@ final class TwoWaySelfLearningTests: XCTestCase {
     }
 
     /// The matching's factors P, Q give the shared space's cosines exactly (to rounding) at the smaller depth, for
-    /// both layouts (Y narrower than X, and X narrower than Y), against the embeddings' own inner products.
+    /// both layouts (Y narrower than X, and X narrower than Y), against the embeddings' own inner products; also
+    /// on row counts that span several of the parallel row blocks, with an all-zero row on each side (its cosines
+    /// are 0), and with the same bits on 1 and 3 threads.
     func testSimilarityFactorsReproduceTheSharedSpaceCosines() throws {
         var random = SeededRandom(seed: 4)
-        for (dx, dy) in [(7, 5), (5, 9), (6, 6)] {
-            let x: Matrix<Float> = random.normalMatrix(13, dx), y: Matrix<Float> = random.normalMatrix(11, dy)
+        for (dx, dy, nx, ny) in [(7, 5, 13, 11), (5, 9, 13, 11), (6, 6, 13, 11), (7, 5, 1_100, 1_030), (5, 9, 1_030, 1_100)] {
+            var x: Matrix<Float> = random.normalMatrix(nx, dx), y: Matrix<Float> = random.normalMatrix(ny, dy)
+            if nx > 13 {
+                for j in 0..<dx { x[700, j] = 0 }
+                for j in 0..<dy { y[600, j] = 0 }
+            }
             let w: Matrix<Float> = random.normalMatrix(dx, dy), v: Matrix<Float> = random.normalMatrix(dy, dx)
             let model = try TwoWayAlignment(preprocessX: RowPreprocessing(mean: [Float](repeating: 0, count: dx)),
                                             preprocessY: RowPreprocessing(mean: [Float](repeating: 0, count: dy)),
@@ -307,6 +313,15 @@ final class TwoWaySelfLearningTests: XCTestCase {
             XCTAssertEqual(p.columns, 2 * min(dx, dy))
             let got = Matrix.multiply(p, .none, q, .transposed)
             for k in got.elements.indices { XCTAssertEqual(got.elements[k], expected.elements[k], accuracy: 2e-6, "\(dx)×\(dy)") }
+            let (p1, q1) = Parallel.withThreads(1) { TwoWaySelfLearning.similarityFactors(unitX, unitY, w, v) }
+            let (p3, q3) = Parallel.withThreads(3) { TwoWaySelfLearning.similarityFactors(unitX, unitY, w, v) }
+            XCTAssertEqual(p1, p3, "\(nx)×\(dx), \(ny)×\(dy)")
+            XCTAssertEqual(q1, q3, "\(nx)×\(dx), \(ny)×\(dy)")
+            if nx > 13 {
+                XCTAssertTrue((0..<p.columns).allSatisfy { p[700, $0] == 0 }, "a zero X row has a zero factor row")
+                XCTAssertNil(p.firstNonFinite())
+                XCTAssertNil(q.firstNonFinite())
+            }
         }
     }
 }
