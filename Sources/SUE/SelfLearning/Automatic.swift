@@ -96,8 +96,7 @@ public struct AutomaticModel: AlignmentModel {
 ///    cross-validated against it on the same folds (`contrastive`). From `heldOutMinimumPairs` pairs on, a loop
 ///    that has beaten ridge on its held-out fold is chosen without this step, unless kernel ridge fitted on the
 ///    same pairs beats the loop clearly on that fold (where the relation is curved, a loop can lead ridge a little
-///    and trail kernel ridge far); then this step runs as it would without a loop. A two-way run from every pair
-///    whose own rounds show a lock-in (`twoWayFullRunMaximumPairs`, `twoWayLockInGrowth`) is chosen without it too.
+///    and trail kernel ridge far); then this step runs as it would without a loop.
 ///
 /// **What a loop that wins leaves behind.** Either loop's model is ridge both ways (`TwoWayAlignment`) on the known
 /// pairs and the loop's final dictionary, and that is also the form in which it is judged (for the CCA loop, see
@@ -160,18 +159,17 @@ public struct Automatic: Aligner, Equatable {
     /// loses them in the rest (a neural encoder against a coarse bag of words), while a run that locks in has
     /// closed a large part of the shortfall by then. The measurements are in docs/notebook.md.
     public var twoWayClearShare: Double = 0.25
-    /// Known pairs below which the two-way loop is first run from every pair, and kept if its own rounds show a
-    /// lock-in (`twoWayLockInGrowth`), before a run is judged on the held-out fold. Why: near the threshold of a
-    /// lock-in a fifth of the pairs decides it, so the judged run, which lacks them, fails where a run from every
-    /// pair locks in (measured on text and synthetic views at 50 pairs; docs/notebook.md). Why first: where the
-    /// judged run wins, the run from every pair follows anyway, and its first rounds are these. The default is where
-    /// the held-out fold reaches `largeHeldOutFold` pairs and the judged run's bar drops to one standard error: from
-    /// there on no run from every pair was measured to lock in where the judged run lost, and the extra rounds,
-    /// about a third of a fit, bought nothing. 0: never.
+    /// Known pairs below which a two-way run that lost on the held-out fold is still run from every pair, and
+    /// kept if its own rounds show a lock-in (`twoWayLockInGrowth`). Why: near the threshold of a lock-in a fifth
+    /// of the pairs decides it, so the judged run, which lacks them, fails where a run from every pair locks in
+    /// (measured on text and synthetic views at 50 pairs; docs/notebook.md). The default is where the held-out
+    /// fold reaches `largeHeldOutFold` pairs and the judged run's bar drops to one standard error: from there on
+    /// no run from every pair was measured to lock in where the judged run lost, and the extra run, about a third
+    /// of a fit, bought nothing. 0: never.
     public var twoWayFullRunMaximumPairs: Int = 150
     /// Growth of the mutual matches while the dictionary fills (`mutualMatchGrowth(_:)`) below which a run from
-    /// every pair (`twoWayFullRunMaximumPairs`) counts as not locked in: it is stopped in the round the statistic is
-    /// known, and the judged run decides. A run that grew more must also outgrow a
+    /// every pair, where the judged run lost (`twoWayFullRunMaximumPairs`), counts as not locked in: it is stopped
+    /// in the round the statistic is known, and ridge's verdict stands. A run that grew more must also outgrow a
     /// null run's by `lockInMargin` (the same pairs with their Y rows deranged, stopped in its own such round).
     /// Why both: how far the mutual matches grow without a correspondence depends on the data. On the text pairs,
     /// runs that failed grew as their nulls did, below this bar, and lock-ins far above it; but on low-dimensional

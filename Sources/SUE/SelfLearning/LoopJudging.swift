@@ -10,13 +10,13 @@ extension AutomaticSelection {
     /// With enough pairs: one fold of the known pairs — and its rows, as a test set's rows would be — is held out
     /// of the loops entirely. Self-learning (CCA) runs on the rest, stopped if it has neither jumped nor begun to
     /// settle within `heldOutJumpDeadline` rounds; if it does not beat ridge on the held-out fold clearly (the paired test of
-    /// `select`, against ridge fitted on the same remaining pairs), the two-way loop is tried, when the pairs are
-    /// enough for it. From fewer than `Automatic.twoWayFullRunMaximumPairs` pairs, first a run from every pair, kept
-    /// if its own rounds show a lock-in (`twoWayRunShowingLockIn`): near the threshold of a lock-in, the pairs a
-    /// held-out fold takes away decide it. Otherwise a short two-way run (`twoWayJudgeRounds`) is judged on the
-    /// held-out fold as the CCA loop is (to `Automatic.twoWaySignificance(heldOutPairs:default:)` standard errors);
-    /// a run that leads only narrowly or by little (`Automatic.twoWayClearLead`, `Automatic.twoWayClearShare`) is
-    /// judged once more, over the loop's whole schedule, on the same fold. A loop that beats ridge but trails kernel ridge (fitted on
+    /// `select`, against ridge fitted on the same remaining pairs), a short two-way self-learning run
+    /// (`twoWayJudgeRounds`) is judged the same way (to `Automatic.twoWaySignificance(heldOutPairs:default:)`
+    /// standard errors), when the pairs are enough for it; a run that leads only narrowly or by little
+    /// (`Automatic.twoWayClearLead`, `Automatic.twoWayClearShare`) is judged once more, over the loop's whole
+    /// schedule, on the same fold. A two-way run that loses after its judged rounds, from fewer than
+    /// `Automatic.twoWayFullRunMaximumPairs` pairs, gets one more look: a run from every pair, kept if its own
+    /// rounds show a lock-in (`twoWayRunShowingLockIn`). A loop that beats ridge but trails kernel ridge (fitted on
     /// the same pairs) clearly on the held-out fold is not kept (`Automatic.kernelRidge`). A self-learning run that
     /// wins is kept as ridge both ways on every known pair and its dictionary; a two-way run that wins is run in full from
     /// every known pair (a dictionary found from fewer pairs is a fixed point of the loop with every pair, which a
@@ -81,22 +81,7 @@ extension AutomaticSelection {
         }
         guard pairs.count >= settings.twoWayMinimumPairs else { return (nil, notes.joined(separator: "; ")) }
 
-        // From fewer than `twoWayFullRunMaximumPairs` pairs, the run from every pair comes first, to the round its
-        // lock-in statistic is known: every outcome below needs those rounds. A lock-in it shows is kept without
-        // the judged run; otherwise a judged run that wins is followed by this run continued (the same model as a
-        // fresh run from every pair), and one that loses ends the two-way loop's turn.
-        var fromEveryPair: TwoWaySelfLearningModel? = nil
-        if pairs.count < settings.twoWayFullRunMaximumPairs {
-            let (run, lockedIn) = try twoWayRunShowingLockIn(notes: &notes)
-            if lockedIn {
-                var model = try TwoWaySelfLearning().fit(data, context: context, resuming: run)
-                model.alignment.report = report
-                return ((model, .twoWaySelfLearning), notes.joined(separator: "; "))
-            }
-            fromEveryPair = run
-        }
-
-        context.report("auto", 0.6, "two-way self-learning from \(kept.count) known pairs, \(held.count) held out")
+        context.report("auto", 0.5, "two-way self-learning from \(kept.count) known pairs, \(held.count) held out")
         // A short run: its maps only have to show whether the loop is finding the correspondence (see
         // `twoWayJudgeRounds`); the model that is kept comes from the full run below.
         var judge = TwoWaySelfLearning()
@@ -108,7 +93,9 @@ extension AutomaticSelection {
                                                significance: significance)
         notes.append(String(format: "two-way self-learning (%d rounds) on %d held-out pairs: recall %.3f vs ridge %.3f",
                             twoWay.iterations.count, held.count, mean(twoWayScores.both), mean(baseline.both)) + note)
-        guard verdict == .twoWaySelfLearning else { return (nil, notes.joined(separator: "; ")) }
+        guard verdict == .twoWaySelfLearning else {
+            return (try twoWayRunShowingLockIn(report: report, notes: &notes), notes.joined(separator: "; "))
+        }
         var judgedScores = twoWayScores  // the scores of the run that won, judged over all its rounds if the lead was narrow
         let lead = Automatic.pairedComparison(twoWayScores, against: baseline, significance: 0)
         let shortfall = 1 - mean(baseline.both)
@@ -124,44 +111,49 @@ extension AutomaticSelection {
                                                              lockedIn: false, significance: significance)
             notes.append(String(format: "a narrow or small lead; over all its rounds (%d) on the same pairs: recall %.3f vs ridge %.3f",
                                 whole.iterations.count, mean(wholeScores.both), mean(baseline.both)) + wholeNote)
+            // No run from every pair after this one: the whole schedule has been judged on held-out pairs and lost,
+            // and a second run of it would cost as much again.
             guard wholeVerdict == .twoWaySelfLearning else { return (nil, notes.joined(separator: "; ")) }
             judgedScores = wholeScores
         }
+        // No run from every pair either: its lock-in test compares it with a null, not with kernel ridge.
         guard try !beatenByKernelRidge(judgedScores, "two-way self-learning") else { return (nil, notes.joined(separator: "; ")) }
-        // Run again from every pair, from the start (or the run from every pair above, continued): continuing the
-        // judged run's dictionary with every pair keeps the errors it made from fewer pairs (measured: 1.7 points of
-        // R@10 lower, notebook), and a dictionary grown to its end from fewer pairs is a fixed point of the loop with
-        // every pair too.
+        // Run again from every pair, from the start: continuing the judged run's dictionary with every pair keeps
+        // the errors it made from fewer pairs (measured: 1.7 points of R@10 lower, notebook), and a dictionary grown
+        // to its end from fewer pairs is a fixed point of the loop with every pair too.
         context.report("auto", 0.8, "two-way self-learning from all \(pairs.count) known pairs")
-        var model = try fromEveryPair.map { try TwoWaySelfLearning().fit(data, context: context, resuming: $0) }
-            ?? TwoWaySelfLearning().fit(data, context: context)
+        var model = try TwoWaySelfLearning().fit(data, context: context)
         model.alignment.report = report
         return ((model, .twoWaySelfLearning), notes.joined(separator: "; "))
     }
 
-    /// The two-way loop from every pair, stopped in the round its lock-in statistic is known, and whether it locked
-    /// in: its mutual matches grew while its dictionary filled (`mutualMatchGrowth(_:)`) by at least
-    /// `Automatic.twoWayLockInGrowth` and by more than `Automatic.lockInMargin` beyond a null run's, from the same
-    /// pairs with their Y rows deranged (stopped in its own such round, and run only if the run passed the bar).
-    /// The reason is added to `notes`. The run is returned unfinished, to be continued if it is kept.
-    mutating func twoWayRunShowingLockIn(notes: inout [String]) throws -> (run: TwoWaySelfLearningModel, lockedIn: Bool) {
-        context.report("auto", 0.5, "two-way self-learning from all \(pairs.count) known pairs, judged by its own rounds")
+    /// Where the judged two-way run lost on the held-out fold after its judged rounds and the pairs are fewer than
+    /// `Automatic.twoWayFullRunMaximumPairs`: a run from every pair, kept if its mutual matches grew while its
+    /// dictionary filled (`mutualMatchGrowth(_:)`) by at least `Automatic.twoWayLockInGrowth` and by more than
+    /// `Automatic.lockInMargin` beyond a null run's, from the same pairs with their Y rows deranged. Both runs stop
+    /// in the round their statistic is known; the null is run only if the run passed the bar, and the run is
+    /// continued to its end only if it outgrew the null. Nil where the pairs are too many or the run did not lock
+    /// in; the reason is added to `notes`.
+    mutating func twoWayRunShowingLockIn(report: FitReport, notes: inout [String])
+        throws -> (model: any AlignmentModel, choice: AutomaticModel.Choice)? {
+        guard pairs.count < settings.twoWayFullRunMaximumPairs else { return nil }
+        context.report("auto", 0.75, "two-way self-learning from all \(pairs.count) known pairs, judged by its own rounds")
         let bar = settings.twoWayLockInGrowth
         // Stopped in the round its statistic is known, and continued only if it is kept: a run the null beats
         // does not pay for its remaining rounds.
-        let run = try TwoWaySelfLearning().fit(data, context: context) { mutualMatchGrowth($0) == nil }
+        var run = try TwoWaySelfLearning().fit(data, context: context) { mutualMatchGrowth($0) == nil }
         let summary = "two-way self-learning from all \(pairs.count) pairs"
         guard let growth = mutualMatchGrowth(run.iterations) else {
             notes.append(summary + ": its dictionary never held every mutual match, no lock-in shown")
-            return (run, false)
+            return nil
         }
         let filled = run.iterations.first { $0.mutualMatches == $0.matches }?.iteration ?? 0
         let grew = String(format: ": its mutual matches grew %.2f× by round %d, when its dictionary first held them all", growth, filled)
         guard growth >= bar else {
             notes.append(summary + grew + String(format: " (a lock-in needs %.2f×): no lock-in", bar))
-            return (run, false)
+            return nil
         }
-        context.report("auto", 0.55, "null run: two-way self-learning from the same pairs with their Y rows shuffled")
+        context.report("auto", 0.85, "null run: two-way self-learning from the same pairs with their Y rows shuffled")
         let shuffled = random.derangement(pairs.count)
         var nullData = data
         nullData.pairs = pairs.indices.map { KnownPair(x: pairs[$0].x, y: pairs[shuffled[$0]].y) }
@@ -170,7 +162,10 @@ extension AutomaticSelection {
         let lockedIn = growth > (nullGrowth ?? 1) * (1 + settings.lockInMargin)
         notes.append(summary + grew + (nullGrowth.map { String(format: ", against %.2f× from shuffled pairs", $0) } ?? ", while a run from shuffled pairs never filled its dictionary")
                      + (lockedIn ? ": locked in" : ": no lock-in"))
-        return (run, lockedIn)
+        guard lockedIn else { return nil }
+        run = try TwoWaySelfLearning().fit(data, context: context, resuming: run)
+        run.alignment.report = report
+        return (run, .twoWaySelfLearning)
     }
 
     // MARK: A loop judged by a null run (few pairs)
