@@ -17,7 +17,12 @@ both directions and to see where a non-linear map pays (numpy only). Files OUT/<
 - rotations (5 000 rows; no data needed): 30 clusters; X = the cluster's centre + a linear view of an 8-d position
            within it (16 columns), Y = a linear view of the centre beside the position turned by a rotation of its
            cluster's own (32 columns): linear within each cluster, not across them.
-(These four draw from their own generators, so adding them left every other view's bytes as they were.)
+- encoders (5 000 rows; no data needed): two random deep networks (layer-normed GELU layers, 512 columns; tanh
+           layers, 384 columns) of one 40-cluster 24-d latent, each also fed a 16-d latent of its own (what one
+           modality sees and the other does not), plus noise: two encoders of different modalities.
+- private  (5 000 rows; no data needed): the same with 100 clusters in 16-d, a 32-d private latent per side (as
+           strong as the shared one), ReLU (768 columns) against GELU (256 columns).
+(These six draw from their own generators, so adding them left every other view's bytes as they were.)
 From ../shared/data/textpairs (MiniLM, e5 and LSA views of the same texts, row i <-> row i):
 - sparse   (5 000): MiniLM against log1p Poisson word counts over 2 000 columns (about 9 % non-zero) with IDF weights,
            rates log-linear in e5.
@@ -99,6 +104,33 @@ turns = [np.linalg.qr(own.normal(size=(8, 8)))[0] for _ in range(30)]
 x = centres[c] + position @ (own.normal(size=(8, 16)) / np.sqrt(8)) + 0.2 * own.normal(size=(n, 16))
 turned = np.einsum("ij,ijk->ik", position, np.stack(turns)[c])
 save("rotations", x, np.hstack([centres[c] @ (own.normal(size=(16, 24)) / 4), turned]) + 0.2 * own.normal(size=(n, 32)))
+
+
+def encoder(h, widths, activation, gen):
+    """A random deep network: each layer a random linear map and bias, the activation, then a layer norm."""
+    for w in widths:
+        h = activation(h @ (gen.normal(size=(h.shape[1], w)) / np.sqrt(h.shape[1])) + 0.1 * gen.normal(size=w))
+        h = (h - h.mean(1, keepdims=True)) / (h.std(1, keepdims=True) + 1e-6)
+    return h
+
+
+def gelu(t):
+    return 0.5 * t * (1 + np.tanh(0.79788456 * (t + 0.044715 * t**3)))
+
+
+own = np.random.default_rng(7)
+c = own.integers(0, 40, n)
+z = own.normal(size=(40, 24))[c] * 0.8 + 0.6 * own.normal(size=(n, 24))
+private_x, private_y = own.normal(size=(n, 16)), own.normal(size=(n, 16))
+x = encoder(np.hstack([z, 0.8 * private_x]), [256, 256, 512], gelu, own) + 0.2 * own.normal(size=(n, 512))
+save("encoders", x, encoder(np.hstack([z, 0.8 * private_y]), [192, 384], np.tanh, own) + 0.2 * own.normal(size=(n, 384)))
+
+own = np.random.default_rng(8)
+c = own.integers(0, 100, n)
+z = own.normal(size=(100, 16))[c] + 0.5 * own.normal(size=(n, 16))
+private_x, private_y = own.normal(size=(n, 32)), own.normal(size=(n, 32))
+x = encoder(np.hstack([z, private_x]), [512, 768], lambda t: np.maximum(t, 0), own) + 0.3 * own.normal(size=(n, 768))
+save("private", x, encoder(np.hstack([z, private_y]), [256, 256], gelu, own) + 0.3 * own.normal(size=(n, 256)))
 
 if not os.path.exists(os.path.join(args.data, "minilm.npy")):
     raise SystemExit(f"no text views in {args.data}: wrote the synthetic pairs only")
