@@ -133,3 +133,67 @@ public func makeCurvedViews(rows: Int, latent: Int = 6, dy: Int = 10, noise: Dou
     }
     return (x, y)
 }
+
+/// Synthetic paired data modelled on two encoders of different modalities, each of which sees something the other
+/// does not: each side is a random deep network of one shared clustered latent point beside a private latent of
+/// its own.
+///
+/// Shared points `z ∈ ℝ^shared` are drawn around `clusters` random centres (`z = c + ½·ε`), private points
+/// `p_x, p_y ∈ ℝ^privateColumns` independently for each side. Then
+///
+///     x = fₓ([z | p_x]) + noise·ε,   fₓ: ReLU layers of widths `widthsX`
+///     y = f_y([z | p_y]) + noise·ε', f_y: GELU layers of widths `widthsY`
+///
+/// where each layer is a random linear map (Gaussian / √inputs) plus a small random bias, the activation, and a
+/// normalisation of each row to mean 0 and variance 1 (a layer norm). The private latents are as strong as the
+/// shared one, so much of each side is noise to the other, and rows of one cluster have near twins on the other
+/// side: a map from a few pairs retrieves poorly, and a self-learning loop on the unpaired rows creeps towards the
+/// correspondence rather than jumping to it (docs/notebook.md). Row i of `x` belongs with row i of `y`.
+public func makeEncoderViews(rows: Int, clusters: Int = 100, shared: Int = 16, privateColumns: Int = 32,
+                             widthsX: [Int] = [512, 768], widthsY: [Int] = [256, 256], noise: Double = 0.3,
+                             seed: UInt64) -> (x: Matrix<Float>, y: Matrix<Float>) {
+    var random = SeededRandom(seed: seed)
+    let centres: Matrix<Double> = random.normalMatrix(clusters, shared, std: 1)
+    var inputX = Matrix<Double>(rows: rows, columns: shared + privateColumns), inputY = inputX
+    for i in 0..<rows {
+        let k = random.int(below: clusters)
+        for j in 0..<shared {
+            let v = centres[k, j] + 0.5 * random.normal()
+            inputX[i, j] = v
+            inputY[i, j] = v
+        }
+        for j in shared..<(shared + privateColumns) {
+            inputX[i, j] = random.normal()
+            inputY[i, j] = random.normal()
+        }
+    }
+    func network(_ input: Matrix<Double>, _ widths: [Int], _ activation: (Double) -> Double) -> Matrix<Double> {
+        var h = input
+        for width in widths {
+            let weights: Matrix<Double> = random.normalMatrix(h.columns, width, std: 1 / Double(h.columns).squareRoot())
+            let bias = (0..<width).map { _ in 0.1 * random.normal() }
+            h = Matrix.multiply(h, .none, weights, .none)
+            for i in 0..<h.rows {
+                var sum = 0.0, squares = 0.0
+                for j in 0..<width {
+                    let v = activation(h[i, j] + bias[j])
+                    h[i, j] = v
+                    sum += v
+                    squares += v * v
+                }
+                let mean = sum / Double(width)
+                let std = max(squares / Double(width) - mean * mean, 0).squareRoot() + 1e-6
+                for j in 0..<width { h[i, j] = (h[i, j] - mean) / std }
+            }
+        }
+        return h
+    }
+    let hx = network(inputX, widthsX) { max($0, 0) }
+    let hy = network(inputY, widthsY) { t in 0.5 * t * (1 + tanh(0.797_884_56 * (t + 0.044_715 * t * t * t))) }
+    var x = Matrix<Float>(rows: rows, columns: hx.columns), y = Matrix<Float>(rows: rows, columns: hy.columns)
+    for i in 0..<rows {
+        for j in 0..<hx.columns { x[i, j] = Float(hx[i, j] + noise * random.normal()) }
+        for j in 0..<hy.columns { y[i, j] = Float(hy[i, j] + noise * random.normal()) }
+    }
+    return (x, y)
+}
