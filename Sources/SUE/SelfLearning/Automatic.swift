@@ -96,7 +96,9 @@ public struct AutomaticModel: AlignmentModel {
 ///    cross-validated against it on the same folds (`contrastive`). From `heldOutMinimumPairs` pairs on, a loop
 ///    that has beaten ridge on its held-out fold is chosen without this step, unless kernel ridge fitted on the
 ///    same pairs beats the loop clearly on that fold (where the relation is curved, a loop can lead ridge a little
-///    and trail kernel ridge far); then this step runs as it would without a loop.
+///    and trail kernel ridge far); then this step runs as it would without a loop. A CCA loop that crept without
+///    a lock-in wins there too if it leads ridge and its own first round clearly on that fold and is ahead of
+///    CCA and kernel ridge (a loop can creep to the correspondence; measurements in docs/notebook.md).
 ///
 /// **What a loop that wins leaves behind.** Either loop's model is ridge both ways (`TwoWayAlignment`) on the known
 /// pairs and the loop's final dictionary, and that is also the form in which it is judged (for the CCA loop, see
