@@ -87,11 +87,12 @@ extension AutomaticSelection {
         if pairs.count >= settings.twoWayMinimumPairs, let accepted = try twoWayAccepted() {
             return (accepted, notes.joined(separator: "; "))
         }
-        return (try creepingLoopAccepted(), notes.joined(separator: "; "))
+        let creeping = try creepingLoopAccepted()  // its note first
+        return (creeping, notes.joined(separator: "; "))
 
         /// The two-way loop, judged on the same fold (see above); nil where it is not kept.
         func twoWayAccepted() throws -> (model: any AlignmentModel, choice: AutomaticModel.Choice)? {
-        context.report("auto", 0.5, "two-way self-learning from \(kept.count) known pairs, \(held.count) held out")
+            context.report("auto", 0.5, "two-way self-learning from \(kept.count) known pairs, \(held.count) held out")
             // A short run: its maps only have to show whether the loop is finding the correspondence (see
             // `twoWayJudgeRounds`); the model that is kept comes from the full run below.
             var judge = TwoWaySelfLearning()
