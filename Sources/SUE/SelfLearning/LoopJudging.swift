@@ -156,9 +156,7 @@ extension AutomaticSelection {
             firstRound.maxIterations = 1
             let firstScores = try heldOutScores(try firstRound.fit(loopData, context: context), held)
             let overFirst = Automatic.pairedComparison(loopScores, against: firstScores, significance: settings.significance)
-            let (a, b) = loopPrepared.pairedRows(loopPrepared.pairs)
-            let maps = try CanonicalCorrelation(a: a, b: b).weightedMaps()
-            let ccaScores = try heldOutScores(try loopPrepared.model(mapX: maps.x, mapY: maps.y, report: .unrecorded(method: "cca")), held)
+            let ccaScores = try heldOutScores(try loopSelection.ccaFold(loopPrepared.pairs), held)
             let kernel = try kernelRidgeScores()
             let ahead = mean(loopScores.both) > mean(ccaScores.both) && kernel.map { mean(loopScores.both) > mean($0.both) } ?? true
             let kept = overFirst.clear && ahead
