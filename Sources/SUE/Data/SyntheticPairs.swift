@@ -138,19 +138,26 @@ public func makeCurvedViews(rows: Int, latent: Int = 6, dy: Int = 10, noise: Dou
 /// does not: each side is a random deep network of one shared clustered latent point beside a private latent of
 /// its own.
 ///
-/// Shared points `z ∈ ℝ^shared` are drawn around `clusters` random centres (`z = c + ½·ε`), private points
-/// `p_x, p_y ∈ ℝ^privateColumns` independently for each side. Then
+/// Shared points `z ∈ ℝ^shared` are drawn around `clusters` random centres (`z = centreScale·c + clusterSpread·ε`),
+/// private points `p_x, p_y ∈ ℝ^privateColumns` independently for each side. Then
 ///
-///     x = fₓ([z | p_x]) + noise·ε,   fₓ: ReLU layers of widths `widthsX`
-///     y = f_y([z | p_y]) + noise·ε', f_y: GELU layers of widths `widthsY`
+///     x = fₓ([z | privateScale·p_x]) + noise·ε,   fₓ: layers of widths `widthsX` (`activations.x`, ReLU by default)
+///     y = f_y([z | privateScale·p_y]) + noise·ε', f_y: layers of widths `widthsY` (`activations.y`, GELU by default)
 ///
 /// where each layer is a random linear map (Gaussian / √inputs) plus a small random bias, the activation, and a
 /// normalisation of each row to mean 0 and variance 1 (a layer norm). The private latents are as strong as the
 /// shared one, so much of each side is noise to the other, and rows of one cluster have near twins on the other
 /// side: a map from a few pairs retrieves poorly, and a self-learning loop on the unpaired rows creeps towards the
 /// correspondence rather than jumping to it (docs/notebook.md). Row i of `x` belongs with row i of `y`.
+///
+/// The defaults are the `private` stress view of `Benchmarks/tools/make_stress_views.py`; its `encoders` view is
+/// `clusters: 40, shared: 24, privateColumns: 16, centreScale: 0.8, clusterSpread: 0.6, privateScale: 0.8,
+/// widthsX: [256, 256, 512], widthsY: [192, 384], activations: (.gelu, .tanh), noise: 0.2`, where the loop creeps
+/// to the correspondence from a few dozen pairs.
 public func makeEncoderViews(rows: Int, clusters: Int = 100, shared: Int = 16, privateColumns: Int = 32,
-                             widthsX: [Int] = [512, 768], widthsY: [Int] = [256, 256], noise: Double = 0.3,
+                             centreScale: Double = 1, clusterSpread: Double = 0.5, privateScale: Double = 1,
+                             widthsX: [Int] = [512, 768], widthsY: [Int] = [256, 256],
+                             activations: (x: EncoderActivation, y: EncoderActivation) = (.relu, .gelu), noise: Double = 0.3,
                              seed: UInt64) -> (x: Matrix<Float>, y: Matrix<Float>) {
     var random = SeededRandom(seed: seed)
     let centres: Matrix<Double> = random.normalMatrix(clusters, shared, std: 1)
@@ -158,13 +165,13 @@ public func makeEncoderViews(rows: Int, clusters: Int = 100, shared: Int = 16, p
     for i in 0..<rows {
         let k = random.int(below: clusters)
         for j in 0..<shared {
-            let v = centres[k, j] + 0.5 * random.normal()
+            let v = centreScale * centres[k, j] + clusterSpread * random.normal()
             inputX[i, j] = v
             inputY[i, j] = v
         }
         for j in shared..<(shared + privateColumns) {
-            inputX[i, j] = random.normal()
-            inputY[i, j] = random.normal()
+            inputX[i, j] = privateScale * random.normal()
+            inputY[i, j] = privateScale * random.normal()
         }
     }
     func network(_ input: Matrix<Double>, _ widths: [Int], _ activation: (Double) -> Double) -> Matrix<Double> {
@@ -188,12 +195,31 @@ public func makeEncoderViews(rows: Int, clusters: Int = 100, shared: Int = 16, p
         }
         return h
     }
-    let hx = network(inputX, widthsX) { max($0, 0) }
-    let hy = network(inputY, widthsY) { t in 0.5 * t * (1 + tanh(0.797_884_56 * (t + 0.044_715 * t * t * t))) }
+    let hx = network(inputX, widthsX, activations.x.callAsFunction)
+    let hy = network(inputY, widthsY, activations.y.callAsFunction)
     var x = Matrix<Float>(rows: rows, columns: hx.columns), y = Matrix<Float>(rows: rows, columns: hy.columns)
     for i in 0..<rows {
         for j in 0..<hx.columns { x[i, j] = Float(hx[i, j] + noise * random.normal()) }
         for j in 0..<hy.columns { y[i, j] = Float(hy[i, j] + noise * random.normal()) }
     }
     return (x, y)
+}
+
+/// The activation of a layer of `makeEncoderViews`' random networks.
+public enum EncoderActivation: Sendable {
+    /// max(t, 0).
+    case relu
+    /// The tanh approximation of the Gaussian error linear unit, ½·t·(1 + tanh(√(2/π)·(t + 0.044715·t³))).
+    case gelu
+    /// tanh(t).
+    case tanh
+
+    /// The activation at `t`.
+    public func callAsFunction(_ t: Double) -> Double {
+        switch self {
+        case .relu: return max(t, 0)
+        case .gelu: return 0.5 * t * (1 + Foundation.tanh(0.797_884_56 * (t + 0.044_715 * t * t * t)))
+        case .tanh: return Foundation.tanh(t)
+        }
+    }
 }
