@@ -76,6 +76,10 @@ public struct AutomaticModel: AlignmentModel {
 ///    (`independentComponents`, off by default) and that run does not lock in, it is run once more from CCA
 ///    alone and tested against the same null, since a mostly wrong matching of components can spoil a start
 ///    CCA alone would have locked in from.
+///    From `fewPairsFoldMinimumPairs` pairs on, on data small enough for the extra rounds, a loop that did not
+///    lock in gets one more look: the same loop without two fifths of the pairs, kept (as the run from every
+///    pair) if those pairs show it ahead of ridge and of its own first round (a loop can creep to the
+///    correspondence, and only pairs it never saw can tell; `AutomaticSelection.creepingLoopJudgedOnAFold`).
 /// 2. **Cross-validation on the known pairs** (K = min(5, pairs) folds, fixed by the seed). Each candidate's
 ///    map is refitted without the fold, and every held-out X row searches the pool a test query would face: the
 ///    fold's held-out Y rows and all unpaired Y rows, never the Y rows the fold's map was fitted to. A pair's
@@ -202,6 +206,13 @@ public struct Automatic: Aligner, Equatable {
     public var smallDataRounds: Int? = 40
     /// Unpaired rows per side on which `selfLearning.maxIterations` rounds are the budget of `smallDataRounds`.
     public var roundBudgetRows: Int = 12_000
+    /// Fewest known pairs (below `heldOutMinimumPairs`) from which a CCA loop that did not lock in is run again
+    /// without a fold of the pairs and kept if the fold shows it ahead (`fewPairsFoldShare` of the folds; nil:
+    /// never). Only where the data are small enough for `smallDataRounds`: the second run costs as much as the
+    /// first. Why, and the measurements: `AutomaticSelection.creepingLoopJudgedOnAFold`, docs/notebook.md.
+    public var fewPairsFoldMinimumPairs: Int? = 20
+    /// Folds of five held out of the second run of `fewPairsFoldMinimumPairs`.
+    public static let fewPairsFoldShare = 2
 
     /// The rounds the self-learning loop gets from fewer than `heldOutMinimumPairs` pairs with these unpaired row
     /// counts (see `smallDataRounds`).
@@ -320,6 +331,7 @@ public struct Automatic: Aligner, Equatable {
             (heldOutJumpDeadline >= 1, "heldOutJumpDeadline must be ≥ 1, got \(heldOutJumpDeadline)"),
             ((smallDataRounds ?? 1) >= 1, "smallDataRounds must be ≥ 1 (or nil: never more rounds), got \(smallDataRounds ?? 0)"),
             (roundBudgetRows >= 1, "roundBudgetRows must be ≥ 1, got \(roundBudgetRows)"),
+            ((fewPairsFoldMinimumPairs ?? 5) >= 5, "fewPairsFoldMinimumPairs must be ≥ 5 (two folds of five to hold out and pairs to fit on), or nil: never, got \(fewPairsFoldMinimumPairs ?? 0)"),
             (columnScaleSpread >= 1, "columnScaleSpread must be ≥ 1 (or infinity: never), got \(columnScaleSpread)"),
         ]
         if let failed = checks.first(where: { !$0.ok }) { throw AlignmentError.invalidConfiguration("auto: " + failed.problem) }

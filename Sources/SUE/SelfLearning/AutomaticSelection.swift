@@ -62,13 +62,18 @@ struct AutomaticSelection {
             roundLimit = settings.fewPairsRounds(unpairedX: unpairedX.count, unpairedY: unpairedY.count)
             let outcome = try loopJudgedByNullRun()
             notes.append(outcome.note)
-            if outcome.lockedIn { lockedIn = outcome.run }
+            if outcome.lockedIn {
+                lockedIn = outcome.run
+            } else if let judged = try creepingLoopJudgedOnAFold(outcome.run) {
+                notes.append(judged.note)
+                if judged.kept { loops = (outcome.run.alignment, .selfLearning) }
+            }
         }
 
         // Cross-validation of the maps fitted on pairs alone (and of a locked-in loop with few pairs). Not where a
         // loop has won on held-out pairs: it is then the choice whatever these scores are, and on large data the
         // folds of kernel ridge and CCA would add seconds to the costliest fits for a line of the report.
-        let acceptedOnHeldOutPairs = pairs.count >= settings.heldOutMinimumPairs && loops != nil
+        let acceptedOnHeldOutPairs = loops != nil
         if acceptedOnHeldOutPairs {
             notes.append("the maps from the pairs alone not cross-validated: a loop beat ridge on pairs held out of it")
         } else if pairs.count >= 3 {  // a CCA fold needs ≥ 2 training pairs
