@@ -317,9 +317,9 @@ extension AutomaticSelection {
     /// Below `heldOutMinimumPairs`, where the loop judged by its null run did not lock in: the same loop run
     /// again without `Automatic.fewPairsFoldShare` of the pairs (and their rows), and kept — as `run`, the loop from
     /// every pair — if on the pairs it never saw it leads ridge and its own first round by `significance` standard
-    /// errors (the paired test of `select`) and is ahead of CCA on average, each fitted on the same pairs. Nil
-    /// `settings.fewPairsFoldMinimumPairs`, fewer pairs than it, or data too large for the loop's extra rounds
-    /// (`Automatic.smallDataRounds`): not tried.
+    /// errors (the paired test of `select`) and is ahead of CCA on average, each fitted on the same pairs. Returns
+    /// nil (not tried) where `settings.fewPairsFoldMinimumPairs` is nil or above the pairs' count, or where the data
+    /// are too large for the loop's extra rounds (`Automatic.smallDataRounds`).
     ///
     /// Why: from a few dozen pairs a loop can creep to the correspondence without the jump or the settling that
     /// the lock-in test asks for (encoder-like views whose sides each see a private latent: rows with near twins
@@ -329,7 +329,7 @@ extension AutomaticSelection {
     /// one fold is all the evidence there is; the first-round control is the one `creepingLoopAccepted` needs, for
     /// the same reason. The run costs as much as the loop itself, so it is made only where the data are small
     /// enough for the loop's extra rounds, as on the data it was measured on.
-    mutating func creepingLoopJudgedOnAFold(_ run: SelfLearningModel) throws -> (kept: Bool, note: String)? {
+    func creepingLoopJudgedOnAFold(_ run: SelfLearningModel) throws -> (kept: Bool, note: String)? {
         guard let minimum = settings.fewPairsFoldMinimumPairs, pairs.count >= minimum,
               settings.fewPairsRounds(unpairedX: unpairedX.count, unpairedY: unpairedY.count) > configuration.maxIterations
         else { return nil }
