@@ -50,7 +50,7 @@ final class CreepingLoopTests: XCTestCase {
     /// those pairs than its first round and worse than ridge, so it is not kept, and `auto` does not fall below ridge
     /// on test rows. (The loop from every pair is in fact better than ridge on them; the rule keeps only what the fold
     /// shows.)
-    func testFromFewPairsALoopWhoseLeadIsItsFirstRoundsIsNotKept() throws {
+    func testFromFewPairsALoopTheFoldDoesNotShowAheadIsNotKept() throws {
         let (training, test) = try Self.words.problem(pairs: 30, seed: 0)
         let model = try Automatic().fit(training, context: FitContext(seed: 0))
         XCTAssertTrue(model.reason.contains("on 12 held-out pairs"), model.reason)
