@@ -145,13 +145,13 @@ public func makeCurvedViews(rows: Int, latent: Int = 6, dy: Int = 10, noise: Dou
 ///     y = f_y([z | privateScale·p_y]) + noise·ε', f_y: layers of widths `widthsY` (`activations.y`, GELU by default)
 ///
 /// where each layer is a random linear map (Gaussian / √inputs) plus a small random bias, the activation, and a
-/// normalisation of each row to mean 0 and variance 1 (a layer norm). The private latents are as strong as the
-/// shared one, so much of each side is noise to the other, and rows of one cluster have near twins on the other
+/// normalisation of each row to mean 0 and variance 1 (a layer norm). By default the private latents are as strong as
+/// the shared one, so much of each side is noise to the other, and rows of one cluster have near twins on the other
 /// side: a map from a few pairs retrieves poorly, and a self-learning loop on the unpaired rows creeps towards the
 /// correspondence rather than jumping to it (docs/notebook.md). Row i of `x` belongs with row i of `y`.
 ///
-/// The defaults are the `private` stress view of `Benchmarks/tools/make_stress_views.py`; its `encoders` view is
-/// `clusters: 40, shared: 24, privateColumns: 16, centreScale: 0.8, clusterSpread: 0.6, privateScale: 0.8,
+/// The defaults are the recipe of the `private` stress view of `Benchmarks/tools/make_stress_views.py` (which draws
+/// from its own generator); its `encoders` view's recipe is `clusters: 40, shared: 24, privateColumns: 16, centreScale: 0.8, clusterSpread: 0.6, privateScale: 0.8,
 /// widthsX: [256, 256, 512], widthsY: [192, 384], activations: (.gelu, .tanh), noise: 0.2`, where the loop creeps
 /// to the correspondence from a few dozen pairs.
 public func makeEncoderViews(rows: Int, clusters: Int = 100, shared: Int = 16, privateColumns: Int = 32,
