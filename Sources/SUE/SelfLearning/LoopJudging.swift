@@ -154,7 +154,7 @@ extension AutomaticSelection {
             context.report("auto", 0.9, "self-learning leads ridge on the held-out pairs without a lock-in: compared with its first round")
             var firstRound = loopSettings.selfLearning
             firstRound.maxIterations = 1
-            let firstScores = try heldOutScores(try firstRound.fit(loopData, context: context), held)
+            let firstScores = try heldOutScores(try firstRound.fit(loopData, reusingPairFreeFitsOf: loop, context: context), held)
             let overFirst = Automatic.pairedComparison(loopScores, against: firstScores, significance: settings.significance)
             let ccaScores = try heldOutScores(try loopSelection.ccaFold(loopPrepared.pairs), held)
             let kernel = try kernelRidgeScores()
@@ -347,7 +347,7 @@ extension AutomaticSelection {
         var firstRound = configuration
         firstRound.maxIterations = 1
         firstRound.overtimeRounds = 0
-        let firstScores = try heldOutScores(try firstRound.fit(loopData, context: context), held)
+        let firstScores = try heldOutScores(try firstRound.fit(loopData, reusingPairFreeFitsOf: loop, context: context), held)
         let loopSelection = AutomaticSelection(settings, loopData, loopPrepared, context)
         let ccaScores = try heldOutScores(try loopSelection.ccaFold(loopPrepared.pairs), held)
         let overRidge = Automatic.pairedComparison(loopScores, against: baseline, significance: settings.significance)
@@ -359,6 +359,16 @@ extension AutomaticSelection {
                           overFirst.standardError, mean(ccaScores.both))
             + (keep ? ": the loop from every pair kept" : ": not kept")
         return (keep, note)
+    }
+}
+
+extension SelfLearning {
+    /// This loop on `data` from its pairs, reusing what `earlier` — a run on the same rows — fitted without pairs
+    /// (independent components, similarity profiles, round bases): the same rows give the same ones, so the result
+    /// is this loop's `fit(data)`, without fitting them again. For the first-round controls of the creeping rules.
+    func fit(_ data: WeaklyPairedData, reusingPairFreeFitsOf earlier: SelfLearningModel, context: FitContext) throws -> SelfLearningModel {
+        try run(data, initial: nil, components: earlier.independentComponents, profiles: earlier.profiles,
+                bases: earlier.roundBases, context: context)
     }
 }
 
