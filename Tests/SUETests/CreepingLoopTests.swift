@@ -59,6 +59,23 @@ final class CreepingLoopTests: XCTestCase {
         try assertAboveRidge(model, training, test, by: -1)
     }
 
+    /// From ten pairs the fold holds four. Clustered views, where the loop creeps to the correspondence from ten
+    /// pairs: run again from six, it leads ridge and its first round on the four far enough for so small a fold.
+    func testFromTenPairsALoopFarAheadOnItsFourHeldOutPairsIsKept() throws {
+        try assertCreepingLoopKept(ViewSplits(views: makeClusteredViews(rows: 3000, seed: 7)), pairs: 10, seed: 2, notes: [
+            "self-learning from 6 pairs", "on 4 held-out pairs", ": the loop from every pair kept"])
+    }
+
+    /// The control from ten pairs: the bag-of-words views, where the fold of four does not show the loop ahead.
+    func testFromTenPairsALoopItsFourHeldOutPairsDoNotShowAheadIsNotKept() throws {
+        let (training, test) = try Self.words.problem(pairs: 10, seed: 0)
+        let model = try Automatic().fit(training, context: FitContext(seed: 0))
+        XCTAssertTrue(model.reason.contains("on 4 held-out pairs"), model.reason)
+        XCTAssertNotEqual(model.choice, .selfLearning, model.reason)
+        XCTAssertTrue(model.reason.contains(": not kept"), model.reason)
+        try assertAboveRidge(model, training, test, by: -1)
+    }
+
     /// The setting's range is checked before any work.
     func testAFewPairsFoldMinimumTooSmallToHoldOutTwoFoldsIsAClearError() throws {
         let (training, _) = try Self.smallEncoders.problem(pairs: 30, seed: 0)

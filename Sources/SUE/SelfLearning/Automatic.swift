@@ -210,7 +210,7 @@ public struct Automatic: Aligner, Equatable {
     /// without a fold of the pairs and kept if the fold shows it ahead (`fewPairsFoldShare` of the folds; nil:
     /// never). Only where the data are small enough for `smallDataRounds`: the second run costs as much as the
     /// first. Why, and the measurements: `AutomaticSelection.creepingLoopJudgedOnAFold`, docs/notebook.md.
-    public var fewPairsFoldMinimumPairs: Int? = 20
+    public var fewPairsFoldMinimumPairs: Int? = 10
     /// Folds of five held out of the second run of `fewPairsFoldMinimumPairs`.
     public static let fewPairsFoldShare = 2
 

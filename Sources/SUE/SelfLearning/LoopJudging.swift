@@ -321,14 +321,16 @@ extension AutomaticSelection {
     /// nil (not tried) where `settings.fewPairsFoldMinimumPairs` is nil or above the pairs' count, or where the data
     /// are too large for the loop's extra rounds (`Automatic.smallDataRounds`).
     ///
-    /// Why: from a few dozen pairs a loop can creep to the correspondence without the jump or the settling that
-    /// the lock-in test asks for (encoder-like views whose sides each see a private latent: rows with near twins
-    /// on the other side keep trading partners while the map is right), and no statistic of the loop tells that
-    /// creep from a self-consistent wrong one, since a null run from shuffled pairs creeps as far (docs/notebook.md).
-    /// Only pairs held out of the loop can. The fold is larger than the cross-validation's (two fifths) because
-    /// one fold is all the evidence there is; the first-round control is the one `creepingLoopAccepted` needs, for
-    /// the same reason. The run costs as much as the loop itself, so it is made only where the data are small
-    /// enough for the loop's extra rounds, as on the data it was measured on.
+    /// Why: from ten pairs or a few dozen a loop can creep to the correspondence without the jump or the settling
+    /// that the lock-in test asks for (encoder-like views whose sides each see a private latent: rows with near
+    /// twins on the other side keep trading partners while the map is right; clustered views), and no statistic of
+    /// the loop tells that creep from a self-consistent wrong one, since a null run from shuffled pairs creeps as
+    /// far (docs/notebook.md). Only pairs held out of the loop can. The fold is larger than the cross-validation's
+    /// (two fifths) because one fold is all the evidence there is; the first-round control is the one
+    /// `creepingLoopAccepted` needs, for the same reason. From ten pairs the fold holds four, whose standard error
+    /// is large: the rule then keeps only a loop its fold shows far ahead, and turns most creeping loops away.
+    /// The run costs as much as the loop itself, so it is made only where the data are small enough for the
+    /// loop's extra rounds, as on the data it was measured on.
     func creepingLoopJudgedOnAFold(_ run: SelfLearningModel) throws -> (kept: Bool, note: String)? {
         guard let minimum = settings.fewPairsFoldMinimumPairs, pairs.count >= minimum,
               settings.fewPairsRounds(unpairedX: unpairedX.count, unpairedY: unpairedY.count) > configuration.maxIterations
