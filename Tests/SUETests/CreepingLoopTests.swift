@@ -51,12 +51,7 @@ final class CreepingLoopTests: XCTestCase {
     /// on test rows. (The loop from every pair is in fact better than ridge on them; the rule keeps only what the fold
     /// shows.)
     func testFromFewPairsALoopTheFoldDoesNotShowAheadIsNotKept() throws {
-        let (training, test) = try Self.words.problem(pairs: 30, seed: 0)
-        let model = try Automatic().fit(training, context: FitContext(seed: 0))
-        XCTAssertTrue(model.reason.contains("on 12 held-out pairs"), model.reason)
-        XCTAssertNotEqual(model.choice, .selfLearning, model.reason)
-        XCTAssertTrue(model.reason.contains(": not kept"), model.reason)
-        try assertAboveRidge(model, training, test, by: -1)
+        try assertLoopNotKeptOnWords(pairs: 30, heldOut: 12)
     }
 
     /// From ten pairs the fold holds four. Clustered views, where the loop creeps to the correspondence from ten
@@ -68,12 +63,7 @@ final class CreepingLoopTests: XCTestCase {
 
     /// The control from ten pairs: the bag-of-words views, where the fold of four does not show the loop ahead.
     func testFromTenPairsALoopItsFourHeldOutPairsDoNotShowAheadIsNotKept() throws {
-        let (training, test) = try Self.words.problem(pairs: 10, seed: 0)
-        let model = try Automatic().fit(training, context: FitContext(seed: 0))
-        XCTAssertTrue(model.reason.contains("on 4 held-out pairs"), model.reason)
-        XCTAssertNotEqual(model.choice, .selfLearning, model.reason)
-        XCTAssertTrue(model.reason.contains(": not kept"), model.reason)
-        try assertAboveRidge(model, training, test, by: -1)
+        try assertLoopNotKeptOnWords(pairs: 10, heldOut: 4)
     }
 
     /// The setting's range is checked before any work.
@@ -96,6 +86,17 @@ final class CreepingLoopTests: XCTestCase {
         XCTAssertTrue(model.reason.contains("no correspondence found"), "the loop did not lock in: \(model.reason)", file: file, line: line)
         for note in notes { XCTAssertTrue(model.reason.contains(note), "\(note): \(model.reason)", file: file, line: line) }
         try assertAboveRidge(model, training, test, by: 5, file: file, line: line)
+    }
+
+    /// Fits `auto` on the bag-of-words views from `pairs` pairs (split seed 0) and asserts that the loop was judged on
+    /// `heldOut` pairs held out of a second run and not kept, and that `auto` is not below ridge on test rows.
+    private func assertLoopNotKeptOnWords(pairs: Int, heldOut: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (training, test) = try Self.words.problem(pairs: pairs, seed: 0)
+        let model = try Automatic().fit(training, context: FitContext(seed: 0))
+        XCTAssertTrue(model.reason.contains("on \(heldOut) held-out pairs"), model.reason, file: file, line: line)
+        XCTAssertNotEqual(model.choice, .selfLearning, model.reason, file: file, line: line)
+        XCTAssertTrue(model.reason.contains(": not kept"), model.reason, file: file, line: line)
+        try assertAboveRidge(model, training, test, by: -1, file: file, line: line)
     }
 
     /// Asserts that `model`'s R@10 on the test rows is above ridge's (fitted on `training`) by more than `margin`
