@@ -151,9 +151,9 @@ public func makeCurvedViews(rows: Int, latent: Int = 6, dy: Int = 10, noise: Dou
 /// correspondence rather than jumping to it (docs/notebook.md). Row i of `x` belongs with row i of `y`.
 ///
 /// The defaults are the recipe of the `private` stress view of `Benchmarks/tools/make_stress_views.py` (which draws
-/// from its own generator); its `encoders` view's recipe is `clusters: 40, shared: 24, privateColumns: 16, centreScale: 0.8, clusterSpread: 0.6, privateScale: 0.8,
-/// widthsX: [256, 256, 512], widthsY: [192, 384], activations: (.gelu, .tanh), noise: 0.2`, where the loop creeps
-/// to the correspondence from a few dozen pairs.
+/// from its own generator). Its `encoders` view's recipe, where the loop creeps to the correspondence from ten
+/// pairs on, is `clusters: 40, shared: 24, privateColumns: 16, centreScale: 0.8, clusterSpread: 0.6,
+/// privateScale: 0.8, widthsX: [256, 256, 512], widthsY: [192, 384], activations: (.gelu, .tanh), noise: 0.2`.
 public func makeEncoderViews(rows: Int, clusters: Int = 100, shared: Int = 16, privateColumns: Int = 32,
                              centreScale: Double = 1, clusterSpread: Double = 0.5, privateScale: Double = 1,
                              widthsX: [Int] = [512, 768], widthsY: [Int] = [256, 256],
